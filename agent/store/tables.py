@@ -1,0 +1,267 @@
+"""The system of record: every account, contact, draft, message, decision and model call.
+
+Tables follow the funnel. State that can be derived (what is due next, a campaign's totals) is
+computed from these rows, not stored twice. Times are stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from agent.clock import utcnow
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
+
+
+class LeadStage(StrEnum):
+    new = "new"
+    contacted = "contacted"
+    replied = "replied"
+    qualified = "qualified"
+    meeting_booked = "meeting_booked"
+    handed_off = "handed_off"
+
+
+class EnrollmentState(StrEnum):
+    active = "active"
+    paused = "paused"  # e.g. out of office until a date
+    stopped = "stopped"  # any reply, bounce or opt-out stops automatic follow-ups
+    completed = "completed"
+
+
+class DraftState(StrEnum):
+    pending_review = "pending_review"
+    approved = "approved"
+    rejected = "rejected"
+    flagged = "flagged"  # failed a check: never sent until fixed and approved
+    sent = "sent"
+    cancelled = "cancelled"  # the sequence stopped before this step went out
+
+
+class MessageStatus(StrEnum):
+    claimed = "claimed"  # written before delivery: a crash leaves this behind
+    sent = "sent"
+    uncertain = "uncertain"  # crashed mid-delivery on a transport that cannot confirm
+    failed = "failed"
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    industry: Mapped[str | None] = mapped_column(String(255))
+    employees: Mapped[int | None]
+    country: Mapped[str | None] = mapped_column(String(64))
+    region: Mapped[str | None] = mapped_column(String(128))
+    city: Mapped[str | None] = mapped_column(String(128))
+    technologies: Mapped[list[Any]] = mapped_column(default=list)
+    website: Mapped[str | None] = mapped_column(String(512))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(back_populates="account")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(128))
+    last_name: Mapped[str | None] = mapped_column(String(128))
+    title: Mapped[str | None] = mapped_column(String(255))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    linkedin_url: Mapped[str | None] = mapped_column(String(512))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    stage: Mapped[LeadStage] = mapped_column(String(32), default=LeadStage.new)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    account: Mapped[Account] = relationship(back_populates="contacts")
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+
+
+class Suppression(Base):
+    """An address or a whole domain never to be written to again. Rows are never deleted."""
+
+    __tablename__ = "suppressions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[str] = mapped_column(String(320), unique=True)  # "a@b.com" or "@b.com"
+    reason: Mapped[str] = mapped_column(String(32))  # unsubscribe, bounce, complaint, manual
+    source: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    file_path: Mapped[str] = mapped_column(String(1024))
+    spec: Mapped[dict[str, Any]]
+    spec_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Source(Base):
+    """A piece of text the research read: a CRM record, a saved page, a fetched site."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("account_id", "content_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(512))
+    uri: Mapped[str | None] = mapped_column(String(1024))
+    published_on: Mapped[date | None]
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    retrieved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Brief(Base):
+    """What research concluded about an account; every item cites facts from its sources."""
+
+    __tablename__ = "briefs"
+    __table_args__ = (UniqueConstraint("account_id", "sources_hash", "made_by"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    sources_hash: Mapped[str] = mapped_column(String(64))
+    made_by: Mapped[str] = mapped_column(String(128))
+    content: Mapped[dict[str, Any]]  # agent.research.brief.Brief, as JSON
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Score(Base):
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("campaign_id", "account_id", "contact_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    fit: Mapped[float]
+    intent: Mapped[float]
+    priority: Mapped[float]
+    reasons: Mapped[list[Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Enrollment(Base):
+    """A contact's place in a campaign's sequence."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("campaign_id", "contact_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    state: Mapped[EnrollmentState] = mapped_column(String(32), default=EnrollmentState.active)
+    stop_reason: Mapped[str | None] = mapped_column(String(255))
+    paused_until: Mapped[datetime | None]
+    priority: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contact: Mapped[Contact] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+    drafts: Mapped[list[Draft]] = relationship(back_populates="enrollment", order_by="Draft.step_number")
+
+
+class Draft(Base):
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("enrollment_id", "step_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    step_number: Mapped[int]
+    channel: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    claims: Mapped[list[Any]] = mapped_column(default=list)  # [{text, fact_id, source_id}]
+    made_by: Mapped[str] = mapped_column(String(128))  # "template" or "model:<name>"
+    prompt_version: Mapped[str | None] = mapped_column(String(64))
+    checks: Mapped[list[Any]] = mapped_column(default=list)  # [{check, ok, detail}]
+    state: Mapped[DraftState] = mapped_column(String(32), default=DraftState.pending_review)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="drafts")
+    message: Mapped[Message | None] = relationship(back_populates="draft")
+
+
+class Review(Base):
+    """Every decision on a draft, kept: approve, edit, reject, regenerate, auto-approve."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    reviewer: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    """One delivery of one draft. The unique draft_id is what makes sending at-most-once."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    transport: Mapped[str] = mapped_column(String(32))
+    mailbox: Mapped[str] = mapped_column(String(320), index=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[MessageStatus] = mapped_column(String(16))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    draft: Mapped[Draft] = relationship(back_populates="message")
+
+
+class Event(Base):
+    """Append-only log of everything that happened (the store refuses updates and deletes)."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_contact", "contact_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    campaign_id: Mapped[int | None]
+    account_id: Mapped[int | None]
+    contact_id: Mapped[int | None]
+    draft_id: Mapped[int | None]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class LlmCall(Base):
+    """Every model call: what for, which model and prompt version, tokens, time, outcome."""
+
+    __tablename__ = "llm_calls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    task: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(255))
+    prompt_version: Mapped[str] = mapped_column(String(64))
+    tokens_in: Mapped[int] = mapped_column(default=0)
+    tokens_out: Mapped[int] = mapped_column(default=0)
+    latency_ms: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=1)
+    outcome: Mapped[str] = mapped_column(String(16))  # ok, repaired, invalid, error
+    error: Mapped[str | None] = mapped_column(Text)
+    campaign_id: Mapped[int | None] = mapped_column(index=True)
+    account_id: Mapped[int | None]
+    contact_id: Mapped[int | None]
