@@ -87,7 +87,8 @@ class PersonaCriterion(Strict):
 
 
 class TriggerCriterion(Strict):
-    weight: Weight
+    """Trigger events drive the intent score (not fit): each kind's weight, and how old is too old."""
+
     kinds: dict[TriggerKind, Unit] = Field(min_length=1)
     max_age_days: int = Field(default=180, ge=1)
 
@@ -254,3 +255,12 @@ def load_campaign(path: Path) -> CampaignSpec:
 
 def spec_json(spec: CampaignSpec) -> dict[str, Any]:
     return json.loads(spec.model_dump_json())
+
+
+def locate(text: str, path: tuple[Any, ...]) -> int | None:
+    """The line of a key path (e.g. ("sequence", 2, "template")) in a campaign file's text."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    return _nearest_line(_line_index(node), path) if node is not None else None

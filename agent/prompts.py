@@ -36,6 +36,7 @@ def untrusted(text: object, label: str = "data") -> str:
     The text cannot close the fence early: any fence tag inside it is removed.
     """
     body = _FENCE.sub("", str(text))
+    label = re.sub(r"[^\w .:/-]", "", str(label))[:80]
     return f'<untrusted kind="{label}">\n{body}\n</untrusted>'
 
 

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
         env_file=(".env", str(_workspace_env_file())),
         extra="ignore",
         frozen=True,
+        populate_by_name=True,
     )
 
     workspace: Path = Path("sdr-workspace")
@@ -76,8 +77,12 @@ class Settings(BaseSettings):
         description="HMAC key that signs one-click unsubscribe links.",
     )
 
-    # Research: fetching a company's own site is off unless allowed.
+    # Research: saved sources per account domain; fetching a company's own site only if allowed.
+    sources_dir_setting: Path | None = Field(default=None, validation_alias="SDR_SOURCES_DIR")
     allow_network: bool = False
+    research_with_model: bool = Field(
+        default=True, description="Let the model summarise each account (cited, checked)."
+    )
     web_timeout_seconds: float = 10.0
 
     @field_validator("workspace")
@@ -88,6 +93,10 @@ class Settings(BaseSettings):
     @cached_property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.workspace / 'sdr.db').resolve()}"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.sources_dir_setting or self.workspace / "sources"
 
     @property
     def outbox_dir(self) -> Path:

@@ -1,0 +1,39 @@
+# One task runner for people and CI. `make help` lists the targets.
+VENV ?= .venv
+BIN := $(VENV)/bin
+# llama.cpp compiles from source; a native build crashes on some of these CPUs (AMX Xeons), so
+# build for any x86-64 with AVX2.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
+
+.PHONY: help setup demo test test-fast lint eval eval-check bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
+
+setup: $(BIN)/.installed  ## create .venv and install the project with its dev tools
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: setup  ## set up, then run the demo campaign end to end, offline
+	$(BIN)/sdr demo
+
+test: setup  ## the whole test suite (a few tests run the real embedded model)
+	$(BIN)/pytest
+
+test-fast: setup  ## the suite without the model-backed tests
+	$(BIN)/pytest -m "not model"
+
+lint: setup  ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy agent tools evals
+
+bench: setup  ## the demo campaign benchmark: wall time, model time, overhead
+	$(BIN)/python bench/demo_campaign.py
+
+clean:  ## remove the demo workspace
+	rm -rf sdr-workspace

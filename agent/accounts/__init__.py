@@ -1,0 +1,1 @@
+"""Accounts and contacts: the import that brings them in."""

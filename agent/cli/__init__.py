@@ -1,0 +1,1 @@
+"""The `sdr` command line: a thin layer over the same functions tests and servers call."""

@@ -1,0 +1,67 @@
+"""The `sdr` application: commands wired together, and user errors printed as one line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from agent.accounts.importer import ImportRejected
+from agent.cli import outbound, records, review, send
+from agent.cli.common import errors
+from agent.cli.demo import demo
+from agent.errors import SdrError, UserError
+
+app = typer.Typer(help="sdr: an AI sales-development agent, with people in control.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Path | None = typer.Option(None, envvar="SDR_WORKSPACE", help="Workspace folder (store, outbox)."),
+    model: str | None = typer.Option(None, envvar="SDR_MODEL", help="provider:model, e.g. local:smollm2."),
+) -> None:
+    ctx.obj = {"overrides": {"workspace": workspace, "model": model}}
+
+
+app.command("import")(outbound.import_)
+app.command()(outbound.run)
+app.command()(outbound.status)
+app.command()(demo)
+app.add_typer(review.app, name="review")
+app.add_typer(send.app, name="send")
+app.add_typer(records.accounts_app, name="accounts")
+app.add_typer(records.contacts_app, name="contacts")
+app.add_typer(records.suppress_app, name="suppress")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except ImportRejected as exc:
+        for problem in exc.problems:
+            errors.print(f"[red]error[/] {problem}", highlight=False)
+        errors.print(f"{exc.file}: nothing was imported", highlight=False)
+        sys.exit(1)
+    except UserError as exc:
+        errors.print(f"[red]error[/] {exc}", highlight=False)
+        sys.exit(1)
+    except SdrError as exc:
+        errors.print(f"[red]failed[/] {exc}", highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        errors.print("interrupted; run the same command again to resume")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

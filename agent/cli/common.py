@@ -1,0 +1,63 @@
+"""What every command shares: the workspace, the console, JSON output, progress bars."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agent.settings import load_settings
+from agent.workspace import Workspace
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def workspace(ctx: typer.Context) -> Workspace:
+    """The command's workspace, opened once (global --workspace and --model apply)."""
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = {}
+    if "workspace" not in root.obj:
+        overrides = {k: v for k, v in root.obj.get("overrides", {}).items() if v is not None}
+        root.obj["workspace"] = Workspace(load_settings(**overrides))
+    return root.obj["workspace"]
+
+
+def print_json(data: Any) -> None:
+    if isinstance(data, BaseModel):
+        text = data.model_dump_json(indent=2)
+    elif isinstance(data, list) and data and isinstance(data[0], BaseModel):
+        text = json.dumps([d.model_dump(mode="json") for d in data], indent=2)
+    else:
+        text = json.dumps(data, indent=2, default=str)
+    typer.echo(text)
+
+
+def reviewer_name() -> str:
+    return os.environ.get("SDR_REVIEWER") or os.environ.get("USER") or "reviewer"
+
+
+@contextmanager
+def progress_bars(enabled: bool = True) -> Iterator[Any]:
+    """A `(stage, done, total)` callback drawing one bar per stage."""
+    if not enabled:
+        yield lambda *_: None
+        return
+    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=errors, transient=False) as bars:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        yield update

@@ -1,0 +1,56 @@
+"""`sdr demo`: the whole outbound path on the fictional demo workspace, offline."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import typer
+
+from agent.accounts.importer import import_file
+from agent.campaign import WEEKDAYS, load_campaign
+from agent.cli.common import console, progress_bars, workspace
+from agent.clock import as_utc, utcnow, zone
+from agent.pipeline import run_campaign
+from agent.sending.schedule import in_window
+from agent.sending.sender import send_due
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _next_business_morning(campaign_file: Path) -> datetime:
+    """Now if it is business hours where the campaign sends, else the next working day at 10:00."""
+    sending = load_campaign(campaign_file).sending
+    tz, now = zone(sending.default_timezone), utcnow()
+    if in_window(now, tz, sending):
+        return now
+    day = now.replace(tzinfo=None).date()
+    for offset in range(1, 8):
+        candidate = day + timedelta(days=offset)
+        if WEEKDAYS[candidate.weekday()] in sending.days:
+            return as_utc(datetime.combine(candidate, time(10, 0), tzinfo=tz))
+    return now
+
+
+def demo(
+    ctx: typer.Context,
+    examples: Path = typer.Option(EXAMPLES, help="The demo workspace folder."),
+) -> None:
+    """Import the demo accounts, run the demo campaign, and send what the policy approved."""
+    campaign_file = examples / "campaign.yaml"
+    ctx.find_root().obj.setdefault("overrides", {})["sources_dir_setting"] = examples / "sources"
+    ws = workspace(ctx)
+    for name in ("accounts.csv", "contacts.csv"):
+        s = import_file(ws.store, examples / name)
+        console.print(f"imported {name}: {s.accounts_created} new accounts, {s.contacts_created} new contacts")
+    with progress_bars() as progress:
+        summary = run_campaign(ws, campaign_file, progress=progress)
+    console.print(f"campaign {summary.campaign}: researched {summary.researched} accounts, "
+                  f"enrolled {summary.enrolled}, drafted {summary.drafted} sequences"
+                  + (f", {len(summary.errors)} errors" if summary.errors else ""))
+    when = _next_business_morning(campaign_file)
+    sent = send_due(ws, now=when)
+    console.print(f"sent {len(sent.sent)} approved first steps as of {when:%a %Y-%m-%d %H:%M} UTC; waiting: "
+                  + ", ".join(f"{n} {why}" for why, n in sorted(sent.waiting.items())))
+    console.print(f"\nRead the emails in [bold]{ws.settings.outbox_dir}[/], review the rest with "
+                  "[bold]sdr review[/], and see [bold]sdr status[/].")

@@ -1,0 +1,83 @@
+"""`sdr import`, `sdr run`, `sdr status`: from files to drafts awaiting review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from agent.accounts.importer import import_file
+from agent.cli.common import console, print_json, progress_bars, workspace
+from agent.pipeline import run_campaign
+from agent.status import campaign_status
+
+
+def import_(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="CSV (native, HubSpot or Salesforce columns), JSON or JSONL."),
+    ignore_unknown_columns: bool = typer.Option(False, help="Skip columns the importer does not know."),
+    json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Import accounts and contacts. A file with any bad row is rejected whole."""
+    ws = workspace(ctx)
+    summaries = [import_file(ws.store, path, ignore_unknown=ignore_unknown_columns) for path in files]
+    if json_output:
+        print_json([s.__dict__ for s in summaries])
+        return
+    for s in summaries:
+        console.print(
+            f"[green]{s.file}[/]: {s.rows} rows; accounts {s.accounts_created} new, {s.accounts_updated} updated; "
+            f"contacts {s.contacts_created} new, {s.contacts_updated} updated"
+            + (f"; {len(s.suppressed_skipped)} suppressed, not imported" if s.suppressed_skipped else "")
+        )
+
+
+def run(
+    ctx: typer.Context,
+    campaign_file: Path = typer.Argument(..., help="The campaign YAML file."),
+    sources: Path | None = typer.Option(None, help="Folder of saved sources, one sub-folder per account domain."),
+    force_research: bool = typer.Option(False, help="Research again even if sources did not change."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Research, score, enroll and draft for a campaign. Resumes where an earlier run stopped."""
+    if sources is not None:
+        ctx.find_root().obj.setdefault("overrides", {})["sources_dir_setting"] = sources
+    ws = workspace(ctx)
+    with progress_bars(not json_output) as progress:
+        summary = run_campaign(ws, campaign_file, progress=progress, force_research=force_research)
+    if json_output:
+        print_json(summary.__dict__)
+        return
+    console.print(f"[bold]{summary.campaign}[/]: researched {summary.researched} accounts "
+                  f"({summary.research_skipped} unchanged), enrolled {summary.enrolled} contacts, "
+                  f"drafted {summary.drafted} sequences.")
+    if summary.not_enrolled:
+        console.print("not enrolled: " + ", ".join(f"{n} {why}" for why, n in summary.not_enrolled.items()))
+    for error in summary.errors:
+        console.print(f"[red]error[/] {error}")
+    console.print("next: [bold]sdr review[/] to approve drafts, then [bold]sdr send[/].")
+
+
+def status(
+    ctx: typer.Context,
+    campaign: str | None = typer.Argument(None, help="A campaign name; all campaigns if omitted."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Accounts researched, drafts by state, messages sent, model calls, tokens and time per lead."""
+    report = campaign_status(workspace(ctx), campaign)
+    if json_output:
+        print_json(report)
+        return
+    console.print(f"accounts {report.accounts} ({report.accounts_researched} researched), "
+                  f"contacts {report.contacts}, suppressed {report.suppressed}")
+    for c in report.campaigns:
+        table = Table(title=f"campaign {c.campaign}", show_header=False)
+        table.add_row("enrolled", f"{c.enrolled} " + str(c.enrollments))
+        table.add_row("drafts", ", ".join(f"{k} {v}" for k, v in sorted(c.drafts.items())) or "none")
+        table.add_row("messages", ", ".join(f"{k} {v}" for k, v in sorted(c.messages.items())) or "none")
+        table.add_row("model calls", f"{c.model.calls} ({c.model.failed_calls} failed), tokens "
+                      f"{c.model.tokens_in} in / {c.model.tokens_out} out, {c.model.model_seconds}s")
+        if c.per_lead:
+            table.add_row("per lead", ", ".join(f"{k} {v}" for k, v in c.per_lead.items()))
+        console.print(table)

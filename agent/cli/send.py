@@ -1,0 +1,69 @@
+"""`sdr send`: deliver due, approved steps; `--watch` keeps doing it."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import typer
+
+from agent.cli.common import console, print_json, reviewer_name, workspace
+from agent.clock import as_utc
+from agent.sending.sender import resolve as resolve_delivery
+from agent.sending.sender import send_due
+
+app = typer.Typer(help="Send due, approved steps.")
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter("an ISO 8601 date-time, e.g. 2026-11-25T10:00-06:00") from exc
+    return as_utc(moment)
+
+
+@app.callback(invoke_without_command=True)
+def send(
+    ctx: typer.Context,
+    campaign: str | None = typer.Option(None, help="Only this campaign."),
+    limit: int | None = typer.Option(None, help="Send at most this many now."),
+    watch: bool = typer.Option(False, help="Keep sending as steps fall due (Ctrl-C stops)."),
+    interval: float = typer.Option(60.0, help="With --watch: seconds between rounds."),
+    as_of: str | None = typer.Option(None, help="Act as if it were this time (ISO 8601): rehearsals, demos."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    ws = workspace(ctx)
+    while True:
+        summary = send_due(ws, now=_as_of(as_of), campaign=campaign, limit=limit)
+        if json_output:
+            print_json(summary.__dict__)
+        else:
+            console.print(f"sent {len(summary.sent)}"
+                          + (f", recovered {summary.recovered} after a crash" if summary.recovered else "")
+                          + (f", [yellow]{len(summary.uncertain)} uncertain[/] (sdr send resolve)" if summary.uncertain else "")
+                          + (f", [red]{len(summary.failed)} failed[/]" if summary.failed else ""))
+            for reason, count in sorted(summary.waiting.items()):
+                console.print(f"  waiting: {count} {reason}")
+            if summary.next_due:
+                console.print(f"  next due: {summary.next_due:%Y-%m-%d %H:%M} UTC")
+            for failure in summary.failed:
+                console.print(f"  [red]{failure}[/]")
+        if not watch:
+            return
+        time.sleep(interval)
+
+
+@app.command()
+def resolve(
+    ctx: typer.Context,
+    draft_id: int,
+    delivered: bool = typer.Option(..., "--delivered/--not-delivered", help="What the mail server's logs show."),
+) -> None:
+    """Settle an uncertain delivery (a crash mid-send on SMTP)."""
+    resolve_delivery(workspace(ctx), draft_id, delivered=delivered, who=reviewer_name())
+    console.print(f"draft {draft_id}: " + ("marked sent" if delivered else "released; it will be sent again"))

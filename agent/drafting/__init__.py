@@ -1,0 +1,1 @@
+"""Drafting: a personalised sequence per contact, from templates or the model, checked before review."""

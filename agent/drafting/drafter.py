@@ -1,0 +1,148 @@
+"""Draft a contact's sequence, check every step, and put it where the review policy says.
+
+The model writes when the campaign allows it and the model can write; a step that still fails
+its checks after the allowed rewrites falls back to the campaign's template, and a step that
+fails there too is flagged for a human and never sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from agent.campaign import CampaignSpec, Channel
+from agent.drafting.checks import CheckResult, StepDraft, passed, run_checks
+from agent.drafting.compliance import compose_body, unsubscribe_url
+from agent.drafting.context import DraftContext
+from agent.drafting.templates import TemplateProblem, render_step
+from agent.drafting.writer import write_sequence
+from agent.errors import ModelError
+from agent.prompts import load_prompt
+from agent.research.researcher import latest_brief
+from agent.store.db import record_event
+from agent.store.tables import Draft, DraftState, Enrollment, Review
+from agent.workspace import Workspace
+
+
+@dataclass
+class Candidate:
+    draft: StepDraft
+    checks: list[CheckResult]
+    made_by: str
+    prompt_version: str | None = None
+
+
+def composed_text(ws: Workspace, ctx: DraftContext, draft: StepDraft) -> str:
+    """The text as it will go out: an email's body carries the compliance footer."""
+    if draft.channel is not Channel.email:
+        return draft.body
+    link = unsubscribe_url(ctx.spec.sender, ctx.contact.email, ctx.spec.name,
+                           ws.settings.unsubscribe_secret.get_secret_value())
+    return compose_body(draft.body, ctx.spec.sender, link)
+
+
+def _checked(ws: Workspace, ctx: DraftContext, draft: StepDraft, made_by: str, version: str | None = None) -> Candidate:
+    return Candidate(draft, run_checks(draft, ctx, composed_text(ws, ctx, draft)), made_by, version)
+
+
+def _template(ws: Workspace, ctx: DraftContext, step_number: int) -> Candidate:
+    try:
+        return _checked(ws, ctx, render_step(ctx, step_number), "template")
+    except TemplateProblem as exc:
+        step = ctx.spec.sequence[step_number - 1]
+        empty = StepDraft(step_number=step_number, channel=step.channel, subject=step.subject, body="")
+        return Candidate(empty, [CheckResult(check="template", ok=False, detail=str(exc))], "template")
+
+
+def uses_model(ws: Workspace, spec: CampaignSpec) -> bool:
+    mode = spec.drafting.mode
+    return mode == "model" or (mode == "auto" and ws.llm.handle.capable_writer)
+
+
+def write_candidates(ws: Workspace, ctx: DraftContext, subject: dict[str, int | None]) -> list[Candidate]:
+    """One candidate per step, the best this contact can get."""
+    steps = range(1, len(ctx.spec.sequence) + 1)
+    if not uses_model(ws, ctx.spec):
+        return [_template(ws, ctx, n) for n in steps]
+    best: dict[int, Candidate] = {}
+    feedback: list[str] = []
+    version = load_prompt("draft_sequence").version_tag
+    for _ in range(ctx.spec.drafting.max_attempts):
+        try:
+            written = write_sequence(ws.llm, ctx, feedback, subject)
+        except ModelError as exc:
+            feedback = [f"the previous answer failed: {exc}"]
+            continue
+        for draft in written:
+            candidate = _checked(ws, ctx, draft, f"model:{ws.llm.name}", version)
+            if draft.step_number not in best or passed(candidate.checks):
+                best[draft.step_number] = candidate
+        failing = [c for c in best.values() if not passed(c.checks)]
+        if len(best) == len(ctx.spec.sequence) and not failing:
+            break
+        feedback = [f"step {c.draft.step_number}: {r.check}: {r.detail}"
+                    for c in failing for r in c.checks if not r.ok]
+    out = []
+    for n in steps:
+        candidate = best.get(n)
+        if candidate is None or not passed(candidate.checks):
+            fallback = _template(ws, ctx, n)
+            if candidate is None or passed(fallback.checks):
+                candidate = fallback
+        out.append(candidate)
+    return out
+
+
+def _initial_state(candidate: Candidate, spec: CampaignSpec, priority: float) -> DraftState:
+    if not passed(candidate.checks):
+        return DraftState.flagged
+    review = spec.review
+    if review.policy == "auto_above_score" and priority >= (review.auto_approve_min_priority or 101):
+        return DraftState.approved
+    return DraftState.pending_review
+
+
+def store_candidates(session: Session, enrollment: Enrollment, spec: CampaignSpec,
+                     candidates: list[Candidate]) -> list[Draft]:
+    drafts = []
+    for candidate in candidates:
+        d = candidate.draft
+        state = _initial_state(candidate, spec, enrollment.priority)
+        draft = Draft(
+            enrollment_id=enrollment.id, step_number=d.step_number, channel=d.channel.value, subject=d.subject,
+            body=d.body, claims=[c.model_dump() for c in d.claims], made_by=candidate.made_by,
+            prompt_version=candidate.prompt_version, checks=[c.model_dump() for c in candidate.checks], state=state,
+        )
+        session.add(draft)
+        session.flush()
+        if state is DraftState.approved:
+            session.add(Review(draft_id=draft.id, action="auto_approve", reviewer="policy:auto_above_score",
+                               reason=f"priority {enrollment.priority} >= {spec.review.auto_approve_min_priority}"))
+        drafts.append(draft)
+    record_event(session, "drafted", campaign_id=enrollment.campaign_id, contact_id=enrollment.contact_id,
+                 data={"steps": len(drafts), "states": [d.state for d in drafts],
+                       "made_by": sorted({d.made_by for d in drafts})})
+    return drafts
+
+
+def context_for(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: date) -> tuple[DraftContext, Enrollment]:
+    with ws.store.transaction() as session:
+        enrollment = session.get_one(Enrollment, enrollment_id)
+        contact = enrollment.contact
+        account = contact.account
+        session.expunge_all()
+    brief = latest_brief(ws, account.id)
+    return DraftContext.build(spec, account, contact, brief, today), enrollment
+
+
+def draft_enrollment(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: date) -> list[Draft]:
+    ctx, enrollment = context_for(ws, enrollment_id, spec, today)
+    subject = {"campaign_id": enrollment.campaign_id, "account_id": ctx.account.id, "contact_id": ctx.contact.id}
+    candidates = write_candidates(ws, ctx, subject)
+    with ws.store.transaction() as session:
+        enrollment = session.get_one(Enrollment, enrollment_id)
+        if enrollment.drafts:  # another process drafted it meanwhile
+            return list(enrollment.drafts)
+        return store_candidates(session, enrollment, spec, candidates)

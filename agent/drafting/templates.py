@@ -1,0 +1,96 @@
+"""The template path: the campaign's step templates, filled with the contact's best cited hooks.
+
+This is how sequencer users write today, and it is the default where the model cannot write
+(a tiny embedded model). Operators' templates run in Jinja2's sandbox, with strict variables.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from agent.campaign import CampaignSpec
+from agent.drafting.checks import Claim, StepDraft
+from agent.drafting.context import DraftContext
+from agent.errors import SdrError
+
+_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                            autoescape=False)
+
+
+class TemplateProblem(SdrError):
+    def __init__(self, step_index: int, field: str, message: str) -> None:
+        self.step_index, self.field, self.message = step_index, field, message
+        super().__init__(f"sequence[{step_index}].{field}: {message}")
+
+
+def _render(text: str, variables: dict[str, object], step_index: int, field: str) -> str:
+    try:
+        return _env.from_string(text).render(**variables)
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(step_index, field, str(exc)) from exc
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+class _TrackedHook(dict[str, object]):
+    """A hook that remembers being read: a template that says anything drawn from a hook
+    ("I saw the funding news") makes a claim, and the claim cites that hook's fact."""
+
+    def __init__(self, data: dict[str, object], used: set[str]) -> None:
+        super().__init__(data)
+        self._used = used
+
+    def __getitem__(self, key: str) -> object:
+        self._used.add(str(dict.__getitem__(self, "fact_id")))
+        return super().__getitem__(key)
+
+
+def render_step(ctx: DraftContext, step_number: int) -> StepDraft:
+    step = ctx.spec.sequence[step_number - 1]
+    variables = ctx.variables(step_number)
+    used: set[str] = set()
+    hooks = [_TrackedHook(h, used) for h in variables["hooks"]]
+    variables.update(hooks=hooks, hook=hooks[0] if hooks else None)
+    body = _tidy(_render(step.template, variables, step_number - 1, "template"))
+    subject = _tidy(_render(step.subject, variables, step_number - 1, "subject")) if step.subject else None
+    text = f"{subject or ''}\n{body}"
+    claims = [Claim(text=h.text, fact_id=h.fact_id) for h in ctx.hooks if h.fact_id in used]
+    claims += [Claim(text=p, fact_id="campaign") for p in ctx.spec.proof_points if p in text]
+    return StepDraft(step_number=step_number, channel=step.channel, subject=subject, body=body, claims=claims)
+
+
+def sample_contexts(spec: CampaignSpec) -> list[dict[str, object]]:
+    """Contexts that exercise both branches of a template: with and without hook and persona."""
+    persona = spec.icp.personas.roles[0]
+    full = {
+        "contact": {"first_name": "Sam", "last_name": "Lee", "full_name": "Sam Lee", "title": "VP Operations",
+                    "email": "sam@example.com"},
+        "account": {"name": "Example Co", "domain": "example.com", "industry": "Logistics", "employees": 500,
+                    "city": "Reno", "country": "US"},
+        "persona": {"name": persona.name, "pains": list(persona.pains)},
+        "pain": persona.pains[0] if persona.pains else None,
+        "hook": {"fact_id": "F1", "source_id": 1, "kind": "expansion", "text": "Example Co opened a site.",
+                 "source_title": "Example News", "source_kind": "news", "published_on": None, "score": 1.0},
+        "sender": spec.sender.model_dump(include={"name", "title", "company", "email"}),
+        "value_proposition": spec.value_proposition, "proof_point": (spec.proof_points or [None])[0],
+        "proof_points": list(spec.proof_points),
+    }
+    full["hooks"] = [full["hook"]]
+    bare = {**full, "persona": None, "pain": None, "hook": None, "hooks": []}
+    return [full, bare]
+
+
+def validate_templates(spec: CampaignSpec) -> None:
+    """Render every step against sample contacts: a typo'd variable fails here, not mid-campaign."""
+    for index, step in enumerate(spec.sequence):
+        for variables in sample_contexts(spec):
+            variables = {**variables, "step": {"number": index + 1, "goal": step.goal}}
+            _render(step.template, variables, index, "template")
+            if step.subject:
+                _render(step.subject, variables, index, "subject")

@@ -1,0 +1,26 @@
+"""Stopping a sequence: any reply, bounce or opt-out ends automatic follow-ups to that person."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.store.db import record_event
+from agent.store.tables import Draft, DraftState, Enrollment, EnrollmentState
+
+UNSENT = (DraftState.pending_review, DraftState.approved, DraftState.flagged)
+
+
+def stop_sequences(session: Session, contact_ids: list[int], reason: str) -> int:
+    """Stop the contacts' active or paused sequences and cancel their unsent steps."""
+    enrollments = session.scalars(select(Enrollment).where(
+        Enrollment.contact_id.in_(contact_ids),
+        Enrollment.state.in_([EnrollmentState.active, EnrollmentState.paused]))).all()
+    for enrollment in enrollments:
+        enrollment.state, enrollment.stop_reason = EnrollmentState.stopped, reason
+        for draft in session.scalars(select(Draft).where(Draft.enrollment_id == enrollment.id,
+                                                         Draft.state.in_(UNSENT))):
+            draft.state = DraftState.cancelled
+        record_event(session, "sequence_stopped", campaign_id=enrollment.campaign_id,
+                     contact_id=enrollment.contact_id, data={"reason": reason})
+    return len(enrollments)

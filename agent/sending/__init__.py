@@ -1,0 +1,1 @@
+"""Sending: due, approved steps go out once, in the prospect's business hours, within caps."""

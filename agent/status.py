@@ -1,0 +1,100 @@
+"""A campaign at a glance: funnel counts, drafts by state, sending, and what the model cost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from agent.store.tables import (
+    Account, Brief, Campaign, Contact, Draft, Enrollment, LlmCall, Message, Suppression,
+)
+from agent.workspace import Workspace
+
+
+class ModelUsage(BaseModel):
+    calls: int
+    failed_calls: int
+    tokens_in: int
+    tokens_out: int
+    model_seconds: float
+    by_task: dict[str, dict[str, Any]]
+
+
+class CampaignStatus(BaseModel):
+    campaign: str
+    enrolled: int
+    enrollments: dict[str, int]
+    drafts: dict[str, int]
+    messages: dict[str, int]
+    model: ModelUsage
+    per_lead: dict[str, float]
+
+
+class WorkspaceStatus(BaseModel):
+    accounts: int
+    accounts_researched: int
+    contacts: int
+    suppressed: int
+    campaigns: list[CampaignStatus]
+
+
+def _group(session: Any, column: Any, *where: Any) -> dict[str, int]:
+    rows = session.execute(select(column, func.count()).where(*where).group_by(column)).all()
+    return {str(key): count for key, count in rows}
+
+
+def _usage(session: Any, campaign_id: int | None) -> ModelUsage:
+    where = [LlmCall.campaign_id == campaign_id] if campaign_id is not None else []
+    rows = session.execute(select(LlmCall.task, func.count(), func.sum(LlmCall.tokens_in),
+                                  func.sum(LlmCall.tokens_out), func.sum(LlmCall.latency_ms))
+                           .where(*where).group_by(LlmCall.task)).all()
+    by_task = {task: {"calls": n, "tokens_in": ti or 0, "tokens_out": to or 0, "seconds": round((ms or 0) / 1000, 2)}
+               for task, n, ti, to, ms in rows}
+    failed = session.scalar(select(func.count()).select_from(LlmCall)
+                            .where(*where, LlmCall.outcome.in_(["invalid", "error"]))) or 0
+    return ModelUsage(
+        calls=sum(t["calls"] for t in by_task.values()), failed_calls=failed,
+        tokens_in=sum(t["tokens_in"] for t in by_task.values()),
+        tokens_out=sum(t["tokens_out"] for t in by_task.values()),
+        model_seconds=round(sum(t["seconds"] for t in by_task.values()), 2), by_task=by_task,
+    )
+
+
+def campaign_status(ws: Workspace, name: str | None = None) -> WorkspaceStatus:
+    with ws.store.transaction() as session:
+        campaigns = session.scalars(select(Campaign).where(Campaign.name == name) if name
+                                    else select(Campaign).order_by(Campaign.id)).all()
+        out = []
+        for campaign in campaigns:
+            enrollments = _group(session, Enrollment.state, Enrollment.campaign_id == campaign.id)
+            enrolled = sum(enrollments.values())
+            drafts = _group(session, Draft.state, Draft.enrollment_id.in_(
+                select(Enrollment.id).where(Enrollment.campaign_id == campaign.id)))
+            messages = _group(session, Message.status, Message.draft_id.in_(
+                select(Draft.id).join(Enrollment).where(Enrollment.campaign_id == campaign.id)))
+            # Research is per account and shared by campaigns; charge it to this campaign's leads too.
+            usage = _usage(session, campaign.id)
+            research = _usage(session, None).by_task
+            for task in ("account_summary", "research_brief"):
+                if task in research:
+                    usage.by_task[task] = research[task]
+            usage.calls = sum(t["calls"] for t in usage.by_task.values())
+            usage.tokens_in = sum(t["tokens_in"] for t in usage.by_task.values())
+            usage.tokens_out = sum(t["tokens_out"] for t in usage.by_task.values())
+            usage.model_seconds = round(sum(t["seconds"] for t in usage.by_task.values()), 2)
+            per_lead = {}
+            if enrolled:
+                per_lead = {"llm_calls": round(usage.calls / enrolled, 2),
+                            "tokens": round((usage.tokens_in + usage.tokens_out) / enrolled, 1),
+                            "model_seconds": round(usage.model_seconds / enrolled, 2)}
+            out.append(CampaignStatus(campaign=campaign.name, enrolled=enrolled, enrollments=enrollments,
+                                      drafts=drafts, messages=messages, model=usage, per_lead=per_lead))
+        return WorkspaceStatus(
+            accounts=session.scalar(select(func.count()).select_from(Account)) or 0,
+            accounts_researched=session.scalar(select(func.count(func.distinct(Brief.account_id)))) or 0,
+            contacts=session.scalar(select(func.count()).select_from(Contact)) or 0,
+            suppressed=session.scalar(select(func.count()).select_from(Suppression)) or 0,
+            campaigns=out,
+        )

@@ -1,0 +1,44 @@
+"""The do-not-contact list: addresses and whole domains that nothing is ever sent to.
+
+An unsubscribe, a bounce or a complaint adds a row; rows are never removed. Every path that
+writes to a person asks `is_suppressed` at the moment of writing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.enrollments import stop_sequences
+from agent.errors import UserError
+from agent.store.db import record_event
+from agent.store.tables import Contact, Suppression
+
+REASONS = ("unsubscribe", "bounce", "complaint", "manual", "erasure")
+
+
+def _keys(address: str) -> list[str]:
+    address = address.strip().lower()
+    return [address, "@" + address.rsplit("@", 1)[-1]]
+
+
+def is_suppressed(session: Session, address: str) -> bool:
+    return session.scalar(select(Suppression.id).where(Suppression.value.in_(_keys(address)))) is not None
+
+
+def suppress(session: Session, value: str, reason: str, source: str | None = None) -> bool:
+    """Add an address (`a@b.com`) or a domain (`@b.com`); False when it was already there."""
+    value = value.strip().lower()
+    if reason not in REASONS:
+        raise UserError(f"unknown suppression reason {reason!r} (one of: {', '.join(REASONS)})")
+    if "@" not in value or (not value.startswith("@") and value.count("@") != 1):
+        raise UserError(f"{value!r}: give an address (a@b.com) or a domain (@b.com)")
+    if session.scalar(select(Suppression.id).where(Suppression.value == value)) is not None:
+        return False
+    session.add(Suppression(value=value, reason=reason, source=source))
+    matching = Contact.email.endswith(value) if value.startswith("@") else Contact.email == value
+    contact_ids = list(session.scalars(select(Contact.id).where(matching)))
+    stop_sequences(session, contact_ids, f"suppressed: {reason}")
+    record_event(session, "suppressed", contact_id=contact_ids[0] if len(contact_ids) == 1 else None,
+                 data={"value": value, "reason": reason, "source": source, "contacts": len(contact_ids)})
+    return True

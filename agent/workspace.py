@@ -1,0 +1,49 @@
+"""The workspace: settings, the store, the model and the transports, opened once per command.
+
+Commands, tests and the inbound server all go through one `Workspace`, so they share one
+way of recording model calls and one store.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from agent.llm import LLM, CallRecord, ModelHandle, build_model
+from agent.settings import Settings, load_settings
+from agent.store import Store, open_store
+from agent.store.tables import LlmCall
+
+if TYPE_CHECKING:
+    from tools.mail.base import Transport
+
+
+class Workspace:
+    def __init__(self, settings: Settings | None = None, *, model: ModelHandle | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.settings.ensure_workspace()
+        self.store: Store = open_store(self.settings.db_url)
+        self._model = model
+
+    @cached_property
+    def llm(self) -> LLM:
+        handle = self._model or build_model(self.settings)
+        return LLM(
+            handle, recorder=self.record_call, repair_attempts=self.settings.llm_repair_attempts,
+            max_attempts=self.settings.llm_max_attempts, max_wait_seconds=self.settings.llm_max_wait_seconds,
+        )
+
+    def record_call(self, record: CallRecord) -> None:
+        # Its own transaction: a call is on record even when the work that asked for it fails.
+        with self.store.transaction() as session:
+            session.add(LlmCall(
+                task=record.task, model=record.model, prompt_version=record.prompt_version,
+                tokens_in=record.tokens_in, tokens_out=record.tokens_out, latency_ms=record.latency_ms,
+                attempts=record.attempts, outcome=record.outcome, error=record.error, **record.subject,
+            ))
+
+    @cached_property
+    def transports(self) -> dict[str, Transport]:
+        from tools.mail import build_transports
+
+        return build_transports(self.settings)

@@ -1,0 +1,69 @@
+"""Shared fixtures: a workspace in a temporary folder, scripted models, a small campaign.
+
+No test reaches a network by accident: sockets may only connect to loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from agent.llm import ModelHandle, scripted_handle
+from agent.settings import load_settings
+from agent.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: Any) -> Any:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")) \
+            and self.family in (socket.AF_INET, socket.AF_INET6):
+        raise RuntimeError(f"tests may not reach the network ({host})")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("SDR_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "SDR_OPENAI_API_KEY", "SDR_OPENAI_BASE_URL",
+                 "SDR_SOURCES_DIR", "SDR_MAIL_TRANSPORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SDR_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
+
+
+def scripted(*answers: Any, writer: bool = False) -> ModelHandle:
+    """A model that gives these answers in order (dicts are sent as JSON)."""
+    texts = [a if isinstance(a, str) else json.dumps(a) for a in answers]
+    return scripted_handle(FakeListChatModel(responses=texts), writer=writer)
+
+
+def make_workspace(tmp_path: Path, model: ModelHandle | None = None, **settings: Any) -> Workspace:
+    defaults: dict[str, Any] = {"workspace": tmp_path / "ws", "research_with_model": False,
+                                "sources_dir_setting": EXAMPLES / "sources"}
+    return Workspace(load_settings(**{**defaults, **settings}), model=model or scripted())
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    yield make_workspace(tmp_path)
+
+
+@pytest.fixture
+def campaign_file() -> Path:
+    return EXAMPLES / "campaign.yaml"

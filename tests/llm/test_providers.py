@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+
+from agent.errors import ConfigError
+from agent.llm import build_model
+from agent.settings import load_settings
+
+
+def test_local_is_the_default_without_an_endpoint() -> None:
+    settings = load_settings()
+    assert settings.model_spec == "local:smollm2"
+    handle = build_model(settings)
+    assert handle.name == "local:smollm2" and handle.concurrency == 1 and not handle.capable_writer
+
+
+def test_an_endpoint_setting_selects_openai(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_MODEL", "qwen2.5-7b-instruct")
+    settings = load_settings()
+    handle = build_model(settings)
+    assert handle.name == "openai:qwen2.5-7b-instruct" and handle.capable_writer
+    kwargs = handle.schema_kwargs("Answer", {"type": "object"})
+    assert kwargs["response_format"]["type"] == "json_schema"
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("nonsense", "expected provider:model"),
+    ("acme:big", "unknown provider 'acme'"),
+    ("openai:gpt-4o-mini", "set OPENAI_API_KEY"),
+    ("local:/no/such/model.gguf", "nor a GGUF file"),
+])
+def test_bad_model_settings_say_what_to_fix(spec: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        build_model(load_settings(model=spec))

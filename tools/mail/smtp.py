@@ -1,0 +1,49 @@
+"""SMTP with STARTTLS and authentication, for real sending."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+
+from agent.errors import DeliveryError
+from agent.settings import Settings
+from tools.mail.base import Outgoing, transport
+
+
+class UncertainDelivery(DeliveryError):
+    """The connection broke after the message was handed over: it may have been delivered."""
+
+
+class SmtpTransport:
+    name = "smtp"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def deliver(self, message: Outgoing) -> None:
+        if message.email is None:
+            raise DeliveryError(f"{message.message_id}: SMTP carries email only")
+        s = self.settings
+        try:
+            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds) as client:
+                if s.smtp_starttls:
+                    client.starttls(context=ssl.create_default_context())
+                if s.smtp_username:
+                    password = s.smtp_password.get_secret_value() if s.smtp_password else ""
+                    client.login(s.smtp_username, password)
+                refused = client.send_message(message.email)
+        except (smtplib.SMTPServerDisconnected, TimeoutError, socket.timeout) as exc:
+            raise UncertainDelivery(f"{message.message_id}: connection lost while sending: {exc}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"{message.message_id}: {type(exc).__name__}: {exc}") from exc
+        if refused:
+            raise DeliveryError(f"{message.message_id}: recipients refused: {refused}")
+
+    def confirm(self, message_id: str) -> bool | None:
+        return None  # an SMTP server cannot be asked what it accepted
+
+
+@transport("smtp")
+def smtp(settings: Settings) -> SmtpTransport:
+    return SmtpTransport(settings)

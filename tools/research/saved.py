@@ -1,0 +1,77 @@
+"""Saved sources: files an operator or a scraper left in `<sources_dir>/<domain>/`.
+
+Markdown and text files may start with YAML front matter (title, kind, url, published_on);
+HTML files are turned into text and titled by their <title>.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import html2text
+import yaml
+
+from agent.settings import Settings
+from agent.store.tables import Account
+from tools.research.base import SourceDoc, source_tool
+
+KINDS = {"news", "press_release", "web", "job_post", "notes"}
+
+
+def html_to_text(html: str) -> str:
+    converter = html2text.HTML2Text()
+    converter.ignore_links = True
+    converter.ignore_images = True
+    converter.body_width = 0
+    return converter.handle(html).strip()
+
+
+def _front_matter(text: str) -> tuple[dict[str, object], str]:
+    if text.startswith("---\n"):
+        try:
+            _, front, body = text.split("---\n", 2)
+            meta = yaml.safe_load(front)
+            if isinstance(meta, dict):
+                return meta, body
+        except (ValueError, yaml.YAMLError):
+            pass
+    return {}, text
+
+
+def _as_date(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def read_saved(path: Path) -> SourceDoc | None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() in (".html", ".htm"):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        return SourceDoc(kind="web", title=(title.group(1).strip() if title else path.stem),
+                         text=html_to_text(text), uri=None)
+    if path.suffix.lower() not in (".md", ".txt"):
+        return None
+    meta, body = _front_matter(text)
+    kind = str(meta.get("kind", "notes"))
+    return SourceDoc(
+        kind=kind if kind in KINDS else "notes",
+        title=str(meta.get("title") or path.stem.replace("-", " ")),
+        text=body.strip(),
+        uri=str(meta["url"]) if meta.get("url") else None,
+        published_on=_as_date(meta.get("published_on")),
+    )
+
+
+@source_tool("saved")
+def saved_sources(account: Account, settings: Settings) -> list[SourceDoc]:
+    folder = settings.sources_dir / account.domain
+    if not folder.is_dir():
+        return []
+    docs = (read_saved(path) for path in sorted(folder.iterdir()) if path.is_file())
+    return [doc for doc in docs if doc is not None and doc.text]
