@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default="gpt-4o-mini", validation_alias=AliasChoices("SDR_OPENAI_MODEL", "OPENAI_MODEL")
     )
 
+    embeddings: str = Field(
+        default="local:minilm", description="local:minilm (offline), or openai:<embedding model>."
+    )
+
     llm_concurrency: int = Field(default=4, ge=1, le=64)
     llm_max_attempts: int = Field(default=4, ge=1, le=10, description="Transient-error tries.")
     llm_max_wait_seconds: float = Field(default=60.0, gt=0, description="Retry time budget.")

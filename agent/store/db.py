@@ -46,7 +46,8 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        # "heads": capabilities add their tables on branches of their own off the initial schema.
+        command.upgrade(config, "heads")
 
 
 def open_store(url: str) -> Store:

@@ -20,6 +20,22 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
 
 
+# Capabilities that own tables keep them beside their code, in these modules.
+TABLE_MODULES = ("agent.replies.tables", "agent.meetings.tables")
+
+
+def import_all_tables() -> None:
+    """Register every capability's tables on Base.metadata (for migrations)."""
+    import importlib
+
+    for module in TABLE_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if not exc.name or not module.startswith(exc.name):
+                raise
+
+
 class LeadStage(StrEnum):
     new = "new"
     contacted = "contacted"

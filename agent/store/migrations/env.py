@@ -2,7 +2,9 @@
 
 from alembic import context
 
-from agent.store.tables import Base
+from agent.store.tables import Base, import_all_tables
+
+import_all_tables()
 
 connection = context.config.attributes["connection"]
 context.configure(

