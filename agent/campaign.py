@@ -54,12 +54,15 @@ class Sender(Strict):
     company: str
     postal_address: str = Field(min_length=10, description="CAN-SPAM: a valid physical address.")
     unsubscribe_url: str = Field(pattern=r"^https://", description="One-click (RFC 8058) base URL.")
-    daily_cap: int = Field(default=50, ge=1, le=2000, description="Messages per day, this mailbox.")
+    daily_cap: int = Field(
+        default=50, ge=1, le=2000, description="Emails per rolling 24 hours from this mailbox."
+    )
 
 
 class ValueList(Strict):
     weight: Weight
     values: list[str] = Field(min_length=1)
+    required: bool = Field(default=False, description="A hard filter: accounts that miss it are not enrolled.")
 
 
 class SizeBand(Strict):
@@ -71,6 +74,7 @@ class SizeBand(Strict):
 class SizeCriterion(Strict):
     weight: Weight
     bands: list[SizeBand] = Field(min_length=1)
+    required: bool = Field(default=False, description="A hard filter: accounts that miss it are not enrolled.")
 
 
 class Persona(Strict):

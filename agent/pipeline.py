@@ -23,7 +23,7 @@ from agent.drafting.drafter import draft_enrollment
 from agent.drafting.templates import TemplateProblem, validate_templates
 from agent.errors import InputError, NotFound
 from agent.research.researcher import latest_brief, research_account
-from agent.scoring import score
+from agent.scoring import ScoreCard, score
 from agent.store.db import record_event
 from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, Score
 from agent.suppression import is_suppressed
@@ -124,11 +124,12 @@ def score_and_enroll(ws: Workspace, campaign_id: int, spec: CampaignSpec, summar
                     row.fit, row.intent, row.priority, row.reasons = card.fit, card.intent, card.priority, card.reasons
                 summary.scored += 1
                 if contact is not None:
-                    _enroll(session, campaign_id, spec, contact, card.fit, card.priority, card.persona, summary)
+                    _enroll(session, campaign_id, spec, contact, card, summary)
 
 
-def _enroll(session: Session, campaign_id: int, spec: CampaignSpec, contact: Contact, fit: float,
-            priority: float, persona: str | None, summary: RunSummary) -> None:
+def _enroll(session: Session, campaign_id: int, spec: CampaignSpec, contact: Contact, card: ScoreCard,
+            summary: RunSummary) -> None:
+    fit, priority, persona = card.fit, card.priority, card.persona
     existing = session.scalar(select(Enrollment).where(Enrollment.contact_id == contact.id,
                                                        Enrollment.campaign_id == campaign_id))
     if existing is not None:
@@ -138,6 +139,8 @@ def _enroll(session: Session, campaign_id: int, spec: CampaignSpec, contact: Con
     reason = None
     if is_suppressed(session, contact.email):
         reason = "suppressed"
+    elif card.missed_required:
+        reason = "outside the ICP (" + card.missed_required[0].split(":")[0] + ")"
     elif persona is None:
         reason = "no ICP persona"
     elif fit < spec.icp.min_fit:

@@ -26,14 +26,35 @@ class ScoreCard:
     priority: float
     persona: str | None
     reasons: list[str] = field(default_factory=list)
+    missed_required: list[str] = field(default_factory=list)  # hard ICP filters the account fails
 
 
-def _words(text: str) -> str:
-    return " " + re.sub(r"[^a-z0-9]+", " ", text.lower()).strip() + " "
+_ABBREVIATIONS = {"vice president": "vp", "svp": "vp", "evp": "vp", "senior": "sr", "director": "dir",
+                  "operations": "ops", "operation": "ops", "manager": "mgr", "logistic": "logistics",
+                  "chief operating officer": "coo", "chief information officer": "cio"}
+_FILLER = frozenset({"of", "the", "and", "for", "at", "in", "a", "an", "to"})
+# Words that name a kind of product rather than the product: "Manhattan WMS" is Manhattan.
+_GENERIC = frozenset({"wms", "tms", "yms", "erp", "system", "systems", "software", "cloud", "suite",
+                      "associates", "inc", "platform", "management", "warehouse", "transportation"})
+
+
+def _tokens(text: str) -> set[str]:
+    text = " " + re.sub(r"[^a-z0-9]+", " ", text.lower()).strip() + " "
+    for long, short in _ABBREVIATIONS.items():
+        text = text.replace(f" {long} ", f" {short} ")
+    return set(text.split()) - _FILLER
 
 
 def _contains(haystack: str, needle: str) -> bool:
-    return _words(needle) in _words(haystack)
+    """All the needle's significant words are in the haystack, in any order ("Director, Supply
+    Chain" contains "director of supply chain"; "VP Ops" contains "Vice President Operations")."""
+    wanted = _tokens(needle)
+    return bool(wanted) and wanted <= _tokens(haystack)
+
+
+def _same_product(a: str, b: str) -> bool:
+    """Two names of one product: they share a distinctive word."""
+    return bool((_tokens(a) - _GENERIC) & (_tokens(b) - _GENERIC))
 
 
 def match_persona(title: str | None, spec: CampaignSpec) -> tuple[Persona | None, str]:
@@ -55,7 +76,7 @@ def match_persona(title: str | None, spec: CampaignSpec) -> tuple[Persona | None
 
 
 def _firmographics(account: Account, spec: CampaignSpec) -> list[tuple[float, float, str]]:
-    """(weight, match 0-1, reason) for each firmographic criterion the ICP states."""
+    """(weight, match 0-1, reason) for each firmographic criterion the ICP states, in ICP order."""
     icp, out = spec.icp, []
     if icp.industries:
         hit = account.industry and any(
@@ -76,8 +97,7 @@ def _firmographics(account: Account, spec: CampaignSpec) -> list[tuple[float, fl
         out.append((icp.regions.weight, 1.0 if hit else 0.0,
                     f"region {', '.join(places) or 'unknown'}: {'in' if hit else 'not in'} ICP"))
     if icp.technologies:
-        used = [t for t in account.technologies if any(_contains(t, v) or _contains(v, t)
-                                                       for v in icp.technologies.values)]
+        used = [t for t in account.technologies if any(_same_product(t, v) for v in icp.technologies.values)]
         out.append((icp.technologies.weight, 1.0 if used else 0.0,
                     f"uses {', '.join(used)}" if used else "no ICP technology known"))
     return out
@@ -101,6 +121,10 @@ def _intent(brief: Brief | None, spec: CampaignSpec, today: date) -> tuple[float
 def score(account: Account, contact: Contact | None, brief: Brief | None, spec: CampaignSpec,
           today: date) -> ScoreCard:
     parts = _firmographics(account, spec)
+    icp = spec.icp
+    criteria = [c for c in (icp.industries, icp.employees, icp.regions, icp.technologies) if c is not None]
+    missed = [reason for criterion, (_, match, reason) in zip(criteria, parts, strict=True)
+              if criterion.required is True and match == 0]
     persona = None
     if contact is not None:
         persona, why = match_persona(contact.title, spec)
@@ -111,4 +135,4 @@ def score(account: Account, contact: Contact | None, brief: Brief | None, spec: 
     weights = spec.icp.priority_weights
     priority = round(weights.get("fit", 0.7) * fit + weights.get("intent", 0.3) * intent, 1)
     return ScoreCard(fit=fit, intent=intent, priority=priority, persona=persona.name if persona else None,
-                     reasons=[r for _, _, r in parts] + intent_reasons)
+                     reasons=[r for _, _, r in parts] + intent_reasons, missed_required=missed)

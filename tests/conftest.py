@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from agent.llm import ModelHandle, scripted_handle
 from agent.settings import load_settings
@@ -67,3 +70,25 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 @pytest.fixture
 def campaign_file() -> Path:
     return EXAMPLES / "campaign.yaml"
+
+
+class FunctionChat(BaseChatModel):
+    """A chat model whose answer is computed from the messages (like pydantic-ai's FunctionModel)."""
+
+    fn: Any
+    calls: list[list[Any]] = []  # noqa: RUF012
+
+    @property
+    def _llm_type(self) -> str:
+        return "function"
+
+    def _generate(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        self.calls.append(messages)
+        answer = self.fn(messages)
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+def function_model(fn: Any, *, writer: bool = True) -> tuple[ModelHandle, FunctionChat]:
+    chat = FunctionChat(fn=fn, calls=[])
+    return scripted_handle(chat, "function:test", writer=writer), chat
