@@ -54,9 +54,7 @@ class Sender(Strict):
     company: str
     postal_address: str = Field(min_length=10, description="CAN-SPAM: a valid physical address.")
     unsubscribe_url: str = Field(pattern=r"^https://", description="One-click (RFC 8058) base URL.")
-    daily_cap: int = Field(
-        default=50, ge=1, le=2000, description="Emails per rolling 24 hours from this mailbox."
-    )
+    daily_cap: int = Field(default=50, ge=1, le=2000, description="Emails per rolling 24 hours from this mailbox.")
 
 
 class ValueList(Strict):
@@ -107,9 +105,7 @@ class ICP(Strict):
     min_fit: Annotated[float, Field(ge=0, le=100)] = Field(
         default=0, description="Contacts below this fit are not enrolled (the reason is kept)."
     )
-    priority_weights: dict[Literal["fit", "intent"], Unit] = Field(
-        default_factory=lambda: {"fit": 0.7, "intent": 0.3}
-    )
+    priority_weights: dict[Literal["fit", "intent"], Unit] = Field(default_factory=lambda: {"fit": 0.7, "intent": 0.3})
 
 
 class Step(Strict):
@@ -242,9 +238,7 @@ def parse_campaign(text: str, file: str = "campaign.yaml") -> CampaignSpec:
         if error["type"] == "extra_forbidden":
             message = "unknown key (a typo?)"
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise InputError(
-            message + more, file=file, line=_nearest_line(_line_index(node), loc), field=field
-        ) from exc
+        raise InputError(message + more, file=file, line=_nearest_line(_line_index(node), loc), field=field) from exc
 
 
 def load_campaign(path: Path) -> CampaignSpec:

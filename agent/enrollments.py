@@ -13,14 +13,23 @@ UNSENT = (DraftState.pending_review, DraftState.approved, DraftState.flagged)
 
 def stop_sequences(session: Session, contact_ids: list[int], reason: str) -> int:
     """Stop the contacts' active or paused sequences and cancel their unsent steps."""
-    enrollments = session.scalars(select(Enrollment).where(
-        Enrollment.contact_id.in_(contact_ids),
-        Enrollment.state.in_([EnrollmentState.active, EnrollmentState.paused]))).all()
+    enrollments = session.scalars(
+        select(Enrollment).where(
+            Enrollment.contact_id.in_(contact_ids),
+            Enrollment.state.in_([EnrollmentState.active, EnrollmentState.paused]),
+        )
+    ).all()
     for enrollment in enrollments:
         enrollment.state, enrollment.stop_reason = EnrollmentState.stopped, reason
-        for draft in session.scalars(select(Draft).where(Draft.enrollment_id == enrollment.id,
-                                                         Draft.state.in_(UNSENT))):
+        for draft in session.scalars(
+            select(Draft).where(Draft.enrollment_id == enrollment.id, Draft.state.in_(UNSENT))
+        ):
             draft.state = DraftState.cancelled
-        record_event(session, "sequence_stopped", campaign_id=enrollment.campaign_id,
-                     contact_id=enrollment.contact_id, data={"reason": reason})
+        record_event(
+            session,
+            "sequence_stopped",
+            campaign_id=enrollment.campaign_id,
+            contact_id=enrollment.contact_id,
+            data={"reason": reason},
+        )
     return len(enrollments)

@@ -40,6 +40,16 @@ class InputError(UserError):
         return f"{place}{field}{self.message}"
 
 
+class InputRejected(InputError):
+    """A file with problems, rejected whole: `problems` lists each (`file:line: field: message`)."""
+
+    def __init__(self, problems: list[InputError], what: str = "nothing was imported") -> None:
+        self.problems = problems
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problems; {what})" if len(problems) > 1 else f" ({what})"
+        super().__init__(first.message + more, file=first.file, line=first.line, field=first.field)
+
+
 class ConfigError(UserError):
     """A setting is missing or wrong; the message names the setting."""
 

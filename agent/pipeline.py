@@ -79,8 +79,14 @@ def campaign_by_name(ws: Workspace, name: str) -> tuple[int, CampaignSpec]:
         return row.id, CampaignSpec.model_validate(row.spec)
 
 
-def _pool_map(ws: Workspace, work: Callable[[T], object], items: list[T], stage: str, progress: Progress,
-              summary: RunSummary) -> None:
+def _pool_map(
+    ws: Workspace,
+    work: Callable[[T], object],
+    items: list[T],
+    stage: str,
+    progress: Progress,
+    summary: RunSummary,
+) -> None:
     """Run `work` over items within the model's concurrency limit; one failure does not stop the rest."""
     progress(stage, 0, len(items))
     with ThreadPoolExecutor(max_workers=ws.llm.handle.concurrency) as pool:
@@ -91,8 +97,13 @@ def _pool_map(ws: Workspace, work: Callable[[T], object], items: list[T], stage:
             progress(stage, done, len(items))
 
 
-def research(ws: Workspace, account_ids: Iterable[int], summary: RunSummary, progress: Progress = _quiet,
-             force: bool = False) -> None:
+def research(
+    ws: Workspace,
+    account_ids: Iterable[int],
+    summary: RunSummary,
+    progress: Progress = _quiet,
+    force: bool = False,
+) -> None:
     def one(account_id: int) -> None:
         _, made = research_account(ws, account_id, force=force)
         if made:
@@ -103,8 +114,7 @@ def research(ws: Workspace, account_ids: Iterable[int], summary: RunSummary, pro
     _pool_map(ws, one, list(account_ids), "research", progress, summary)
 
 
-def score_and_enroll(ws: Workspace, campaign_id: int, spec: CampaignSpec, summary: RunSummary,
-                     today: date) -> None:
+def score_and_enroll(ws: Workspace, campaign_id: int, spec: CampaignSpec, summary: RunSummary, today: date) -> None:
     """Score every account and contact; enroll contacts that fit, in priority order."""
     with ws.store.transaction() as session:
         accounts = session.scalars(select(Account).where(Account.contacts.any())).all()
@@ -113,25 +123,48 @@ def score_and_enroll(ws: Workspace, campaign_id: int, spec: CampaignSpec, summar
             for contact in [None, *account.contacts]:
                 card = score(account, contact, brief, spec, today)
                 contact_id = contact.id if contact else None
-                row = session.scalar(select(Score).where(
-                    Score.campaign_id == campaign_id, Score.account_id == account.id,
-                    Score.contact_id.is_(None) if contact_id is None else Score.contact_id == contact_id))
+                row = session.scalar(
+                    select(Score).where(
+                        Score.campaign_id == campaign_id,
+                        Score.account_id == account.id,
+                        Score.contact_id.is_(None) if contact_id is None else Score.contact_id == contact_id,
+                    )
+                )
                 if row is None:
-                    row = Score(campaign_id=campaign_id, account_id=account.id, contact_id=contact_id,
-                                fit=card.fit, intent=card.intent, priority=card.priority, reasons=card.reasons)
+                    row = Score(
+                        campaign_id=campaign_id,
+                        account_id=account.id,
+                        contact_id=contact_id,
+                        fit=card.fit,
+                        intent=card.intent,
+                        priority=card.priority,
+                        reasons=card.reasons,
+                    )
                     session.add(row)
                 else:
-                    row.fit, row.intent, row.priority, row.reasons = card.fit, card.intent, card.priority, card.reasons
+                    row.fit, row.intent, row.priority, row.reasons = (
+                        card.fit,
+                        card.intent,
+                        card.priority,
+                        card.reasons,
+                    )
                 summary.scored += 1
                 if contact is not None:
                     _enroll(session, campaign_id, spec, contact, card, summary)
 
 
-def _enroll(session: Session, campaign_id: int, spec: CampaignSpec, contact: Contact, card: ScoreCard,
-            summary: RunSummary) -> None:
+def _enroll(
+    session: Session,
+    campaign_id: int,
+    spec: CampaignSpec,
+    contact: Contact,
+    card: ScoreCard,
+    summary: RunSummary,
+) -> None:
     fit, priority, persona = card.fit, card.priority, card.persona
-    existing = session.scalar(select(Enrollment).where(Enrollment.contact_id == contact.id,
-                                                       Enrollment.campaign_id == campaign_id))
+    existing = session.scalar(
+        select(Enrollment).where(Enrollment.contact_id == contact.id, Enrollment.campaign_id == campaign_id)
+    )
     if existing is not None:
         if existing.state == EnrollmentState.active and not any(d.message for d in existing.drafts):
             existing.priority = priority
@@ -145,26 +178,42 @@ def _enroll(session: Session, campaign_id: int, spec: CampaignSpec, contact: Con
         reason = "no ICP persona"
     elif fit < spec.icp.min_fit:
         reason = f"fit below {spec.icp.min_fit:g}"
-    elif session.scalar(select(Enrollment.id).where(Enrollment.contact_id == contact.id,
-                                                    Enrollment.state == EnrollmentState.active)):
+    elif session.scalar(
+        select(Enrollment.id).where(Enrollment.contact_id == contact.id, Enrollment.state == EnrollmentState.active)
+    ):
         reason = "active in another campaign"  # one voice per prospect
     if reason:
         summary.not_enrolled[reason] = summary.not_enrolled.get(reason, 0) + 1
         return
     session.add(Enrollment(campaign_id=campaign_id, contact_id=contact.id, priority=priority))
-    record_event(session, "enrolled", campaign_id=campaign_id, contact_id=contact.id,
-                 data={"fit": fit, "priority": priority, "persona": persona})
+    record_event(
+        session,
+        "enrolled",
+        campaign_id=campaign_id,
+        contact_id=contact.id,
+        data={"fit": fit, "priority": priority, "persona": persona},
+    )
     summary.enrolled += 1
 
 
-def draft(ws: Workspace, campaign_id: int, spec: CampaignSpec, summary: RunSummary, today: date,
-          progress: Progress = _quiet) -> None:
+def draft(
+    ws: Workspace,
+    campaign_id: int,
+    spec: CampaignSpec,
+    summary: RunSummary,
+    today: date,
+    progress: Progress = _quiet,
+) -> None:
     with ws.store.transaction() as session:
         pending = session.scalars(
-            select(Enrollment.id).where(Enrollment.campaign_id == campaign_id,
-                                        Enrollment.state == EnrollmentState.active,
-                                        ~Enrollment.drafts.any())
-            .order_by(Enrollment.priority.desc(), Enrollment.id)).all()
+            select(Enrollment.id)
+            .where(
+                Enrollment.campaign_id == campaign_id,
+                Enrollment.state == EnrollmentState.active,
+                ~Enrollment.drafts.any(),
+            )
+            .order_by(Enrollment.priority.desc(), Enrollment.id)
+        ).all()
 
     def one(enrollment_id: int) -> None:
         draft_enrollment(ws, enrollment_id, spec, today)
@@ -173,8 +222,14 @@ def draft(ws: Workspace, campaign_id: int, spec: CampaignSpec, summary: RunSumma
     _pool_map(ws, one, list(pending), "draft", progress, summary)
 
 
-def run_campaign(ws: Workspace, path: Path, *, progress: Progress = _quiet, today: date | None = None,
-                 force_research: bool = False) -> RunSummary:
+def run_campaign(
+    ws: Workspace,
+    path: Path,
+    *,
+    progress: Progress = _quiet,
+    today: date | None = None,
+    force_research: bool = False,
+) -> RunSummary:
     campaign_id, spec = register_campaign(ws, path)
     today = today or utcnow().date()
     summary = RunSummary(campaign=spec.name)
@@ -184,7 +239,15 @@ def run_campaign(ws: Workspace, path: Path, *, progress: Progress = _quiet, toda
     score_and_enroll(ws, campaign_id, spec, summary, today)
     draft(ws, campaign_id, spec, summary, today, progress)
     with ws.store.transaction() as session:
-        record_event(session, "campaign_run", campaign_id=campaign_id, data={
-            "researched": summary.researched, "enrolled": summary.enrolled, "drafted": summary.drafted,
-            "errors": summary.errors[:20]})
+        record_event(
+            session,
+            "campaign_run",
+            campaign_id=campaign_id,
+            data={
+                "researched": summary.researched,
+                "enrolled": summary.enrolled,
+                "drafted": summary.drafted,
+                "errors": summary.errors[:20],
+            },
+        )
     return summary

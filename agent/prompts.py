@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import yaml
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.errors import SdrError
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
 
 _SECTION = re.compile(r"^# (system|user)\s*$", re.MULTILINE)
 _FENCE = re.compile(r"</?\s*untrusted[^>]*>", re.IGNORECASE)
@@ -66,6 +68,8 @@ class Prompt:
         return f"{self.version}:{self.digest[:8]}"
 
     def render(self, **variables: Any) -> list[BaseMessage]:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
         given = set(variables)
         if missing := self.variables - given:
             raise PromptError(f"prompt {self.name}: missing variables {sorted(missing)}")

@@ -56,22 +56,51 @@ def _view(ws: Workspace, draft: Draft, briefs: dict[int, Any]) -> DraftView:
     for claim in draft.claims:
         fact = brief.fact(claim["fact_id"]) if brief else None
         if fact is not None:
-            sources.append({"fact_id": fact.id, "source": fact.source_title, "kind": fact.source_kind,
-                            "published_on": str(fact.published_on or ""), "text": fact.text})
+            sources.append(
+                {
+                    "fact_id": fact.id,
+                    "source": fact.source_title,
+                    "kind": fact.source_kind,
+                    "published_on": str(fact.published_on or ""),
+                    "text": fact.text,
+                }
+            )
     return DraftView(
-        id=draft.id, campaign=enrollment.campaign.name, contact=contact.full_name, contact_email=contact.email,
-        title=contact.title, account=contact.account.name, priority=enrollment.priority, step=draft.step_number,
-        channel=draft.channel, state=draft.state, subject=draft.subject, body=draft.body, made_by=draft.made_by,
-        version=draft.version, claims=draft.claims, sources=sources,
+        id=draft.id,
+        campaign=enrollment.campaign.name,
+        contact=contact.full_name,
+        contact_email=contact.email,
+        title=contact.title,
+        account=contact.account.name,
+        priority=enrollment.priority,
+        step=draft.step_number,
+        channel=draft.channel,
+        state=draft.state,
+        subject=draft.subject,
+        body=draft.body,
+        made_by=draft.made_by,
+        version=draft.version,
+        claims=draft.claims,
+        sources=sources,
         failed_checks=[f"{c['check']}: {c['detail']}" for c in draft.checks if not c["ok"]],
     )
 
 
-def list_drafts(ws: Workspace, *, campaign: str | None = None, states: list[DraftState] | None = None,
-                min_priority: float | None = None, limit: int | None = None) -> list[DraftView]:
+def list_drafts(
+    ws: Workspace,
+    *,
+    campaign: str | None = None,
+    states: list[DraftState] | None = None,
+    min_priority: float | None = None,
+    limit: int | None = None,
+) -> list[DraftView]:
     with ws.store.transaction() as session:
-        query = (select(Draft).join(Enrollment).join(Campaign)
-                 .order_by(Enrollment.priority.desc(), Enrollment.id, Draft.step_number))
+        query = (
+            select(Draft)
+            .join(Enrollment)
+            .join(Campaign)
+            .order_by(Enrollment.priority.desc(), Enrollment.id, Draft.step_number)
+        )
         if campaign:
             query = query.where(Campaign.name == campaign)
         if states:
@@ -95,12 +124,32 @@ def _snapshot(draft: Draft) -> dict[str, Any]:
     return {"subject": draft.subject, "body": draft.body, "state": draft.state, "version": draft.version}
 
 
-def _decide(session: Session, draft: Draft, action: str, reviewer: str, reason: str | None = None,
-            before: dict[str, Any] | None = None) -> None:
-    session.add(Review(draft_id=draft.id, action=action, reviewer=reviewer, reason=reason, before=before,
-                       after=_snapshot(draft)))
-    record_event(session, f"draft_{action}", campaign_id=draft.enrollment.campaign_id,
-                 contact_id=draft.enrollment.contact_id, draft_id=draft.id, data={"reviewer": reviewer})
+def _decide(
+    session: Session,
+    draft: Draft,
+    action: str,
+    reviewer: str,
+    reason: str | None = None,
+    before: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        Review(
+            draft_id=draft.id,
+            action=action,
+            reviewer=reviewer,
+            reason=reason,
+            before=before,
+            after=_snapshot(draft),
+        )
+    )
+    record_event(
+        session,
+        f"draft_{action}",
+        campaign_id=draft.enrollment.campaign_id,
+        contact_id=draft.enrollment.contact_id,
+        draft_id=draft.id,
+        data={"reviewer": reviewer},
+    )
 
 
 def approve(ws: Workspace, draft_ids: list[int], reviewer: str) -> list[int]:
@@ -134,7 +183,7 @@ def reject(ws: Workspace, draft_id: int, reason: str, reviewer: str) -> None:
         _decide(session, draft, "reject", reviewer, reason, before)
 
 
-def _spec(session: Session, draft: Draft) -> CampaignSpec:
+def _spec(draft: Draft) -> CampaignSpec:
     return CampaignSpec.model_validate(draft.enrollment.campaign.spec)
 
 
@@ -144,11 +193,16 @@ def edit(ws: Workspace, draft_id: int, *, body: str, subject: str | None, review
         draft = _get(session, draft_id)
         if draft.state in (DraftState.sent, DraftState.cancelled):
             raise UserError(f"draft {draft_id} is {draft.state}; it can no longer be edited")
-        spec, enrollment_id = _spec(session, draft), draft.enrollment_id
+        spec, enrollment_id = _spec(draft), draft.enrollment_id
         claims = draft.claims
     ctx, _ = context_for(ws, enrollment_id, spec, utcnow().date())
-    step = StepDraft(step_number=draft.step_number, channel=spec.sequence[draft.step_number - 1].channel,
-                     subject=subject, body=body, claims=[Claim(**c) for c in claims])
+    step = StepDraft(
+        step_number=draft.step_number,
+        channel=spec.sequence[draft.step_number - 1].channel,
+        subject=subject,
+        body=body,
+        claims=[Claim(**c) for c in claims],
+    )
     results = run_checks(step, ctx, composed_text(ws, ctx, step))
     with ws.store.transaction() as session:
         draft = _get(session, draft_id)
@@ -166,11 +220,12 @@ def regenerate(ws: Workspace, draft_id: int, reviewer: str, today: date | None =
         draft = _get(session, draft_id)
         if draft.state in (DraftState.sent, DraftState.cancelled):
             raise UserError(f"draft {draft_id} is {draft.state}; it can no longer be regenerated")
-        spec, enrollment_id, step_number = _spec(session, draft), draft.enrollment_id, draft.step_number
+        spec, enrollment_id, step_number = _spec(draft), draft.enrollment_id, draft.step_number
         campaign_id, contact_id = draft.enrollment.campaign_id, draft.enrollment.contact_id
     ctx, _ = context_for(ws, enrollment_id, spec, today or utcnow().date())
-    candidate = write_candidates(ws, ctx, {"campaign_id": campaign_id, "account_id": ctx.account.id,
-                                           "contact_id": contact_id})[step_number - 1]
+    candidate = write_candidates(
+        ws, ctx, {"campaign_id": campaign_id, "account_id": ctx.account.id, "contact_id": contact_id}
+    )[step_number - 1]
     with ws.store.transaction() as session:
         draft = _get(session, draft_id)
         before = _snapshot(draft)
@@ -188,9 +243,17 @@ def history(ws: Workspace, draft_id: int) -> list[dict[str, Any]]:
     with ws.store.transaction() as session:
         _get(session, draft_id)
         rows = session.scalars(select(Review).where(Review.draft_id == draft_id).order_by(Review.id)).all()
-        return [{"action": r.action, "reviewer": r.reviewer, "reason": r.reason, "at": r.at.isoformat()}
-                for r in rows]
+        return [{"action": r.action, "reviewer": r.reviewer, "reason": r.reason, "at": r.at.isoformat()} for r in rows]
 
 
-__all__ = ["Contact", "DraftView", "approve", "bulk_approve", "edit", "history", "list_drafts", "regenerate",
-           "reject"]
+__all__ = [
+    "Contact",
+    "DraftView",
+    "approve",
+    "bulk_approve",
+    "edit",
+    "history",
+    "list_drafts",
+    "regenerate",
+    "reject",
+]

@@ -29,13 +29,40 @@ class ScoreCard:
     missed_required: list[str] = field(default_factory=list)  # hard ICP filters the account fails
 
 
-_ABBREVIATIONS = {"vice president": "vp", "svp": "vp", "evp": "vp", "senior": "sr", "director": "dir",
-                  "operations": "ops", "operation": "ops", "manager": "mgr", "logistic": "logistics",
-                  "chief operating officer": "coo", "chief information officer": "cio"}
+_ABBREVIATIONS = {
+    "vice president": "vp",
+    "svp": "vp",
+    "evp": "vp",
+    "senior": "sr",
+    "director": "dir",
+    "operations": "ops",
+    "operation": "ops",
+    "manager": "mgr",
+    "logistic": "logistics",
+    "chief operating officer": "coo",
+    "chief information officer": "cio",
+}
 _FILLER = frozenset({"of", "the", "and", "for", "at", "in", "a", "an", "to"})
 # Words that name a kind of product rather than the product: "Manhattan WMS" is Manhattan.
-_GENERIC = frozenset({"wms", "tms", "yms", "erp", "system", "systems", "software", "cloud", "suite",
-                      "associates", "inc", "platform", "management", "warehouse", "transportation"})
+_GENERIC = frozenset(
+    {
+        "wms",
+        "tms",
+        "yms",
+        "erp",
+        "system",
+        "systems",
+        "software",
+        "cloud",
+        "suite",
+        "associates",
+        "inc",
+        "platform",
+        "management",
+        "warehouse",
+        "transportation",
+    }
+)
 
 
 def _tokens(text: str) -> set[str]:
@@ -80,26 +107,48 @@ def _firmographics(account: Account, spec: CampaignSpec) -> list[tuple[float, fl
     icp, out = spec.icp, []
     if icp.industries:
         hit = account.industry and any(
-            _contains(account.industry, v) or _contains(v, account.industry) for v in icp.industries.values)
-        out.append((icp.industries.weight, 1.0 if hit else 0.0,
-                    f"industry {account.industry or 'unknown'}: {'in' if hit else 'not in'} ICP"))
+            _contains(account.industry, v) or _contains(v, account.industry) for v in icp.industries.values
+        )
+        out.append(
+            (
+                icp.industries.weight,
+                1.0 if hit else 0.0,
+                f"industry {account.industry or 'unknown'}: {'in' if hit else 'not in'} ICP",
+            )
+        )
     if icp.employees:
         if account.employees is None:
             out.append((icp.employees.weight, 0.0, "employee count unknown"))
         else:
-            band = next((b for b in icp.employees.bands if (b.min is None or account.employees >= b.min)
-                         and (b.max is None or account.employees <= b.max)), None)
+            band = next(
+                (
+                    b
+                    for b in icp.employees.bands
+                    if (b.min is None or account.employees >= b.min) and (b.max is None or account.employees <= b.max)
+                ),
+                None,
+            )
             score = band.score if band else 0.0
             out.append((icp.employees.weight, score, f"{account.employees:,} employees: size match {score:.0%}"))
     if icp.regions:
         places = [p for p in (account.country, account.region, account.city) if p]
         hit = any(_contains(p, v) for p in places for v in icp.regions.values)
-        out.append((icp.regions.weight, 1.0 if hit else 0.0,
-                    f"region {', '.join(places) or 'unknown'}: {'in' if hit else 'not in'} ICP"))
+        out.append(
+            (
+                icp.regions.weight,
+                1.0 if hit else 0.0,
+                f"region {', '.join(places) or 'unknown'}: {'in' if hit else 'not in'} ICP",
+            )
+        )
     if icp.technologies:
         used = [t for t in account.technologies if any(_same_product(t, v) for v in icp.technologies.values)]
-        out.append((icp.technologies.weight, 1.0 if used else 0.0,
-                    f"uses {', '.join(used)}" if used else "no ICP technology known"))
+        out.append(
+            (
+                icp.technologies.weight,
+                1.0 if used else 0.0,
+                f"uses {', '.join(used)}" if used else "no ICP technology known",
+            )
+        )
     return out
 
 
@@ -118,13 +167,15 @@ def _intent(brief: Brief | None, spec: CampaignSpec, today: date) -> tuple[float
     return round(100 * (1.0 - miss), 1), reasons or ["no fresh trigger events"]
 
 
-def score(account: Account, contact: Contact | None, brief: Brief | None, spec: CampaignSpec,
-          today: date) -> ScoreCard:
+def score(account: Account, contact: Contact | None, brief: Brief | None, spec: CampaignSpec, today: date) -> ScoreCard:
     parts = _firmographics(account, spec)
     icp = spec.icp
     criteria = [c for c in (icp.industries, icp.employees, icp.regions, icp.technologies) if c is not None]
-    missed = [reason for criterion, (_, match, reason) in zip(criteria, parts, strict=True)
-              if criterion.required is True and match == 0]
+    missed = [
+        reason
+        for criterion, (_, match, reason) in zip(criteria, parts, strict=True)
+        if criterion.required is True and match == 0
+    ]
     persona = None
     if contact is not None:
         persona, why = match_persona(contact.title, spec)
@@ -134,5 +185,11 @@ def score(account: Account, contact: Contact | None, brief: Brief | None, spec: 
     intent, intent_reasons = _intent(brief, spec, today)
     weights = spec.icp.priority_weights
     priority = round(weights.get("fit", 0.7) * fit + weights.get("intent", 0.3) * intent, 1)
-    return ScoreCard(fit=fit, intent=intent, priority=priority, persona=persona.name if persona else None,
-                     reasons=[r for _, _, r in parts] + intent_reasons, missed_required=missed)
+    return ScoreCard(
+        fit=fit,
+        intent=intent,
+        priority=priority,
+        persona=persona.name if persona else None,
+        reasons=[r for _, _, r in parts] + intent_reasons,
+        missed_required=missed,
+    )

@@ -8,7 +8,15 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from agent.store.tables import (
-    Account, Brief, Campaign, Contact, Draft, Enrollment, LlmCall, Message, Suppression,
+    Account,
+    Brief,
+    Campaign,
+    Contact,
+    Draft,
+    Enrollment,
+    LlmCall,
+    Message,
+    Suppression,
 )
 from agent.workspace import Workspace
 
@@ -47,33 +55,56 @@ def _group(session: Any, column: Any, *where: Any) -> dict[str, int]:
 
 def _usage(session: Any, campaign_id: int | None) -> ModelUsage:
     where = [LlmCall.campaign_id == campaign_id] if campaign_id is not None else []
-    rows = session.execute(select(LlmCall.task, func.count(), func.sum(LlmCall.tokens_in),
-                                  func.sum(LlmCall.tokens_out), func.sum(LlmCall.latency_ms))
-                           .where(*where).group_by(LlmCall.task)).all()
-    by_task = {task: {"calls": n, "tokens_in": ti or 0, "tokens_out": to or 0, "seconds": round((ms or 0) / 1000, 2)}
-               for task, n, ti, to, ms in rows}
-    failed = session.scalar(select(func.count()).select_from(LlmCall)
-                            .where(*where, LlmCall.outcome.in_(["invalid", "error"]))) or 0
+    rows = session.execute(
+        select(
+            LlmCall.task,
+            func.count(),
+            func.sum(LlmCall.tokens_in),
+            func.sum(LlmCall.tokens_out),
+            func.sum(LlmCall.latency_ms),
+        )
+        .where(*where)
+        .group_by(LlmCall.task)
+    ).all()
+    by_task = {
+        task: {"calls": n, "tokens_in": ti or 0, "tokens_out": to or 0, "seconds": round((ms or 0) / 1000, 2)}
+        for task, n, ti, to, ms in rows
+    }
+    failed = (
+        session.scalar(
+            select(func.count()).select_from(LlmCall).where(*where, LlmCall.outcome.in_(["invalid", "error"]))
+        )
+        or 0
+    )
     return ModelUsage(
-        calls=sum(t["calls"] for t in by_task.values()), failed_calls=failed,
+        calls=sum(t["calls"] for t in by_task.values()),
+        failed_calls=failed,
         tokens_in=sum(t["tokens_in"] for t in by_task.values()),
         tokens_out=sum(t["tokens_out"] for t in by_task.values()),
-        model_seconds=round(sum(t["seconds"] for t in by_task.values()), 2), by_task=by_task,
+        model_seconds=round(sum(t["seconds"] for t in by_task.values()), 2),
+        by_task=by_task,
     )
 
 
 def campaign_status(ws: Workspace, name: str | None = None) -> WorkspaceStatus:
     with ws.store.transaction() as session:
-        campaigns = session.scalars(select(Campaign).where(Campaign.name == name) if name
-                                    else select(Campaign).order_by(Campaign.id)).all()
+        campaigns = session.scalars(
+            select(Campaign).where(Campaign.name == name) if name else select(Campaign).order_by(Campaign.id)
+        ).all()
         out = []
         for campaign in campaigns:
             enrollments = _group(session, Enrollment.state, Enrollment.campaign_id == campaign.id)
             enrolled = sum(enrollments.values())
-            drafts = _group(session, Draft.state, Draft.enrollment_id.in_(
-                select(Enrollment.id).where(Enrollment.campaign_id == campaign.id)))
-            messages = _group(session, Message.status, Message.draft_id.in_(
-                select(Draft.id).join(Enrollment).where(Enrollment.campaign_id == campaign.id)))
+            drafts = _group(
+                session,
+                Draft.state,
+                Draft.enrollment_id.in_(select(Enrollment.id).where(Enrollment.campaign_id == campaign.id)),
+            )
+            messages = _group(
+                session,
+                Message.status,
+                Message.draft_id.in_(select(Draft.id).join(Enrollment).where(Enrollment.campaign_id == campaign.id)),
+            )
             # Research is per account and shared by campaigns; charge it to this campaign's leads too.
             usage = _usage(session, campaign.id)
             research = _usage(session, None).by_task
@@ -86,11 +117,22 @@ def campaign_status(ws: Workspace, name: str | None = None) -> WorkspaceStatus:
             usage.model_seconds = round(sum(t["seconds"] for t in usage.by_task.values()), 2)
             per_lead = {}
             if enrolled:
-                per_lead = {"llm_calls": round(usage.calls / enrolled, 2),
-                            "tokens": round((usage.tokens_in + usage.tokens_out) / enrolled, 1),
-                            "model_seconds": round(usage.model_seconds / enrolled, 2)}
-            out.append(CampaignStatus(campaign=campaign.name, enrolled=enrolled, enrollments=enrollments,
-                                      drafts=drafts, messages=messages, model=usage, per_lead=per_lead))
+                per_lead = {
+                    "llm_calls": round(usage.calls / enrolled, 2),
+                    "tokens": round((usage.tokens_in + usage.tokens_out) / enrolled, 1),
+                    "model_seconds": round(usage.model_seconds / enrolled, 2),
+                }
+            out.append(
+                CampaignStatus(
+                    campaign=campaign.name,
+                    enrolled=enrolled,
+                    enrollments=enrollments,
+                    drafts=drafts,
+                    messages=messages,
+                    model=usage,
+                    per_lead=per_lead,
+                )
+            )
         return WorkspaceStatus(
             accounts=session.scalar(select(func.count()).select_from(Account)) or 0,
             accounts_researched=session.scalar(select(func.count(func.distinct(Brief.account_id)))) or 0,

@@ -39,6 +39,10 @@ def suppress(session: Session, value: str, reason: str, source: str | None = Non
     matching = Contact.email.endswith(value) if value.startswith("@") else Contact.email == value
     contact_ids = list(session.scalars(select(Contact.id).where(matching)))
     stop_sequences(session, contact_ids, f"suppressed: {reason}")
-    record_event(session, "suppressed", contact_id=contact_ids[0] if len(contact_ids) == 1 else None,
-                 data={"value": value, "reason": reason, "source": source, "contacts": len(contact_ids)})
+    record_event(
+        session,
+        "suppressed",
+        contact_id=contact_ids[0] if len(contact_ids) == 1 else None,
+        data={"value": value, "reason": reason, "source": source, "contacts": len(contact_ids)},
+    )
     return True

@@ -9,12 +9,12 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from agent.llm import LLM, CallRecord, ModelHandle, build_model
 from agent.settings import Settings, load_settings
 from agent.store import Store, open_store
 from agent.store.tables import LlmCall
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the model layer pulls in LangChain: loaded when a command first needs it
+    from agent.llm import LLM, CallRecord, ModelHandle
     from tools.mail.base import Transport
 
 
@@ -27,20 +27,34 @@ class Workspace:
 
     @cached_property
     def llm(self) -> LLM:
+        from agent.llm import LLM, build_model
+
         handle = self._model or build_model(self.settings)
         return LLM(
-            handle, recorder=self.record_call, repair_attempts=self.settings.llm_repair_attempts,
-            max_attempts=self.settings.llm_max_attempts, max_wait_seconds=self.settings.llm_max_wait_seconds,
+            handle,
+            recorder=self.record_call,
+            repair_attempts=self.settings.llm_repair_attempts,
+            max_attempts=self.settings.llm_max_attempts,
+            max_wait_seconds=self.settings.llm_max_wait_seconds,
         )
 
     def record_call(self, record: CallRecord) -> None:
         # Its own transaction: a call is on record even when the work that asked for it fails.
         with self.store.transaction() as session:
-            session.add(LlmCall(
-                task=record.task, model=record.model, prompt_version=record.prompt_version,
-                tokens_in=record.tokens_in, tokens_out=record.tokens_out, latency_ms=record.latency_ms,
-                attempts=record.attempts, outcome=record.outcome, error=record.error, **record.subject,
-            ))
+            session.add(
+                LlmCall(
+                    task=record.task,
+                    model=record.model,
+                    prompt_version=record.prompt_version,
+                    tokens_in=record.tokens_in,
+                    tokens_out=record.tokens_out,
+                    latency_ms=record.latency_ms,
+                    attempts=record.attempts,
+                    outcome=record.outcome,
+                    error=record.error,
+                    **record.subject,
+                )
+            )
 
     @cached_property
     def transports(self) -> dict[str, Transport]:

@@ -30,8 +30,11 @@ _real_connect = socket.socket.connect
 
 def _loopback_only(self: socket.socket, address: Any) -> Any:
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")) \
-            and self.family in (socket.AF_INET, socket.AF_INET6):
+    if (
+        isinstance(host, str)
+        and not (host.startswith("127.") or host in ("localhost", "::1"))
+        and self.family in (socket.AF_INET, socket.AF_INET6)
+    ):
         raise RuntimeError(f"tests may not reach the network ({host})")
     return _real_connect(self, address)
 
@@ -43,8 +46,15 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("SDR_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "SDR_OPENAI_API_KEY", "SDR_OPENAI_BASE_URL",
-                 "SDR_SOURCES_DIR", "SDR_MAIL_TRANSPORT"):
+    for name in (
+        "SDR_MODEL",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "SDR_OPENAI_API_KEY",
+        "SDR_OPENAI_BASE_URL",
+        "SDR_SOURCES_DIR",
+        "SDR_MAIL_TRANSPORT",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SDR_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
@@ -57,8 +67,11 @@ def scripted(*answers: Any, writer: bool = False) -> ModelHandle:
 
 
 def make_workspace(tmp_path: Path, model: ModelHandle | None = None, **settings: Any) -> Workspace:
-    defaults: dict[str, Any] = {"workspace": tmp_path / "ws", "research_with_model": False,
-                                "sources_dir_setting": EXAMPLES / "sources"}
+    defaults: dict[str, Any] = {
+        "workspace": tmp_path / "ws",
+        "research_with_model": False,
+        "sources_dir_setting": EXAMPLES / "sources",
+    }
     return Workspace(load_settings(**{**defaults, **settings}), model=model or scripted())
 
 

@@ -32,8 +32,12 @@ def import_demo(ws: Workspace, tmp_path: Path, domains: list[str] | None = None)
         import_file(ws.store, path)
 
 
-def run_demo(ws: Workspace, tmp_path: Path, domains: list[str] | None = None,
-             campaign: Path = EXAMPLES / "campaign.yaml") -> RunSummary:
+def run_demo(
+    ws: Workspace,
+    tmp_path: Path,
+    domains: list[str] | None = None,
+    campaign: Path = EXAMPLES / "campaign.yaml",
+) -> RunSummary:
     import_demo(ws, tmp_path, domains)
     return run_campaign(ws, campaign, today=TODAY)
 

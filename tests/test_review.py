@@ -18,8 +18,12 @@ def pending(ws: Workspace) -> list[review.DraftView]:
 
 @pytest.fixture
 def queue(ws: Workspace, tmp_path: Path) -> Workspace:
-    run_demo(ws, tmp_path, ["reno-freight.example", "harvest-lane.example"],
-             campaign=campaign_variant(tmp_path, HUMAN_REVIEW))
+    run_demo(
+        ws,
+        tmp_path,
+        ["reno-freight.example", "harvest-lane.example"],
+        campaign=campaign_variant(tmp_path, HUMAN_REVIEW),
+    )
     assert pending(ws)
     return ws
 
@@ -61,11 +65,18 @@ def test_a_rejection_needs_a_reason(queue: Workspace) -> None:
 
 def test_an_edit_reruns_the_checks(queue: Workspace) -> None:
     view = next(v for v in pending(queue) if v.channel == "email")
-    assert review.edit(queue, view.id, body=view.body.replace("Best,", "Thanks,"), subject=view.subject,
-                       reviewer="sam") == []
+    assert (
+        review.edit(queue, view.id, body=view.body.replace("Best,", "Thanks,"), subject=view.subject, reviewer="sam")
+        == []
+    )
     assert state(queue, view.id) == DraftState.pending_review
-    problems = review.edit(queue, view.id, body=view.body + "\n\nP.S. Congrats on your $300 million raise!",
-                           subject=view.subject, reviewer="sam")
+    problems = review.edit(
+        queue,
+        view.id,
+        body=view.body + "\n\nP.S. Congrats on your $300 million raise!",
+        subject=view.subject,
+        reviewer="sam",
+    )
     assert any(p.startswith("claims") for p in problems)
     assert state(queue, view.id) == DraftState.flagged
     with pytest.raises(UserError):  # a flagged draft cannot be approved until it is fixed

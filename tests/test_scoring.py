@@ -13,14 +13,23 @@ TODAY = date(2026, 11, 24)
 
 
 def acct(**fields: object) -> Account:
-    base: dict[str, object] = {"domain": "a.example", "name": "A", "industry": "Third-Party Logistics",
-                               "employees": 900, "country": "US", "technologies": ["Manhattan WMS"]}
+    base: dict[str, object] = {
+        "domain": "a.example",
+        "name": "A",
+        "industry": "Third-Party Logistics",
+        "employees": 900,
+        "country": "US",
+        "technologies": ["Manhattan WMS"],
+    }
     return Account(**{**base, **fields})
 
 
 def brief(*triggers: tuple[TriggerKind, date | None]) -> Brief:
-    return Brief(account_domain="a.example", summary=Cited(text="", fact_ids=[]),
-                 triggers=[Trigger(kind=k, fact_id=f"F{i}", published_on=d) for i, (k, d) in enumerate(triggers)])
+    return Brief(
+        account_domain="a.example",
+        summary=Cited(text="", fact_ids=[]),
+        triggers=[Trigger(kind=k, fact_id=f"F{i}", published_on=d) for i, (k, d) in enumerate(triggers)],
+    )
 
 
 def test_ideal_account_and_persona_score_full_fit_with_reasons() -> None:
@@ -48,11 +57,21 @@ def test_excluded_and_unmatched_titles_have_no_persona() -> None:
 
 def test_intent_counts_fresh_triggers_once_per_kind_and_ignores_stale_ones() -> None:
     fresh = score(acct(), None, brief((TriggerKind.funding, date(2026, 11, 1))), SPEC, TODAY).intent
-    twice = score(acct(), None, brief((TriggerKind.funding, date(2026, 11, 1)),
-                                      (TriggerKind.funding, date(2026, 10, 1))), SPEC, TODAY).intent
+    twice = score(
+        acct(),
+        None,
+        brief((TriggerKind.funding, date(2026, 11, 1)), (TriggerKind.funding, date(2026, 10, 1))),
+        SPEC,
+        TODAY,
+    ).intent
     stale = score(acct(), None, brief((TriggerKind.funding, date(2025, 1, 1))), SPEC, TODAY)
-    both = score(acct(), None, brief((TriggerKind.funding, date(2026, 11, 1)),
-                                     (TriggerKind.expansion, date(2026, 11, 10))), SPEC, TODAY).intent
+    both = score(
+        acct(),
+        None,
+        brief((TriggerKind.funding, date(2026, 11, 1)), (TriggerKind.expansion, date(2026, 11, 10))),
+        SPEC,
+        TODAY,
+    ).intent
     assert 0 < fresh == twice < both <= 100
     assert stale.intent == 0 and "no fresh trigger events" in stale.reasons
 

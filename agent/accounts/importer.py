@@ -23,24 +23,13 @@ from sqlalchemy.orm import Session
 
 from agent.accounts.columns import field_for, suggestion
 from agent.accounts.records import Row
-from agent.errors import InputError
+from agent.errors import InputError, InputRejected
 from agent.store import Store
 from agent.store.db import record_event
 from agent.store.tables import Account, Contact
 from agent.suppression import is_suppressed
 
 MAX_PROBLEMS = 20
-
-
-class ImportRejected(InputError):
-    """The file has problems; `problems` lists each one (`file:line: field: message`)."""
-
-    def __init__(self, problems: list[InputError]) -> None:
-        self.problems = problems
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more problems; nothing was imported)" if len(problems) > 1 \
-            else " (nothing was imported)"
-        super().__init__(first.message + more, file=first.file, line=first.line, field=first.field)
 
 
 @dataclass
@@ -82,21 +71,27 @@ def _csv_rows(path: Path, text: str, ignore_unknown: bool) -> Iterator[tuple[int
             if not ignore_unknown:
                 raise InputError(
                     f"unknown column{suggestion(column)}; rename it, or pass --ignore-unknown-columns",
-                    file=path, line=1, field=column or "(blank)",
+                    file=path,
+                    line=1,
+                    field=column or "(blank)",
                 ) from None
             columns.append(None)
     if "email" not in columns and not {"domain", "website", "name"} & set(columns):
         raise InputError(
             "no email, domain, website or company column: is this an accounts or contacts export?",
-            file=path, line=1,
+            file=path,
+            line=1,
         )
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
-            raise InputError(f"{len(values)} values for {len(header)} columns (a stray comma or quote?)",
-                             file=path, line=line)
+            raise InputError(
+                f"{len(values)} values for {len(header)} columns (a stray comma or quote?)",
+                file=path,
+                line=line,
+            )
         yield line, {c: v for c, v in zip(columns, values, strict=True) if c is not None}
 
 
@@ -120,7 +115,7 @@ def _json_objects(path: Path, text: str) -> Iterator[tuple[int, Any]]:
     elif isinstance(document, dict) and set(document) <= {"accounts", "contacts"}:
         decoder = json.JSONDecoder()
         position = text.index("{") + 1
-        while (match := re.compile(r'\s*,?\s*"(accounts|contacts)"\s*:\s*').match(text, position)):
+        while match := re.compile(r'\s*,?\s*"(accounts|contacts)"\s*:\s*').match(text, position):
             yield from _array_items(text, match.end())
             _, position = decoder.raw_decode(text, match.end())
     else:
@@ -156,7 +151,7 @@ def _json_rows(path: Path, text: str, ignore_unknown: bool) -> Iterator[tuple[in
 
 
 def read_rows(path: Path, *, ignore_unknown: bool = False) -> list[tuple[int, Row]]:
-    """Every row of the file, validated; raises ImportRejected listing each bad row."""
+    """Every row of the file, validated; raises InputRejected listing each bad row."""
     text = _read_text(path)
     if path.suffix.lower() in (".json", ".jsonl"):
         raw = _json_rows(path, text, ignore_unknown)
@@ -179,7 +174,7 @@ def read_rows(path: Path, *, ignore_unknown: bool = False) -> list[tuple[int, Ro
     except csv.Error as exc:
         raise InputError(f"broken CSV: {exc}", file=path) from exc
     if problems:
-        raise ImportRejected(problems)
+        raise InputRejected(problems)
     if not rows:
         raise InputError("no records after the header", file=path)
     return rows
@@ -232,9 +227,15 @@ def import_file(store: Store, path: Path, *, ignore_unknown: bool = False) -> Im
         accounts: dict[str, Account] = {}  # this file's accounts, by domain
         for _, row in rows:
             _store_row(session, row, summary, accounts)
-        record_event(session, "import", data={
-            "file": str(path), "rows": summary.rows,
-            "accounts_created": summary.accounts_created, "contacts_created": summary.contacts_created,
-            "suppressed_skipped": len(summary.suppressed_skipped),
-        })
+        record_event(
+            session,
+            "import",
+            data={
+                "file": str(path),
+                "rows": summary.rows,
+                "accounts_created": summary.accounts_created,
+                "contacts_created": summary.contacts_created,
+                "suppressed_skipped": len(summary.suppressed_skipped),
+            },
+        )
     return summary

@@ -11,10 +11,23 @@ from agent.clock import zone
 from agent.errors import UserError
 
 EMAIL = re.compile(r"^[^@\s,;<>]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-FREE_MAIL = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
-    "icloud.com", "aol.com", "proton.me", "protonmail.com", "gmx.de", "web.de", "mail.com",
-})
+FREE_MAIL = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "icloud.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.de",
+        "web.de",
+        "mail.com",
+    }
+)
 
 
 def domain_of(value: str) -> str:
@@ -104,9 +117,7 @@ class Row(BaseModel):
         elif self.email and (email_domain := self.email.split("@", 1)[1]) not in FREE_MAIL:
             self.domain = email_domain
         if not self.domain:
-            raise ValueError(
-                "cannot tell the company: give a domain or website column (or a company email)"
-            )
+            raise ValueError("cannot tell the company: give a domain or website column (or a company email)")
         if not self.email and not self.name:
             raise ValueError("a row needs an email (a contact) or a company name (an account)")
         return self

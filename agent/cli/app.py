@@ -7,14 +7,16 @@ from pathlib import Path
 
 import typer
 
-from agent.accounts.importer import ImportRejected
 from agent.cli import outbound, records, review, send
 from agent.cli.common import errors
 from agent.cli.demo import demo
-from agent.errors import SdrError, UserError
+from agent.errors import InputRejected, SdrError, UserError
 
-app = typer.Typer(help="sdr: an AI sales-development agent, with people in control.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="sdr: an AI sales-development agent, with people in control.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
 
 @app.callback()
@@ -40,10 +42,10 @@ app.add_typer(records.suppress_app, name="suppress")
 def main() -> None:
     try:
         app(standalone_mode=False)
-    except ImportRejected as exc:
+    except InputRejected as exc:
         for problem in exc.problems:
             errors.print(f"[red]error[/] {problem}", highlight=False)
-        errors.print(f"{exc.file}: nothing was imported", highlight=False)
+        errors.print(f"{exc.file}: {exc.message.rsplit('; ', 1)[-1].rstrip(')')}", highlight=False)
         sys.exit(1)
     except UserError as exc:
         errors.print(f"[red]error[/] {exc}", highlight=False)

@@ -6,15 +6,15 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agent.settings import load_settings
-from agent.workspace import Workspace
+if TYPE_CHECKING:
+    from agent.workspace import Workspace
 
 console = Console()
 errors = Console(stderr=True)
@@ -22,6 +22,9 @@ errors = Console(stderr=True)
 
 def workspace(ctx: typer.Context) -> Workspace:
     """The command's workspace, opened once (global --workspace and --model apply)."""
+    from agent.settings import load_settings
+    from agent.workspace import Workspace
+
     root = ctx.find_root()
     if root.obj is None:
         root.obj = {}
@@ -51,8 +54,14 @@ def progress_bars(enabled: bool = True) -> Iterator[Any]:
     if not enabled:
         yield lambda *_: None
         return
-    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=errors, transient=False) as bars:
+    with Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=False,
+    ) as bars:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:

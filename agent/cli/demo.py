@@ -7,19 +7,17 @@ from pathlib import Path
 
 import typer
 
-from agent.accounts.importer import import_file
-from agent.campaign import WEEKDAYS, load_campaign
 from agent.cli.common import console, progress_bars, workspace
-from agent.clock import as_utc, utcnow, zone
-from agent.pipeline import run_campaign
-from agent.sending.schedule import in_window
-from agent.sending.sender import send_due
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _next_business_morning(campaign_file: Path) -> datetime:
     """Now if it is business hours where the campaign sends, else the next working day at 10:00."""
+    from agent.campaign import WEEKDAYS, load_campaign
+    from agent.clock import as_utc, utcnow, zone
+    from agent.sending.schedule import in_window
+
     sending = load_campaign(campaign_file).sending
     tz, now = zone(sending.default_timezone), utcnow()
     if in_window(now, tz, sending):
@@ -37,6 +35,10 @@ def demo(
     examples: Path = typer.Option(EXAMPLES, help="The demo workspace folder."),
 ) -> None:
     """Import the demo accounts, run the demo campaign, and send what the policy approved."""
+    from agent.accounts.importer import import_file
+    from agent.pipeline import run_campaign
+    from agent.sending.sender import send_due
+
     campaign_file = examples / "campaign.yaml"
     ctx.find_root().obj.setdefault("overrides", {})["sources_dir_setting"] = examples / "sources"
     ws = workspace(ctx)
@@ -45,12 +47,18 @@ def demo(
         console.print(f"imported {name}: {s.accounts_created} new accounts, {s.contacts_created} new contacts")
     with progress_bars() as progress:
         summary = run_campaign(ws, campaign_file, progress=progress)
-    console.print(f"campaign {summary.campaign}: researched {summary.researched} accounts, "
-                  f"enrolled {summary.enrolled}, drafted {summary.drafted} sequences"
-                  + (f", {len(summary.errors)} errors" if summary.errors else ""))
+    console.print(
+        f"campaign {summary.campaign}: researched {summary.researched} accounts, "
+        f"enrolled {summary.enrolled}, drafted {summary.drafted} sequences"
+        + (f", {len(summary.errors)} errors" if summary.errors else "")
+    )
     when = _next_business_morning(campaign_file)
     sent = send_due(ws, now=when)
-    console.print(f"sent {len(sent.sent)} approved first steps as of {when:%a %Y-%m-%d %H:%M} UTC; waiting: "
-                  + ", ".join(f"{n} {why}" for why, n in sorted(sent.waiting.items())))
-    console.print(f"\nRead the emails in [bold]{ws.settings.outbox_dir}[/], review the rest with "
-                  "[bold]sdr review[/], and see [bold]sdr status[/].")
+    console.print(
+        f"sent {len(sent.sent)} approved first steps as of {when:%a %Y-%m-%d %H:%M} UTC; waiting: "
+        + ", ".join(f"{n} {why}" for why, n in sorted(sent.waiting.items()))
+    )
+    console.print(
+        f"\nRead the emails in [bold]{ws.settings.outbox_dir}[/], review the rest with "
+        "[bold]sdr review[/], and see [bold]sdr status[/]."
+    )

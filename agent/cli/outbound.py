@@ -7,10 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.accounts.importer import import_file
 from agent.cli.common import console, print_json, progress_bars, workspace
-from agent.pipeline import run_campaign
-from agent.status import campaign_status
 
 
 def import_(
@@ -20,6 +17,8 @@ def import_(
     json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import accounts and contacts. A file with any bad row is rejected whole."""
+    from agent.accounts.importer import import_file
+
     ws = workspace(ctx)
     summaries = [import_file(ws.store, path, ignore_unknown=ignore_unknown_columns) for path in files]
     if json_output:
@@ -41,6 +40,8 @@ def run(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Research, score, enroll and draft for a campaign. Resumes where an earlier run stopped."""
+    from agent.pipeline import run_campaign
+
     if sources is not None:
         ctx.find_root().obj.setdefault("overrides", {})["sources_dir_setting"] = sources
     ws = workspace(ctx)
@@ -49,9 +50,11 @@ def run(
     if json_output:
         print_json(summary.__dict__)
         return
-    console.print(f"[bold]{summary.campaign}[/]: researched {summary.researched} accounts "
-                  f"({summary.research_skipped} unchanged), enrolled {summary.enrolled} contacts, "
-                  f"drafted {summary.drafted} sequences.")
+    console.print(
+        f"[bold]{summary.campaign}[/]: researched {summary.researched} accounts "
+        f"({summary.research_skipped} unchanged), enrolled {summary.enrolled} contacts, "
+        f"drafted {summary.drafted} sequences."
+    )
     if summary.not_enrolled:
         console.print("not enrolled: " + ", ".join(f"{n} {why}" for why, n in summary.not_enrolled.items()))
     for error in summary.errors:
@@ -65,19 +68,26 @@ def status(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Accounts researched, drafts by state, messages sent, model calls, tokens and time per lead."""
+    from agent.status import campaign_status
+
     report = campaign_status(workspace(ctx), campaign)
     if json_output:
         print_json(report)
         return
-    console.print(f"accounts {report.accounts} ({report.accounts_researched} researched), "
-                  f"contacts {report.contacts}, suppressed {report.suppressed}")
+    console.print(
+        f"accounts {report.accounts} ({report.accounts_researched} researched), "
+        f"contacts {report.contacts}, suppressed {report.suppressed}"
+    )
     for c in report.campaigns:
         table = Table(title=f"campaign {c.campaign}", show_header=False)
         table.add_row("enrolled", f"{c.enrolled} " + str(c.enrollments))
         table.add_row("drafts", ", ".join(f"{k} {v}" for k, v in sorted(c.drafts.items())) or "none")
         table.add_row("messages", ", ".join(f"{k} {v}" for k, v in sorted(c.messages.items())) or "none")
-        table.add_row("model calls", f"{c.model.calls} ({c.model.failed_calls} failed), tokens "
-                      f"{c.model.tokens_in} in / {c.model.tokens_out} out, {c.model.model_seconds}s")
+        table.add_row(
+            "model calls",
+            f"{c.model.calls} ({c.model.failed_calls} failed), tokens "
+            f"{c.model.tokens_in} in / {c.model.tokens_out} out, {c.model.model_seconds}s",
+        )
         if c.per_lead:
             table.add_row("per lead", ", ".join(f"{k} {v}" for k, v in c.per_lead.items()))
         console.print(table)

@@ -21,19 +21,39 @@ def list_accounts(ctx: typer.Context, json_output: bool = typer.Option(False, "-
     with workspace(ctx).store.transaction() as session:
         rows = []
         for account in session.scalars(select(Account).order_by(Account.name)).all():
-            best = session.scalar(select(Score).where(Score.account_id == account.id, Score.contact_id.is_(None))
-                                  .order_by(Score.priority.desc()))
-            rows.append({"id": account.id, "domain": account.domain, "name": account.name,
-                         "industry": account.industry, "employees": account.employees, "country": account.country,
-                         "contacts": len(account.contacts), "fit": best.fit if best else None,
-                         "intent": best.intent if best else None, "reasons": best.reasons if best else []})
+            best = session.scalar(
+                select(Score)
+                .where(Score.account_id == account.id, Score.contact_id.is_(None))
+                .order_by(Score.priority.desc())
+            )
+            rows.append(
+                {
+                    "id": account.id,
+                    "domain": account.domain,
+                    "name": account.name,
+                    "industry": account.industry,
+                    "employees": account.employees,
+                    "country": account.country,
+                    "contacts": len(account.contacts),
+                    "fit": best.fit if best else None,
+                    "intent": best.intent if best else None,
+                    "reasons": best.reasons if best else [],
+                }
+            )
     if json_output:
         print_json(rows)
         return
     table = Table("domain", "name", "industry", "employees", "contacts", "fit", "intent")
     for r in rows:
-        table.add_row(r["domain"], r["name"], r["industry"] or "", str(r["employees"] or ""), str(r["contacts"]),
-                      "" if r["fit"] is None else f"{r['fit']:g}", "" if r["intent"] is None else f"{r['intent']:g}")
+        table.add_row(
+            r["domain"],
+            r["name"],
+            r["industry"] or "",
+            str(r["employees"] or ""),
+            str(r["contacts"]),
+            "" if r["fit"] is None else f"{r['fit']:g}",
+            "" if r["intent"] is None else f"{r['intent']:g}",
+        )
     console.print(table)
 
 
@@ -41,9 +61,18 @@ def list_accounts(ctx: typer.Context, json_output: bool = typer.Option(False, "-
 def list_contacts(ctx: typer.Context, json_output: bool = typer.Option(False, "--json")) -> None:
     """Contacts with their stage."""
     with workspace(ctx).store.transaction() as session:
-        rows = [{"id": c.id, "email": c.email, "name": c.full_name, "title": c.title, "account": c.account.domain,
-                 "timezone": c.timezone, "stage": c.stage}
-                for c in session.scalars(select(Contact).order_by(Contact.email)).all()]
+        rows = [
+            {
+                "id": c.id,
+                "email": c.email,
+                "name": c.full_name,
+                "title": c.title,
+                "account": c.account.domain,
+                "timezone": c.timezone,
+                "stage": c.stage,
+            }
+            for c in session.scalars(select(Contact).order_by(Contact.email)).all()
+        ]
     if json_output:
         print_json(rows)
         return
@@ -69,8 +98,10 @@ def add(
 def list_suppressions(ctx: typer.Context, json_output: bool = typer.Option(False, "--json")) -> None:
     """The do-not-contact list."""
     with workspace(ctx).store.transaction() as session:
-        rows = [{"value": s.value, "reason": s.reason, "source": s.source, "at": s.created_at.isoformat()}
-                for s in session.scalars(select(Suppression).order_by(Suppression.id)).all()]
+        rows = [
+            {"value": s.value, "reason": s.reason, "source": s.source, "at": s.created_at.isoformat()}
+            for s in session.scalars(select(Suppression).order_by(Suppression.id)).all()
+        ]
     if json_output:
         print_json(rows)
         return

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 import typer
 from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.table import Table
 
-from agent import review as decisions
 from agent.cli.common import console, print_json, reviewer_name, workspace
 from agent.errors import UserError
-from agent.review import DraftView
-from agent.store.tables import DraftState
+from agent.states import DraftState
+
+if TYPE_CHECKING:
+    from agent.review import DraftView
 
 app = typer.Typer(help="Review drafts: approve, edit, reject, regenerate.", no_args_is_help=False)
 
 
 def _show(view: DraftView) -> None:
-    head = (f"[bold]#{view.id}[/] {view.contact} ({view.title or 'no title'}) at {view.account} · "
-            f"step {view.step} {view.channel} · priority {view.priority:g} · {view.state} · made by {view.made_by}")
+    head = (
+        f"[bold]#{view.id}[/] {view.contact} ({view.title or 'no title'}) at {view.account} · "
+        f"step {view.step} {view.channel} · priority {view.priority:g} · {view.state} · made by {view.made_by}"
+    )
     text = (f"[bold]Subject:[/] {view.subject}\n\n" if view.subject else "") + view.body
     console.print(Panel(text, title=head, title_align="left"))
     if view.sources:
@@ -39,6 +44,8 @@ def queue(
     campaign: str | None = typer.Option(None, help="Only this campaign."),
 ) -> None:
     """Work through drafts awaiting review, highest priority first."""
+    from agent import review as decisions
+
     if ctx.invoked_subcommand is not None:
         return
     ws = workspace(ctx)
@@ -52,8 +59,12 @@ def queue(
         _show(view)
         while True:
             choices = ["e", "r", "g", "s", "q"] if view.state == DraftState.flagged else ["a", "e", "r", "g", "s", "q"]
-            action = Prompt.ask("[a]pprove [e]dit [r]eject re[g]enerate [s]kip [q]uit", choices=choices,
-                                show_choices=False, console=console)
+            action = Prompt.ask(
+                "[a]pprove [e]dit [r]eject re[g]enerate [s]kip [q]uit",
+                choices=choices,
+                show_choices=False,
+                console=console,
+            )
             try:
                 if action == "a":
                     decisions.approve(ws, [view.id], who)
@@ -62,8 +73,9 @@ def queue(
                     if edited is None:
                         continue
                     subject, _, body = edited.partition("\n---\n")
-                    problems = decisions.edit(ws, view.id, body=body.strip(), subject=subject.strip() or None,
-                                              reviewer=who)
+                    problems = decisions.edit(
+                        ws, view.id, body=body.strip(), subject=subject.strip() or None, reviewer=who
+                    )
                     view = next(v for v in decisions.list_drafts(ws, campaign=view.campaign) if v.id == view.id)
                     _show(view)
                     if problems:
@@ -93,20 +105,32 @@ def list_(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """List drafts."""
+    from agent import review as decisions
+
     views = decisions.list_drafts(workspace(ctx), campaign=campaign, states=state, limit=limit)
     if json_output:
         print_json(views)
         return
     table = Table("id", "contact", "account", "priority", "step", "channel", "state", "subject")
     for v in views:
-        table.add_row(str(v.id), v.contact, v.account, f"{v.priority:g}", str(v.step), v.channel, v.state,
-                      v.subject or "")
+        table.add_row(
+            str(v.id),
+            v.contact,
+            v.account,
+            f"{v.priority:g}",
+            str(v.step),
+            v.channel,
+            v.state,
+            v.subject or "",
+        )
     console.print(table)
 
 
 @app.command()
 def show(ctx: typer.Context, draft_id: int, json_output: bool = typer.Option(False, "--json")) -> None:
     """Show one draft with its sources and check results."""
+    from agent import review as decisions
+
     views = [v for v in decisions.list_drafts(workspace(ctx)) if v.id == draft_id]
     if not views:
         raise UserError(f"no draft {draft_id}")
@@ -121,6 +145,8 @@ def approve(
     min_priority: float | None = typer.Option(None, help="With --campaign: only at or above this priority."),
 ) -> None:
     """Approve drafts by id, or in bulk by campaign (and priority)."""
+    from agent import review as decisions
+
     ws, who = workspace(ctx), reviewer_name()
     if draft_ids:
         approved = decisions.approve(ws, draft_ids, who)
@@ -134,6 +160,8 @@ def approve(
 @app.command()
 def reject(ctx: typer.Context, draft_id: int, reason: str = typer.Option(..., help="Why: it is kept.")) -> None:
     """Reject a draft with a reason."""
+    from agent import review as decisions
+
     decisions.reject(workspace(ctx), draft_id, reason, reviewer_name())
     console.print(f"rejected draft {draft_id}")
 
@@ -141,6 +169,8 @@ def reject(ctx: typer.Context, draft_id: int, reason: str = typer.Option(..., he
 @app.command()
 def regenerate(ctx: typer.Context, draft_id: int) -> None:
     """Write a draft again and re-run its checks."""
+    from agent import review as decisions
+
     draft = decisions.regenerate(workspace(ctx), draft_id, reviewer_name())
     console.print(f"draft {draft_id} is now version {draft.version}, {draft.state}")
 
@@ -148,9 +178,13 @@ def regenerate(ctx: typer.Context, draft_id: int) -> None:
 @app.command()
 def history(ctx: typer.Context, draft_id: int, json_output: bool = typer.Option(False, "--json")) -> None:
     """Every decision taken on a draft."""
+    from agent import review as decisions
+
     rows = decisions.history(workspace(ctx), draft_id)
     if json_output:
         print_json(rows)
         return
     for row in rows:
-        console.print(f"{row['at']} {row['action']} by {row['reviewer']}" + (f": {row['reason']}" if row["reason"] else ""))
+        console.print(
+            f"{row['at']} {row['action']} by {row['reviewer']}" + (f": {row['reason']}" if row["reason"] else "")
+        )

@@ -9,8 +9,6 @@ import typer
 
 from agent.cli.common import console, print_json, reviewer_name, workspace
 from agent.clock import as_utc
-from agent.sending.sender import resolve as resolve_delivery
-from agent.sending.sender import send_due
 
 app = typer.Typer(help="Send due, approved steps.")
 
@@ -37,16 +35,20 @@ def send(
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
+    from agent.sending.sender import send_due
+
     ws = workspace(ctx)
     while True:
         summary = send_due(ws, now=_as_of(as_of), campaign=campaign, limit=limit)
         if json_output:
             print_json(summary.__dict__)
         else:
-            console.print(f"sent {len(summary.sent)}"
-                          + (f", recovered {summary.recovered} after a crash" if summary.recovered else "")
-                          + (f", [yellow]{len(summary.uncertain)} uncertain[/] (sdr send resolve)" if summary.uncertain else "")
-                          + (f", [red]{len(summary.failed)} failed[/]" if summary.failed else ""))
+            console.print(
+                f"sent {len(summary.sent)}"
+                + (f", recovered {summary.recovered} after a crash" if summary.recovered else "")
+                + (f", [yellow]{len(summary.uncertain)} uncertain[/] (sdr send resolve)" if summary.uncertain else "")
+                + (f", [red]{len(summary.failed)} failed[/]" if summary.failed else "")
+            )
             for reason, count in sorted(summary.waiting.items()):
                 console.print(f"  waiting: {count} {reason}")
             if summary.next_due:
@@ -65,5 +67,7 @@ def resolve(
     delivered: bool = typer.Option(..., "--delivered/--not-delivered", help="What the mail server's logs show."),
 ) -> None:
     """Settle an uncertain delivery (a crash mid-send on SMTP)."""
+    from agent.sending.sender import resolve as resolve_delivery
+
     resolve_delivery(workspace(ctx), draft_id, delivered=delivered, who=reviewer_name())
     console.print(f"draft {draft_id}: " + ("marked sent" if delivered else "released; it will be sent again"))

@@ -25,7 +25,8 @@ LIMITS = {  # channel -> (min words, max words, max characters)
 SUBJECT_MAX = 70
 
 _PLACEHOLDER = re.compile(
-    r"(\{\{.*?\}\}|\{%.*?%\}|\{[a-z_]+\}|\[\[?[A-Z][A-Za-z _]{2,30}\]?\]|<[A-Z][A-Z_ ]{2,}>|\bXXX+\b|\bTODO\b|\bTBD\b|\bINSERT\b)"
+    r"(\{\{.*?\}\}|\{%.*?%\}|\{[a-z_]+\}|\[\[?[A-Z][A-Za-z _]{2,30}\]?\]|<[A-Z][A-Z_ ]{2,}>"
+    r"|\bXXX+\b|\bTODO\b|\bTBD\b|\bINSERT\b)"
 )
 _SPAM = re.compile(
     r"(\bfree\b|\bguarantee(d)?\b|\bact now\b|\blimited time\b|\brisk[- ]free\b|\bno obligation\b|\bclick here\b"
@@ -40,8 +41,44 @@ _CLAIM_CUE = re.compile(
     r"|announced|raised|hired|hiring|launched|opened|acquired|appointed|expanding|expanded|migrating|moving to)\b",
     re.IGNORECASE,
 )
-_STOP = frozenset("the a an and or of to in on for with at by from your you our we is are was were that this it "
-                  "its as be has have had just about new".split())
+_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "at",
+        "by",
+        "from",
+        "your",
+        "you",
+        "our",
+        "we",
+        "is",
+        "are",
+        "was",
+        "were",
+        "that",
+        "this",
+        "it",
+        "its",
+        "as",
+        "be",
+        "has",
+        "have",
+        "had",
+        "just",
+        "about",
+        "new",
+    ]
+)
 
 
 class Claim(BaseModel):
@@ -140,7 +177,11 @@ def check_spam(draft: StepDraft, ctx: DraftContext, _text: str) -> CheckResult:
 
 
 CHECKS: list[Callable[[StepDraft, DraftContext, str], CheckResult]] = [
-    check_placeholders, check_length, check_compliance, check_claims, check_spam,
+    check_placeholders,
+    check_length,
+    check_compliance,
+    check_claims,
+    check_spam,
 ]
 
 

@@ -51,7 +51,7 @@ def footer(sender: Sender, link: str) -> str:
     return (
         f"--\n{signature}\n{sender.postal_address}\n"
         f"You are receiving this one-to-one business email from {sender.company} because your role "
-        f"matches the teams we work with. To stop hearing from us, reply \"unsubscribe\" or visit {link}"
+        f'matches the teams we work with. To stop hearing from us, reply "unsubscribe" or visit {link}'
     )
 
 

@@ -23,8 +23,9 @@ class DraftContext:
     hooks: list[Hook]
 
     @classmethod
-    def build(cls, spec: CampaignSpec, account: Account, contact: Contact, brief: Brief | None,
-              today: date) -> DraftContext:
+    def build(
+        cls, spec: CampaignSpec, account: Account, contact: Contact, brief: Brief | None, today: date
+    ) -> DraftContext:
         hooks = rank_hooks(brief, spec, today)[:MAX_HOOKS] if brief else []
         return cls(spec=spec, account=account, contact=contact, brief=brief, hooks=hooks)
 
@@ -39,14 +40,19 @@ class DraftContext:
         step = spec.sequence[step_number - 1]
         return {
             "contact": {
-                "first_name": self.contact.first_name or "there", "last_name": self.contact.last_name or "",
-                "full_name": self.contact.full_name, "title": self.contact.title or "",
+                "first_name": self.contact.first_name or "there",
+                "last_name": self.contact.last_name or "",
+                "full_name": self.contact.full_name,
+                "title": self.contact.title or "",
                 "email": self.contact.email,
             },
             "account": {
-                "name": self.account.name, "domain": self.account.domain,
-                "industry": self.account.industry or "", "employees": self.account.employees,
-                "city": self.account.city or "", "country": self.account.country or "",
+                "name": self.account.name,
+                "domain": self.account.domain,
+                "industry": self.account.industry or "",
+                "employees": self.account.employees,
+                "city": self.account.city or "",
+                "country": self.account.country or "",
             },
             "persona": persona,
             "pain": persona["pains"][0] if persona and persona["pains"] else None,
@@ -62,10 +68,24 @@ class DraftContext:
     def allowed_terms(self) -> list[str]:
         """Names and words a draft may use without a citation: ours, the prospect's own."""
         a, c, s = self.account, self.contact, self.spec.sender
-        terms = [a.name, a.domain, a.industry or "", a.city or "", a.region or "", a.country or "",
-                 c.first_name or "", c.last_name or "", c.title or "", s.name, s.company, s.title or "",
-                 s.email, self.spec.value_proposition, *self.spec.proof_points,
-                 *[step.goal for step in self.spec.sequence]]
+        terms = [
+            a.name,
+            a.domain,
+            a.industry or "",
+            a.city or "",
+            a.region or "",
+            a.country or "",
+            c.first_name or "",
+            c.last_name or "",
+            c.title or "",
+            s.name,
+            s.company,
+            s.title or "",
+            s.email,
+            self.spec.value_proposition,
+            *self.spec.proof_points,
+            *[step.goal for step in self.spec.sequence],
+        ]
         if (persona := self.persona) is not None:
             terms.extend(persona["pains"])
         return [t for t in terms if t]

@@ -38,8 +38,9 @@ def composed_text(ws: Workspace, ctx: DraftContext, draft: StepDraft) -> str:
     """The text as it will go out: an email's body carries the compliance footer."""
     if draft.channel is not Channel.email:
         return draft.body
-    link = unsubscribe_url(ctx.spec.sender, ctx.contact.email, ctx.spec.name,
-                           ws.settings.unsubscribe_secret.get_secret_value())
+    link = unsubscribe_url(
+        ctx.spec.sender, ctx.contact.email, ctx.spec.name, ws.settings.unsubscribe_secret.get_secret_value()
+    )
     return compose_body(draft.body, ctx.spec.sender, link)
 
 
@@ -82,8 +83,7 @@ def write_candidates(ws: Workspace, ctx: DraftContext, subject: dict[str, int | 
         failing = [c for c in best.values() if not passed(c.checks)]
         if len(best) == len(ctx.spec.sequence) and not failing:
             break
-        feedback = [f"step {c.draft.step_number}: {r.check}: {r.detail}"
-                    for c in failing for r in c.checks if not r.ok]
+        feedback = [f"step {c.draft.step_number}: {r.check}: {r.detail}" for c in failing for r in c.checks if not r.ok]
     out = []
     for n in steps:
         candidate = best.get(n)
@@ -104,26 +104,48 @@ def _initial_state(candidate: Candidate, spec: CampaignSpec, priority: float) ->
     return DraftState.pending_review
 
 
-def store_candidates(session: Session, enrollment: Enrollment, spec: CampaignSpec,
-                     candidates: list[Candidate]) -> list[Draft]:
+def store_candidates(
+    session: Session, enrollment: Enrollment, spec: CampaignSpec, candidates: list[Candidate]
+) -> list[Draft]:
     drafts = []
     for candidate in candidates:
         d = candidate.draft
         state = _initial_state(candidate, spec, enrollment.priority)
         draft = Draft(
-            enrollment_id=enrollment.id, step_number=d.step_number, channel=d.channel.value, subject=d.subject,
-            body=d.body, claims=[c.model_dump() for c in d.claims], made_by=candidate.made_by,
-            prompt_version=candidate.prompt_version, checks=[c.model_dump() for c in candidate.checks], state=state,
+            enrollment_id=enrollment.id,
+            step_number=d.step_number,
+            channel=d.channel.value,
+            subject=d.subject,
+            body=d.body,
+            claims=[c.model_dump() for c in d.claims],
+            made_by=candidate.made_by,
+            prompt_version=candidate.prompt_version,
+            checks=[c.model_dump() for c in candidate.checks],
+            state=state,
         )
         session.add(draft)
         session.flush()
         if state is DraftState.approved:
-            session.add(Review(draft_id=draft.id, action="auto_approve", reviewer="policy:auto_above_score",
-                               reason=f"priority {enrollment.priority} >= {spec.review.auto_approve_min_priority}"))
+            session.add(
+                Review(
+                    draft_id=draft.id,
+                    action="auto_approve",
+                    reviewer="policy:auto_above_score",
+                    reason=f"priority {enrollment.priority} >= {spec.review.auto_approve_min_priority}",
+                )
+            )
         drafts.append(draft)
-    record_event(session, "drafted", campaign_id=enrollment.campaign_id, contact_id=enrollment.contact_id,
-                 data={"steps": len(drafts), "states": [d.state for d in drafts],
-                       "made_by": sorted({d.made_by for d in drafts})})
+    record_event(
+        session,
+        "drafted",
+        campaign_id=enrollment.campaign_id,
+        contact_id=enrollment.contact_id,
+        data={
+            "steps": len(drafts),
+            "states": [d.state for d in drafts],
+            "made_by": sorted({d.made_by for d in drafts}),
+        },
+    )
     return drafts
 
 
@@ -139,7 +161,11 @@ def context_for(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: da
 
 def draft_enrollment(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: date) -> list[Draft]:
     ctx, enrollment = context_for(ws, enrollment_id, spec, today)
-    subject = {"campaign_id": enrollment.campaign_id, "account_id": ctx.account.id, "contact_id": ctx.contact.id}
+    subject = {
+        "campaign_id": enrollment.campaign_id,
+        "account_id": ctx.account.id,
+        "contact_id": ctx.contact.id,
+    }
     candidates = write_candidates(ws, ctx, subject)
     with ws.store.transaction() as session:
         enrollment = session.get_one(Enrollment, enrollment_id)

@@ -16,8 +16,7 @@ from agent.drafting.checks import Claim, StepDraft
 from agent.drafting.context import DraftContext
 from agent.errors import SdrError
 
-_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                            autoescape=False)
+_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False)
 
 
 class TemplateProblem(SdrError):
@@ -69,16 +68,36 @@ def sample_contexts(spec: CampaignSpec) -> list[dict[str, object]]:
     """Contexts that exercise both branches of a template: with and without hook and persona."""
     persona = spec.icp.personas.roles[0]
     full = {
-        "contact": {"first_name": "Sam", "last_name": "Lee", "full_name": "Sam Lee", "title": "VP Operations",
-                    "email": "sam@example.com"},
-        "account": {"name": "Example Co", "domain": "example.com", "industry": "Logistics", "employees": 500,
-                    "city": "Reno", "country": "US"},
+        "contact": {
+            "first_name": "Sam",
+            "last_name": "Lee",
+            "full_name": "Sam Lee",
+            "title": "VP Operations",
+            "email": "sam@example.com",
+        },
+        "account": {
+            "name": "Example Co",
+            "domain": "example.com",
+            "industry": "Logistics",
+            "employees": 500,
+            "city": "Reno",
+            "country": "US",
+        },
         "persona": {"name": persona.name, "pains": list(persona.pains)},
         "pain": persona.pains[0] if persona.pains else None,
-        "hook": {"fact_id": "F1", "source_id": 1, "kind": "expansion", "text": "Example Co opened a site.",
-                 "source_title": "Example News", "source_kind": "news", "published_on": None, "score": 1.0},
+        "hook": {
+            "fact_id": "F1",
+            "source_id": 1,
+            "kind": "expansion",
+            "text": "Example Co opened a site.",
+            "source_title": "Example News",
+            "source_kind": "news",
+            "published_on": None,
+            "score": 1.0,
+        },
         "sender": spec.sender.model_dump(include={"name", "title", "company", "email"}),
-        "value_proposition": spec.value_proposition, "proof_point": (spec.proof_points or [None])[0],
+        "value_proposition": spec.value_proposition,
+        "proof_point": (spec.proof_points or [None])[0],
         "proof_points": list(spec.proof_points),
     }
     full["hooks"] = [full["hook"]]

@@ -6,13 +6,15 @@ a citation can only point at a real source; the checks then test that each sente
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from agent.drafting.checks import Claim, StepDraft
 from agent.drafting.context import DraftContext
-from agent.llm import LLM
+
+if TYPE_CHECKING:
+    from agent.llm import LLM
 
 
 class WrittenClaim(BaseModel):
@@ -43,19 +45,42 @@ def write_sequence(llm: LLM, ctx: DraftContext, feedback: list[str], subject: di
     variables = ctx.variables()
     brief_pains = [p.text for p in ctx.brief.pains] if ctx.brief else []
     answer = llm.ask(
-        "draft_sequence", WrittenSequence, schema=_schema(ctx), subject=subject,
-        contact=variables["contact"], account=variables["account"], persona=variables["persona"],
-        hooks=[{"id": h.fact_id, "kind": h.kind, "text": h.text, "source": h.source_title,
-                "date": h.published_on} for h in ctx.hooks],
-        account_pains=brief_pains, sender=variables["sender"],
-        value_proposition=variables["value_proposition"], proof_points=variables["proof_points"],
-        steps=[{"number": i + 1, "channel": s.channel.value, "delay_business_days": s.delay_business_days,
-                "goal": s.goal} for i, s in enumerate(ctx.spec.sequence)],
+        "draft_sequence",
+        WrittenSequence,
+        schema=_schema(ctx),
+        subject=subject,
+        contact=variables["contact"],
+        account=variables["account"],
+        persona=variables["persona"],
+        hooks=[
+            {
+                "id": h.fact_id,
+                "kind": h.kind,
+                "text": h.text,
+                "source": h.source_title,
+                "date": h.published_on,
+            }
+            for h in ctx.hooks
+        ],
+        account_pains=brief_pains,
+        sender=variables["sender"],
+        value_proposition=variables["value_proposition"],
+        proof_points=variables["proof_points"],
+        steps=[
+            {
+                "number": i + 1,
+                "channel": s.channel.value,
+                "delay_business_days": s.delay_business_days,
+                "goal": s.goal,
+            }
+            for i, s in enumerate(ctx.spec.sequence)
+        ],
         feedback=feedback,
     )
     return [
         StepDraft(
-            step_number=i + 1, channel=step.channel,
+            step_number=i + 1,
+            channel=step.channel,
             subject=(written.subject or "").strip() or None if step.channel.value == "email" else None,
             body=written.body.strip(),
             claims=[Claim(text=c.text, fact_id=c.fact_id) for c in written.claims],

@@ -45,9 +45,7 @@ def build_model(settings: Settings, spec: str | None = None) -> ModelHandle:
     spec = spec or settings.model_spec
     name, _, model = spec.partition(":")
     if name not in _PROVIDERS:
-        raise ConfigError(
-            f"model {spec!r}: unknown provider {name!r} (known: {', '.join(sorted(_PROVIDERS))})"
-        )
+        raise ConfigError(f"model {spec!r}: unknown provider {name!r} (known: {', '.join(sorted(_PROVIDERS))})")
     return _PROVIDERS[name](model, settings)
 
 

@@ -16,8 +16,15 @@ from agent.research.facts import Fact
 
 # How much a source kind is worth as a prospect-facing opener. Internal notes and the CRM record
 # inform scoring but are never quoted to a prospect.
-HOOK_SOURCE_WEIGHT = {"news": 1.0, "press_release": 1.0, "job_post": 0.8, "web": 0.7, "website": 0.7,
-                      "notes": 0.0, "crm": 0.0}
+HOOK_SOURCE_WEIGHT = {
+    "news": 1.0,
+    "press_release": 1.0,
+    "job_post": 0.8,
+    "web": 0.7,
+    "website": 0.7,
+    "notes": 0.0,
+    "crm": 0.0,
+}
 
 
 class Cited(BaseModel):
@@ -59,16 +66,21 @@ class Hook(BaseModel):
 
 
 def rules_brief(domain: str, name: str, facts: list[Fact], flags: list[str]) -> Brief:
-    triggers = [Trigger(kind=kind, fact_id=f.id, published_on=f.published_on)
-                for f in facts if f.source_kind != "crm" for kind in f.signals]
+    triggers = [
+        Trigger(kind=kind, fact_id=f.id, published_on=f.published_on)
+        for f in facts
+        if f.source_kind != "crm"
+        for kind in f.signals
+    ]
     about = [f for f in facts if f.source_kind in ("crm", "web", "website")][:2]
     lead = [f for f in facts if f.signals and f.source_kind != "crm"][:1]
     cited = about + lead
-    summary = Cited(text=" ".join(f.text for f in cited) or f"No sources found for {name}.",
-                    fact_ids=[f.id for f in cited])
+    summary = Cited(
+        text=" ".join(f.text for f in cited) or f"No sources found for {name}.",
+        fact_ids=[f.id for f in cited],
+    )
     pains = [Cited(text=f.text, fact_ids=[f.id]) for f in facts if f.pain][:3]
-    return Brief(account_domain=domain, summary=summary, pains=pains, triggers=triggers, facts=facts,
-                 flags=flags)
+    return Brief(account_domain=domain, summary=summary, pains=pains, triggers=triggers, facts=facts, flags=flags)
 
 
 def _age_days(published_on: date | None, today: date) -> int | None:
@@ -93,11 +105,18 @@ def rank_hooks(brief: Brief, spec: CampaignSpec, today: date) -> list[Hook]:
             relevance = 0.35 if fact.pain else 0.2
         recency = 1.0 if age is None else 1.0 - 0.5 * age / max_age
         score = round(weight * relevance * recency * (1.2 if fact.id in brief.hook_fact_ids else 1.0), 4)
-        hooks.append(Hook(
-            fact_id=fact.id, source_id=fact.source_id, kind=(kinds[0].value if kinds else "initiative"),
-            text=fact.text, source_title=fact.source_title, source_kind=fact.source_kind,
-            published_on=fact.published_on, score=score,
-        ))
+        hooks.append(
+            Hook(
+                fact_id=fact.id,
+                source_id=fact.source_id,
+                kind=(kinds[0].value if kinds else "initiative"),
+                text=fact.text,
+                source_title=fact.source_title,
+                source_kind=fact.source_kind,
+                published_on=fact.published_on,
+                score=score,
+            )
+        )
     return sorted(hooks, key=lambda h: -h.score)
 
 

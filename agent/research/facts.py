@@ -23,15 +23,17 @@ TRIGGER_PATTERNS: dict[TriggerKind, re.Pattern[str]] = {
         TriggerKind.leadership_change: r"\b(appoint(s|ed|ment of)|named ([\w.'-]+ ){0,3}(as )?(its |the )?(new )?"
         r"(chief|vp|vice president|head|director|coo|cfo|cio|cto|ceo|president)|joins as|joined as|promoted to"
         r"|new (coo|cfo|cio|ceo|vp|chief|head of)|(hires|hired) ([\w.'-]+ ){0,3}as)",
-        TriggerKind.expansion: r"\b(open(s|ed|ing) (a |its )?(new |second |third )?([\w,-]+ )*(distribution|fulfil?lment|"
-        r"warehouse|facility|cross-dock|center|centre|site|dc)\b|expan(ds|ded|ding|sion)\b|sq\.? ?ft|square[- ]f(ee|oo)t"
+        TriggerKind.expansion: r"\b(open(s|ed|ing) (a |its )?(new |second |third )?([\w,-]+ )*"
+        r"(distribution|fulfil?lment|warehouse|facility|cross-dock|center|centre|site|dc)\b"
+        r"|expan(ds|ded|ding|sion)\b|sq\.? ?ft|square[- ]f(ee|oo)t"
         r"|m²|square met(er|re)s?|breaks? ground|new (distribution|fulfil?lment) (center|centre|hub))",
         TriggerKind.product_launch: r"\b(launch(es|ed)?|unveil(s|ed)?|introduc(es|ed) (a |its )?new)\b",
         TriggerKind.acquisition: r"\b(acquir(es|ed|ing)|acquisition of|merg(es|ed|er) with)\b",
         TriggerKind.partnership: r"\b(partner(s|ed|ing) with|(strategic|new) partnership)\b",
         TriggerKind.contract_ending: r"\b(contract(s)? (\w+ ){0,6}(ends?|expires?|expiring|is up|comes? up|runs? out)"
         r"|up for renewal|renewal (in|date)|rfp\b|request for proposals?|evaluating (alternatives|vendors|options))",
-        TriggerKind.technology_change: r"\b(migrat(e|es|ed|ing|ion)|go-live|go(es|ing)? live|went live|roll(s|ed|ing) out|"
+        TriggerKind.technology_change: r"\b(migrat(e|es|ed|ing|ion)|go-live|go(es|ing)? live|went live"
+        r"|roll(s|ed|ing) out|"
         r"implement(s|ed|ing|ation) (of )?(a |its |the )?(new )?([\w-]+ ){0,3}(wms|tms|erp|system|platform)|"
         r"select(s|ed) (manhattan|blue yonder|sap|oracle|netsuite))",
     }.items()
@@ -47,7 +49,8 @@ INJECTION_PATTERN = re.compile(
     r"(ignore (all |any |your )?(previous|prior|above|earlier) (instructions|prompts?)|disregard (all |your )?"
     r"(previous |prior )?instructions|\bsystem prompt\b|\b(ai|llm) (assistants?|agents?|models?) reading"
     r"|you are (now )?(an? )?(ai|assistant|language model|chatbot)|new instructions:|\bjailbreak"
-    r"|(forward|send|email|share) (me |us )?(your|the) (full |entire |whole )?(contact|customer|lead|prospect)s? (list|data)"
+    r"|(forward|send|email|share) (me |us )?(your|the) (full |entire |whole )?"
+    r"(contact|customer|lead|prospect)s? (list|data)"
     r"|^\s*(system|assistant)\s*:)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -107,10 +110,16 @@ def extract_facts(
             if is_injection(sentence):
                 flags.append(f"injection_suspected: {title!r} contains instructions aimed at an AI; left out")
                 continue
-            facts.append(Fact(
-                id=f"F{len(facts) + 1}", source_id=source_id, source_title=title, source_kind=kind,
-                published_on=published_on, text=sentence,
-                signals=[k for k, p in TRIGGER_PATTERNS.items() if p.search(sentence)],
-                pain=bool(PAIN_PATTERN.search(sentence)),
-            ))
+            facts.append(
+                Fact(
+                    id=f"F{len(facts) + 1}",
+                    source_id=source_id,
+                    source_title=title,
+                    source_kind=kind,
+                    published_on=published_on,
+                    text=sentence,
+                    signals=[k for k, p in TRIGGER_PATTERNS.items() if p.search(sentence)],
+                    pain=bool(PAIN_PATTERN.search(sentence)),
+                )
+            )
     return facts, sorted(set(flags))

@@ -80,11 +80,17 @@ def _store_sources(ws: Workspace, account_id: int, docs: list[SourceDoc]) -> lis
         rows = []
         for doc in docs:
             digest = _hash(f"{doc.kind}\n{doc.title}\n{doc.text}")
-            row = session.scalar(select(Source).where(Source.account_id == account_id,
-                                                      Source.content_hash == digest))
+            row = session.scalar(select(Source).where(Source.account_id == account_id, Source.content_hash == digest))
             if row is None:
-                row = Source(account_id=account_id, kind=doc.kind, title=doc.title, uri=doc.uri,
-                             published_on=doc.published_on, text=doc.text, content_hash=digest)
+                row = Source(
+                    account_id=account_id,
+                    kind=doc.kind,
+                    title=doc.title,
+                    uri=doc.uri,
+                    published_on=doc.published_on,
+                    text=doc.text,
+                    content_hash=digest,
+                )
                 session.add(row)
             rows.append(row)
         session.flush()
@@ -98,8 +104,10 @@ def _model_brief(ws: Workspace, base: Brief, account: Account) -> Brief:
     capable = ws.llm.handle.capable_writer
     output: type[AccountSummary] = ModelBrief if capable else AccountSummary
     answer = ws.llm.ask(
-        "research_brief" if capable else "account_summary", output,
-        schema=narrowed_schema(output, ids), subject={"account_id": account.id},
+        "research_brief" if capable else "account_summary",
+        output,
+        schema=narrowed_schema(output, ids),
+        subject={"account_id": account.id},
         account={"name": account.name, "domain": account.domain, "industry": account.industry},
         facts=[{"id": f.id, "source": f.source_title, "date": f.published_on, "text": f.text} for f in facts],
     )
@@ -118,11 +126,15 @@ def _model_brief(ws: Workspace, base: Brief, account: Account) -> Brief:
     if backed(answer.summary, answer.fact_ids):
         brief.summary = Cited(text=answer.summary, fact_ids=answer.fact_ids)
     if isinstance(answer, ModelBrief):
-        brief.pains = [Cited(text=p.text, fact_ids=p.fact_ids) for p in answer.pains
-                       if backed(p.text, p.fact_ids)] or base.pains
+        brief.pains = [
+            Cited(text=p.text, fact_ids=p.fact_ids) for p in answer.pains if backed(p.text, p.fact_ids)
+        ] or base.pains
         by_id = {f.id: f for f in facts}
-        model_triggers = [Trigger(kind=t.kind, fact_id=t.fact_id, published_on=by_id[t.fact_id].published_on)
-                          for t in answer.triggers if t.fact_id in by_id]
+        model_triggers = [
+            Trigger(kind=t.kind, fact_id=t.fact_id, published_on=by_id[t.fact_id].published_on)
+            for t in answer.triggers
+            if t.fact_id in by_id
+        ]
         seen = {(t.kind, t.fact_id) for t in base.triggers}
         brief.triggers = base.triggers + [t for t in model_triggers if (t.kind, t.fact_id) not in seen]
         brief.hook_fact_ids = [i for i in answer.hook_fact_ids if by_id.get(i) and by_id[i].source_kind != "crm"]
@@ -139,12 +151,18 @@ def research_account(ws: Workspace, account_id: int, *, force: bool = False) -> 
     sources = _store_sources(ws, account_id, docs)
     sources_hash = _hash("\n".join(sorted(s.content_hash for s in sources)))
     use_model = ws.settings.research_with_model
+    if use_model is None:
+        use_model = ws.llm.handle.capable_writer
     made_by = f"rules+{ws.llm.name}" if use_model else "rules"
     if not force:
         with ws.store.transaction() as session:
-            existing = session.scalar(select(BriefRow).where(
-                BriefRow.account_id == account_id, BriefRow.sources_hash == sources_hash,
-                BriefRow.made_by == made_by))
+            existing = session.scalar(
+                select(BriefRow).where(
+                    BriefRow.account_id == account_id,
+                    BriefRow.sources_hash == sources_hash,
+                    BriefRow.made_by == made_by,
+                )
+            )
             if existing is not None:
                 return Brief.model_validate(existing.content), False
     facts, flags = extract_facts([(s.id, s.title, s.kind, s.published_on, s.text) for s in sources])
@@ -159,24 +177,46 @@ def research_account(ws: Workspace, account_id: int, *, force: bool = False) -> 
             outcome = "model_failed"
     brief.made_by = made_by
     with ws.store.transaction() as session:
-        row = session.scalar(select(BriefRow).where(
-            BriefRow.account_id == account_id, BriefRow.sources_hash == sources_hash,
-            BriefRow.made_by == made_by))
+        row = session.scalar(
+            select(BriefRow).where(
+                BriefRow.account_id == account_id,
+                BriefRow.sources_hash == sources_hash,
+                BriefRow.made_by == made_by,
+            )
+        )
         if row is None:
-            session.add(BriefRow(account_id=account_id, sources_hash=sources_hash, made_by=made_by,
-                                 content=brief.model_dump(mode="json")))
+            session.add(
+                BriefRow(
+                    account_id=account_id,
+                    sources_hash=sources_hash,
+                    made_by=made_by,
+                    content=brief.model_dump(mode="json"),
+                )
+            )
         else:
             row.content = brief.model_dump(mode="json")
-        record_event(session, "researched", account_id=account_id, data={
-            "sources": len(sources), "facts": len(facts), "triggers": len(brief.triggers),
-            "flags": brief.flags, "outcome": outcome})
+        record_event(
+            session,
+            "researched",
+            account_id=account_id,
+            data={
+                "sources": len(sources),
+                "facts": len(facts),
+                "triggers": len(brief.triggers),
+                "flags": brief.flags,
+                "outcome": outcome,
+            },
+        )
     return brief, True
 
 
 def latest_brief(ws: Workspace, account_id: int) -> Brief | None:
     with ws.store.transaction() as session:
-        row = session.scalar(select(BriefRow).where(BriefRow.account_id == account_id)
-                             .order_by(BriefRow.created_at.desc(), BriefRow.id.desc()))
+        row = session.scalar(
+            select(BriefRow)
+            .where(BriefRow.account_id == account_id)
+            .order_by(BriefRow.created_at.desc(), BriefRow.id.desc())
+        )
         return Brief.model_validate(row.content) if row else None
 
 

@@ -22,14 +22,28 @@ def new_message_id(draft: Draft, spec: CampaignSpec) -> str:
     return f"<sdr.{spec.name}.{draft.id}.{secrets.token_hex(6)}@{domain}>"
 
 
-def compose(draft: Draft, contact: Contact, spec: CampaignSpec, message_id: str, secret: str,
-            thread: list[str], now_utc: datetime) -> Outgoing:
+def compose(
+    draft: Draft,
+    contact: Contact,
+    spec: CampaignSpec,
+    message_id: str,
+    secret: str,
+    thread: list[str],
+    now_utc: datetime,
+) -> Outgoing:
     """The outgoing message for a draft; `thread` lists earlier emails' ids, oldest first."""
     sender = spec.sender
     if draft.channel != "email":
-        return Outgoing(message_id=message_id, channel=draft.channel, mailbox=sender.email, to=contact.email,
-                        subject=draft.subject,
-                        text=f"To: {contact.full_name} ({contact.title or 'no title'}), {contact.linkedin_url or contact.phone or contact.email}\n\n{draft.body}")
+        reach = contact.linkedin_url or contact.phone or contact.email
+        task = f"To: {contact.full_name} ({contact.title or 'no title'}), {reach}\n\n{draft.body}"
+        return Outgoing(
+            message_id=message_id,
+            channel=draft.channel,
+            mailbox=sender.email,
+            to=contact.email,
+            subject=draft.subject,
+            text=task,
+        )
     link = unsubscribe_url(sender, contact.email, spec.name, secret)
     message = EmailMessage(policy=POLICY)
     message["From"] = formataddr((sender.name, sender.email))
@@ -46,5 +60,12 @@ def compose(draft: Draft, contact: Contact, spec: CampaignSpec, message_id: str,
     message["X-SDR-Campaign"] = spec.name
     message["X-SDR-Draft"] = str(draft.id)
     message.set_content(compose_body(draft.body, sender, link))
-    return Outgoing(message_id=message_id, channel="email", mailbox=sender.email, to=contact.email,
-                    subject=draft.subject, text=message.get_content(), email=message)
+    return Outgoing(
+        message_id=message_id,
+        channel="email",
+        mailbox=sender.email,
+        to=contact.email,
+        subject=draft.subject,
+        text=message.get_content(),
+        email=message,
+    )

@@ -29,7 +29,15 @@ from agent.sending.compose import compose, new_message_id
 from agent.sending.schedule import add_business_days, in_window, next_window_start
 from agent.store.db import record_event
 from agent.store.tables import (
-    Campaign, Contact, Draft, DraftState, Enrollment, EnrollmentState, LeadStage, Message, MessageStatus,
+    Campaign,
+    Contact,
+    Draft,
+    DraftState,
+    Enrollment,
+    EnrollmentState,
+    LeadStage,
+    Message,
+    MessageStatus,
 )
 from agent.suppression import is_suppressed
 from agent.workspace import Workspace
@@ -64,8 +72,14 @@ def _mark_sent(session: Session, message: Message, sent_at: datetime) -> None:
         contact.stage = LeadStage.contacted
     if all(d.state in DONE for d in enrollment.drafts):
         enrollment.state = EnrollmentState.completed
-    record_event(session, "sent", campaign_id=enrollment.campaign_id, contact_id=contact.id, draft_id=draft.id,
-                 data={"message_id": message.message_id, "channel": message.channel, "transport": message.transport})
+    record_event(
+        session,
+        "sent",
+        campaign_id=enrollment.campaign_id,
+        contact_id=contact.id,
+        draft_id=draft.id,
+        data={"message_id": message.message_id, "channel": message.channel, "transport": message.transport},
+    )
 
 
 def recover(ws: Workspace, summary: SendSummary) -> None:
@@ -77,13 +91,21 @@ def recover(ws: Workspace, summary: SendSummary) -> None:
                 _mark_sent(session, message, message.claimed_at)
                 summary.recovered += 1
             elif delivered is False:
-                record_event(session, "send_claim_released", draft_id=message.draft_id,
-                             data={"message_id": message.message_id})
+                record_event(
+                    session,
+                    "send_claim_released",
+                    draft_id=message.draft_id,
+                    data={"message_id": message.message_id},
+                )
                 session.delete(message)
             else:
                 message.status = MessageStatus.uncertain
-                record_event(session, "send_uncertain", draft_id=message.draft_id,
-                             data={"message_id": message.message_id, "resolve": "sdr send resolve"})
+                record_event(
+                    session,
+                    "send_uncertain",
+                    draft_id=message.draft_id,
+                    data={"message_id": message.message_id, "resolve": "sdr send resolve"},
+                )
                 summary.uncertain.append(message.draft_id)
 
 
@@ -103,25 +125,37 @@ def _due_at(enrollment: Enrollment, draft: Draft, spec: CampaignSpec) -> datetim
             last_sent = earlier
     if last_sent is None or last_sent.message is None or last_sent.message.sent_at is None:
         return enrollment.created_at
-    delay = sum(spec.sequence[n - 1].delay_business_days for n in range(last_sent.step_number + 1,
-                                                                          draft.step_number + 1))
+    delay = sum(
+        spec.sequence[n - 1].delay_business_days for n in range(last_sent.step_number + 1, draft.step_number + 1)
+    )
     return add_business_days(last_sent.message.sent_at, delay, _tz(enrollment.contact, spec), spec.sending)
 
 
 def _sent_today(session: Session, mailbox: str, now: datetime) -> int:
     since = now - timedelta(hours=24)
-    return session.scalar(select(func.count(Message.id)).where(
-        Message.mailbox == mailbox, Message.channel == "email", Message.claimed_at >= since,
-        Message.status.in_([MessageStatus.sent, MessageStatus.claimed, MessageStatus.uncertain]))) or 0
+    return (
+        session.scalar(
+            select(func.count(Message.id)).where(
+                Message.mailbox == mailbox,
+                Message.channel == "email",
+                Message.claimed_at >= since,
+                Message.status.in_([MessageStatus.sent, MessageStatus.claimed, MessageStatus.uncertain]),
+            )
+        )
+        or 0
+    )
 
 
 def plan(ws: Workspace, now: datetime, summary: SendSummary, campaign: str | None = None) -> list[int]:
     """Draft ids that may go out now, highest priority first; the rest counted by reason."""
     out = []
     with ws.store.transaction() as session:
-        query = (select(Enrollment).join(Campaign)
-                 .where(Enrollment.state.in_([EnrollmentState.active, EnrollmentState.paused]))
-                 .order_by(Enrollment.priority.desc(), Enrollment.id))
+        query = (
+            select(Enrollment)
+            .join(Campaign)
+            .where(Enrollment.state.in_([EnrollmentState.active, EnrollmentState.paused]))
+            .order_by(Enrollment.priority.desc(), Enrollment.id)
+        )
         if campaign:
             query = query.where(Campaign.name == campaign)
         specs: dict[int, CampaignSpec] = {}
@@ -167,12 +201,24 @@ def claim(ws: Workspace, draft_id: int, now: datetime) -> tuple[Outgoing, int] |
             return "suppressed"
         if draft.channel == "email" and _sent_today(session, spec.sender.email, now) >= spec.sender.daily_cap:
             return f"daily cap of {spec.sender.daily_cap} reached for {spec.sender.email}"
-        thread = [d.message.message_id for d in enrollment.drafts
-                  if d.step_number < draft.step_number and d.channel == "email" and d.message is not None
-                  and d.message.status == MessageStatus.sent]
-        enrollment_id, step = enrollment.id, StepDraft(
-            step_number=draft.step_number, channel=spec.sequence[draft.step_number - 1].channel,
-            subject=draft.subject, body=draft.body, claims=[Claim(**c) for c in draft.claims])
+        thread = [
+            d.message.message_id
+            for d in enrollment.drafts
+            if d.step_number < draft.step_number
+            and d.channel == "email"
+            and d.message is not None
+            and d.message.status == MessageStatus.sent
+        ]
+        enrollment_id, step = (
+            enrollment.id,
+            StepDraft(
+                step_number=draft.step_number,
+                channel=spec.sequence[draft.step_number - 1].channel,
+                subject=draft.subject,
+                body=draft.body,
+                claims=[Claim(**c) for c in draft.claims],
+            ),
+        )
     # The checks again, on the text exactly as it will go out (outside the write transaction).
     ctx, _ = context_for(ws, enrollment_id, spec, now.date())
     results = run_checks(step, ctx, composed_text(ws, ctx, step))
@@ -180,8 +226,12 @@ def claim(ws: Workspace, draft_id: int, now: datetime) -> tuple[Outgoing, int] |
         with ws.store.transaction() as session:
             draft = session.get_one(Draft, draft_id)
             draft.state, draft.checks = DraftState.flagged, [r.model_dump() for r in results]
-            record_event(session, "send_blocked", draft_id=draft_id, data={"failed": [r.check for r in results
-                                                                                       if not r.ok]})
+            record_event(
+                session,
+                "send_blocked",
+                draft_id=draft_id,
+                data={"failed": [r.check for r in results if not r.ok]},
+            )
         return "failed its checks at send time; flagged"
     try:
         with ws.store.transaction() as session:
@@ -192,12 +242,26 @@ def claim(ws: Workspace, draft_id: int, now: datetime) -> tuple[Outgoing, int] |
                 return f"sequence {draft.enrollment.state}"
             draft.enrollment.state = EnrollmentState.active
             message_id = new_message_id(draft, spec)
-            outgoing = compose(draft, contact, spec, message_id, ws.settings.unsubscribe_secret.get_secret_value(),
-                               thread, now)
+            outgoing = compose(
+                draft,
+                contact,
+                spec,
+                message_id,
+                ws.settings.unsubscribe_secret.get_secret_value(),
+                thread,
+                now,
+            )
             transport = ws.transports[draft.channel]
-            message = Message(draft_id=draft.id, channel=draft.channel, transport=transport.name,
-                              mailbox=spec.sender.email, to_address=contact.email, message_id=message_id,
-                              status=MessageStatus.claimed, claimed_at=now)
+            message = Message(
+                draft_id=draft.id,
+                channel=draft.channel,
+                transport=transport.name,
+                mailbox=spec.sender.email,
+                to_address=contact.email,
+                message_id=message_id,
+                status=MessageStatus.claimed,
+                claimed_at=now,
+            )
             session.add(message)
             session.flush()
             return outgoing, message.id
@@ -219,8 +283,9 @@ def _finish(ws: Workspace, message_id: int, now: datetime, error: DeliveryError 
             record_event(session, "send_failed", draft_id=message.draft_id, data={"error": str(error)})
 
 
-def send_due(ws: Workspace, *, now: datetime | None = None, campaign: str | None = None,
-             limit: int | None = None) -> SendSummary:
+def send_due(
+    ws: Workspace, *, now: datetime | None = None, campaign: str | None = None, limit: int | None = None
+) -> SendSummary:
     now = now or utcnow()
     summary = SendSummary()
     recover(ws, summary)
@@ -234,8 +299,11 @@ def send_due(ws: Workspace, *, now: datetime | None = None, campaign: str | None
             ws.transports[outgoing.channel].deliver(outgoing)
         except DeliveryError as exc:
             _finish(ws, message_id, now, exc)
-            (summary.uncertain.append(draft_id) if isinstance(exc, UncertainDelivery)
-             else summary.failed.append(f"draft {draft_id}: {exc}"))
+            (
+                summary.uncertain.append(draft_id)
+                if isinstance(exc, UncertainDelivery)
+                else summary.failed.append(f"draft {draft_id}: {exc}")
+            )
             continue
         _finish(ws, message_id, now, None)
         summary.sent.append(draft_id)

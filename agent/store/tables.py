@@ -7,18 +7,20 @@ computed from these rows, not stored twice. Times are stored as naive UTC.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from agent.clock import utcnow
+from agent.states import DraftState, EnrollmentState, LeadStage, MessageStatus
 
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
 
+
+__all__ = ["DraftState", "EnrollmentState", "LeadStage", "MessageStatus"]  # re-exported for callers
 
 # Capabilities that own tables keep them beside their code, in these modules.
 TABLE_MODULES = ("agent.replies.tables", "agent.meetings.tables")
@@ -34,38 +36,6 @@ def import_all_tables() -> None:
         except ModuleNotFoundError as exc:
             if not exc.name or not module.startswith(exc.name):
                 raise
-
-
-class LeadStage(StrEnum):
-    new = "new"
-    contacted = "contacted"
-    replied = "replied"
-    qualified = "qualified"
-    meeting_booked = "meeting_booked"
-    handed_off = "handed_off"
-
-
-class EnrollmentState(StrEnum):
-    active = "active"
-    paused = "paused"  # e.g. out of office until a date
-    stopped = "stopped"  # any reply, bounce or opt-out stops automatic follow-ups
-    completed = "completed"
-
-
-class DraftState(StrEnum):
-    pending_review = "pending_review"
-    approved = "approved"
-    rejected = "rejected"
-    flagged = "flagged"  # failed a check: never sent until fixed and approved
-    sent = "sent"
-    cancelled = "cancelled"  # the sequence stopped before this step went out
-
-
-class MessageStatus(StrEnum):
-    claimed = "claimed"  # written before delivery: a crash leaves this behind
-    sent = "sent"
-    uncertain = "uncertain"  # crashed mid-delivery on a transport that cannot confirm
-    failed = "failed"
 
 
 class Account(Base):

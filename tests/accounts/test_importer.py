@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from agent.accounts.importer import ImportRejected, import_file
-from agent.errors import InputError
+from agent.accounts.importer import import_file
+from agent.errors import InputError, InputRejected
 from agent.store.tables import Account, Contact, Event
 from agent.suppression import suppress
 from agent.workspace import Workspace
@@ -19,9 +19,11 @@ CONTACTS = "email,first_name,last_name,title,account_domain,timezone,linkedin_ur
 
 def counts(ws: Workspace) -> tuple[int, int, int]:
     with ws.store.transaction() as s:
-        return (s.scalar(select(func.count()).select_from(Account)) or 0,
-                s.scalar(select(func.count()).select_from(Contact)) or 0,
-                s.scalar(select(func.count()).select_from(Event)) or 0)
+        return (
+            s.scalar(select(func.count()).select_from(Account)) or 0,
+            s.scalar(select(func.count()).select_from(Contact)) or 0,
+            s.scalar(select(func.count()).select_from(Event)) or 0,
+        )
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
@@ -78,32 +80,53 @@ def test_later_import_updates_but_never_blanks(ws: Workspace, tmp_path: Path) ->
 
 
 def test_json_and_jsonl(ws: Workspace, tmp_path: Path) -> None:
-    doc = {"accounts": [{"domain": "a.example", "name": "A"}],
-           "contacts": [{"email": "Pat@A.example", "first_name": "Pat", "title": "COO"}]}
+    doc = {
+        "accounts": [{"domain": "a.example", "name": "A"}],
+        "contacts": [{"email": "Pat@A.example", "first_name": "Pat", "title": "COO"}],
+    }
     import_file(ws.store, write(tmp_path, "x.json", json.dumps(doc, indent=2)))
-    lines = "\n".join(json.dumps(r) for r in [{"Email": "kim@b.example", "Company": "B"}, {"domain": "c.example",
-                                                                                          "name": "C"}])
+    lines = "\n".join(
+        json.dumps(r) for r in [{"Email": "kim@b.example", "Company": "B"}, {"domain": "c.example", "name": "C"}]
+    )
     import_file(ws.store, write(tmp_path, "y.jsonl", lines))
     with ws.store.transaction() as s:
         assert {a.domain for a in s.scalars(select(Account))} == {"a.example", "b.example", "c.example"}
         assert s.scalar(select(Contact.email).where(Contact.first_name == "Pat")) == "pat@a.example"
 
 
-@pytest.mark.parametrize(("name", "content", "expected"), [
-    ("empty.csv", "", "empty.csv: the file is empty"),
-    ("latin1.csv", HEADER.encode() + "m\xfcller.example,M\xfcller GmbH,,,,,,,,\n".encode("latin-1"),
-     "latin1.csv:2: not UTF-8 (byte 0xfc)"),
-    ("typo.csv", CONTACTS.replace("email", "emial"), "typo.csv:1: emial: unknown column (did you mean 'email'?)"),
-    ("bad_email.csv", CONTACTS + "pat@a.example,Pat,,,a.example,,,\nbob@,Bob,,,a.example,,,\n",
-     "bad_email.csv:3: email: 'bob@' is not an email address"),
-    ("broken.csv", HEADER + 'a.example,"A,Logistics\n', "broken.csv"),
-    ("ragged.csv", HEADER + "a.example,A\n", "ragged.csv:2: 2 values for 10 columns"),
-    ("tz.csv", CONTACTS + "pat@a.example,Pat,,,a.example,Mars/Olympus,,\n", "tz.csv:2: timezone: unknown time zone"),
-    ("free.csv", CONTACTS + "pat@gmail.com,Pat,,,,,,\n", "free.csv:2: cannot tell the company"),
-    ("bad.json", '{"accounts": [', "bad.json:1: not JSON"),
-])
-def test_bad_files_are_rejected_whole_with_the_place(ws: Workspace, tmp_path: Path, name: str,
-                                                      content: str | bytes, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("empty.csv", "", "empty.csv: the file is empty"),
+        (
+            "latin1.csv",
+            HEADER.encode() + "m\xfcller.example,M\xfcller GmbH,,,,,,,,\n".encode("latin-1"),
+            "latin1.csv:2: not UTF-8 (byte 0xfc)",
+        ),
+        (
+            "typo.csv",
+            CONTACTS.replace("email", "emial"),
+            "typo.csv:1: emial: unknown column (did you mean 'email'?)",
+        ),
+        (
+            "bad_email.csv",
+            CONTACTS + "pat@a.example,Pat,,,a.example,,,\nbob@,Bob,,,a.example,,,\n",
+            "bad_email.csv:3: email: 'bob@' is not an email address",
+        ),
+        ("broken.csv", HEADER + 'a.example,"A,Logistics\n', "broken.csv"),
+        ("ragged.csv", HEADER + "a.example,A\n", "ragged.csv:2: 2 values for 10 columns"),
+        (
+            "tz.csv",
+            CONTACTS + "pat@a.example,Pat,,,a.example,Mars/Olympus,,\n",
+            "tz.csv:2: timezone: unknown time zone",
+        ),
+        ("free.csv", CONTACTS + "pat@gmail.com,Pat,,,,,,\n", "free.csv:2: cannot tell the company"),
+        ("bad.json", '{"accounts": [', "bad.json:1: not JSON"),
+    ],
+)
+def test_bad_files_are_rejected_whole_with_the_place(
+    ws: Workspace, tmp_path: Path, name: str, content: str | bytes, expected: str
+) -> None:
     path = write(tmp_path, name, content)
     before = counts(ws)
     with pytest.raises(InputError) as error:
@@ -116,7 +139,7 @@ def test_bad_files_are_rejected_whole_with_the_place(ws: Workspace, tmp_path: Pa
 
 def test_every_bad_row_is_reported(ws: Workspace, tmp_path: Path) -> None:
     rows = "".join(f"p{i}@a.example,P,,,a.example,,,\n" for i in range(3)) + "x@,X,,,a.example,,,\ny@,Y,,,,,,\n"
-    with pytest.raises(ImportRejected) as error:
+    with pytest.raises(InputRejected) as error:
         import_file(ws.store, write(tmp_path, "c.csv", CONTACTS + rows))
     assert [p.line for p in error.value.problems] == [5, 6]
     assert counts(ws) == (0, 0, 0)
@@ -131,8 +154,12 @@ def test_suppressed_addresses_are_not_imported(ws: Workspace, tmp_path: Path) ->
     with ws.store.transaction() as s:
         suppress(s, "gone@a.example", "unsubscribe")
         suppress(s, "@blocked.example", "manual")
-    path = write(tmp_path, "c.csv", CONTACTS + "gone@a.example,G,,,a.example,,,\nok@a.example,O,,,a.example,,,\n"
-                                               "x@blocked.example,X,,,blocked.example,,,\n")
+    path = write(
+        tmp_path,
+        "c.csv",
+        CONTACTS + "gone@a.example,G,,,a.example,,,\nok@a.example,O,,,a.example,,,\n"
+        "x@blocked.example,X,,,blocked.example,,,\n",
+    )
     summary = import_file(ws.store, path)
     assert summary.contacts_created == 1
     assert sorted(summary.suppressed_skipped) == ["gone@a.example", "x@blocked.example"]

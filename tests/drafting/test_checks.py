@@ -14,21 +14,37 @@ from agent.store.tables import Account, Contact
 from tests.conftest import EXAMPLES
 
 SPEC = load_campaign(EXAMPLES / "campaign.yaml")
-FACT = Fact(id="F7", source_id=1, source_title="Acme opens Reno cross-dock", source_kind="news",
-            published_on=date(2026, 10, 2), text="Acme Logistics opened a 400,000 sq ft cross-dock in Reno in "
-                                                "October 2026.")
+FACT = Fact(
+    id="F7",
+    source_id=1,
+    source_title="Acme opens Reno cross-dock",
+    source_kind="news",
+    published_on=date(2026, 10, 2),
+    text="Acme Logistics opened a 400,000 sq ft cross-dock in Reno in October 2026.",
+)
 BRIEF = Brief(account_domain="acme.example", summary=Cited(text="", fact_ids=[]), facts=[FACT])
-CTX = DraftContext(spec=SPEC, account=Account(domain="acme.example", name="Acme Logistics", technologies=[]),
-                   contact=Contact(email="dana@acme.example", first_name="Dana", title="VP Operations"),
-                   brief=BRIEF, hooks=[])
-GOOD = ("Hi Dana,\n\nI read that Acme Logistics opened a 400,000 sq ft cross-dock in Reno in October 2026. "
-        "More doors usually means more trucks waiting at the gate. Lumen Dock lets carriers book their own "
-        "dock appointments and shows every door live, so detention fees fall. Would a 20-minute call next "
-        "week be useful?\n\nMaya")
+CTX = DraftContext(
+    spec=SPEC,
+    account=Account(domain="acme.example", name="Acme Logistics", technologies=[]),
+    contact=Contact(email="dana@acme.example", first_name="Dana", title="VP Operations"),
+    brief=BRIEF,
+    hooks=[],
+)
+GOOD = (
+    "Hi Dana,\n\nI read that Acme Logistics opened a 400,000 sq ft cross-dock in Reno in October 2026. "
+    "More doors usually means more trucks waiting at the gate. Lumen Dock lets carriers book their own "
+    "dock appointments and shows every door live, so detention fees fall. Would a 20-minute call next "
+    "week be useful?\n\nMaya"
+)
 
 
-def checks(body: str = GOOD, subject: str | None = "Reno cross-dock", claims: list[Claim] | None = None,
-           channel: Channel = Channel.email, composed: str | None = None) -> dict[str, str]:
+def checks(
+    body: str = GOOD,
+    subject: str | None = "Reno cross-dock",
+    claims: list[Claim] | None = None,
+    channel: Channel = Channel.email,
+    composed: str | None = None,
+) -> dict[str, str]:
     claims = [Claim(text=FACT.text, fact_id="F7")] if claims is None else claims
     draft = StepDraft(step_number=1, channel=channel, subject=subject, body=body, claims=claims)
     link = SPEC.sender.unsubscribe_url + "?t=x"
@@ -40,8 +56,15 @@ def test_a_good_email_passes_every_check() -> None:
     assert checks() == {}
 
 
-@pytest.mark.parametrize("body", ["Hi {{ contact.first_name }}, " + GOOD, "Hi [First Name], " + GOOD,
-                                  GOOD + " TODO add proof", "Hi {first_name}, " + GOOD])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hi {{ contact.first_name }}, " + GOOD,
+        "Hi [First Name], " + GOOD,
+        GOOD + " TODO add proof",
+        "Hi {first_name}, " + GOOD,
+    ],
+)
 def test_unfilled_placeholders_fail(body: str) -> None:
     assert "placeholders" in checks(body)
 
@@ -55,8 +78,15 @@ def test_length_limits_per_channel() -> None:
 
 def test_email_needs_postal_address_and_unsubscribe() -> None:
     assert "compliance" in checks(composed=GOOD)
-    assert checks(channel=Channel.linkedin, subject=None, body="Hi Dana, I read that Acme Logistics opened a "
-                  "400,000 sq ft cross-dock in Reno. Happy to connect.", composed="") == {}
+    assert (
+        checks(
+            channel=Channel.linkedin,
+            subject=None,
+            body="Hi Dana, I read that Acme Logistics opened a 400,000 sq ft cross-dock in Reno. Happy to connect.",
+            composed="",
+        )
+        == {}
+    )
 
 
 def test_a_claim_with_no_cited_source_fails() -> None:
@@ -71,8 +101,10 @@ def test_an_invented_figure_or_name_fails_even_with_a_citation() -> None:
 
 
 def test_a_vague_personal_claim_needs_a_backing_fact() -> None:
-    body = GOOD.replace("I read that Acme Logistics opened a 400,000 sq ft cross-dock in Reno in October 2026.",
-                        "Congrats on the recent funding round.")
+    body = GOOD.replace(
+        "I read that Acme Logistics opened a 400,000 sq ft cross-dock in Reno in October 2026.",
+        "Congrats on the recent funding round.",
+    )
     assert "claims" in checks(body)
 
 
@@ -80,8 +112,15 @@ def test_citing_a_fact_that_does_not_exist_fails() -> None:
     assert "unknown facts" in checks(claims=[Claim(text="x", fact_id="F99")])["claims"]
 
 
-@pytest.mark.parametrize("body", [GOOD + " This is 100% risk-free!", GOOD + " Click here: https://bit.ly/x",
-                                  GOOD + " ACT NOW before it is gone.", GOOD + " https://a.example https://b.example"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        GOOD + " This is 100% risk-free!",
+        GOOD + " Click here: https://bit.ly/x",
+        GOOD + " ACT NOW before it is gone.",
+        GOOD + " https://a.example https://b.example",
+    ],
+)
 def test_spammy_patterns_fail(body: str) -> None:
     assert "spam" in checks(body)
 

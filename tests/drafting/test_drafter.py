@@ -12,7 +12,7 @@ from agent.research.researcher import latest_brief
 from agent.store.tables import Draft, DraftState, Enrollment, LlmCall, Review
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, function_model, make_workspace
-from tests.helpers import TODAY, account, import_demo, run_demo
+from tests.helpers import TODAY, account, run_demo
 
 SPEC = load_campaign(EXAMPLES / "campaign.yaml")
 THREE = ["reno-freight.example", "harvest-lane.example", "smilepoint-dental.example"]
@@ -49,8 +49,13 @@ def test_review_policy_auto_approves_only_high_priority_drafts_that_pass(ws: Wor
     with ws.store.transaction() as s:
         for draft in s.scalars(select(Draft)):
             passed = all(c["ok"] for c in draft.checks)
-            expected = (DraftState.flagged if not passed else DraftState.approved
-                        if draft.enrollment.priority >= threshold else DraftState.pending_review)
+            expected = (
+                DraftState.flagged
+                if not passed
+                else DraftState.approved
+                if draft.enrollment.priority >= threshold
+                else DraftState.pending_review
+            )
             assert draft.state == expected
             reviews = s.scalars(select(Review).where(Review.draft_id == draft.id)).all()
             assert [r.action for r in reviews] == (["auto_approve"] if expected == DraftState.approved else [])
@@ -71,22 +76,31 @@ def _writer(bad_first: bool) -> Any:
     def answer(messages: list[Any]) -> dict[str, Any]:
         state["calls"] += 1
         prompt = messages[-1].content
-        hook_id, hook_text = re.search(r"\[(F\d+)\] \(.*?\) <untrusted[^>]*>\n(.*?)\n</untrusted>", prompt,
-                                       re.DOTALL).groups()  # type: ignore[union-attr]
+        hook_id, hook_text = re.search(
+            r"\[(F\d+)\] \(.*?\) <untrusted[^>]*>\n(.*?)\n</untrusted>", prompt, re.DOTALL
+        ).groups()  # type: ignore[union-attr]
         opener = f"I read this: {hook_text}"
         if bad_first and state["calls"] == 1:
             opener = "I read that you just raised $900 million from Globex Partners."
-        body = (f"Hi there,\n\n{opener} When volume grows, trucks wait longer at the gate. Lumen Dock lets carriers "
-                "book their own dock appointments and shows every door live, so detention fees fall. Would a "
-                "20-minute call next week be useful?\n\nMaya")
+        body = (
+            f"Hi there,\n\n{opener} When volume grows, trucks wait longer at the gate. Lumen Dock lets carriers "
+            "book their own dock appointments and shows every door live, so detention fees fall. Would a "
+            "20-minute call next week be useful?\n\nMaya"
+        )
         linkedin = "Hi, I work with operations teams on dock scheduling and truck detention. Glad to connect."
-        call = ("Call the prospect. Open with the dock scheduling question. Ask how carriers book today and "
-                "what detention cost last quarter.")
+        call = (
+            "Call the prospect. Open with the dock scheduling question. Ask how carriers book today and "
+            "what detention cost last quarter."
+        )
         claim = [{"text": opener, "fact_id": hook_id}]
-        return {"steps": [{"subject": "Trucks at your gate", "body": body, "claims": claim},
-                          {"subject": None, "body": linkedin, "claims": []},
-                          {"subject": "Detention fees", "body": body.replace(opener, ""), "claims": []},
-                          {"subject": None, "body": call, "claims": []}]}
+        return {
+            "steps": [
+                {"subject": "Trucks at your gate", "body": body, "claims": claim},
+                {"subject": None, "body": linkedin, "claims": []},
+                {"subject": "Detention fees", "body": body.replace(opener, ""), "claims": []},
+                {"subject": None, "body": call, "claims": []},
+            ]
+        }
 
     return answer
 
@@ -115,8 +129,11 @@ def test_a_draft_failing_its_checks_is_rewritten_with_the_failures(tmp_path: Pat
 
 
 def test_steps_the_model_cannot_fix_fall_back_to_the_template(tmp_path: Path) -> None:
-    handle, _ = function_model(lambda messages: {"steps": [
-        {"subject": "Hi", "body": "Congrats on raising $900 million, [First Name]!", "claims": []}] * 4})
+    handle, _ = function_model(
+        lambda messages: {
+            "steps": [{"subject": "Hi", "body": "Congrats on raising $900 million, [First Name]!", "claims": []}] * 4
+        }
+    )
     ws = make_workspace(tmp_path, handle)
     run_demo(ws, tmp_path, ["reno-freight.example"])
     rows = drafts(ws)
@@ -129,5 +146,4 @@ def test_contacts_not_enrolled_say_why(ws: Workspace, tmp_path: Path) -> None:
     assert summary.not_enrolled.get("outside the ICP (industry Health Care)") == 2
     with ws.store.transaction() as s:
         enrolled = s.scalars(select(Enrollment)).all()
-        assert enrolled and all(e.contact.account_id != account(ws, "smilepoint-dental.example").id
-                                for e in enrolled)
+        assert enrolled and all(e.contact.account_id != account(ws, "smilepoint-dental.example").id for e in enrolled)

@@ -24,12 +24,15 @@ def test_an_endpoint_setting_selects_openai(monkeypatch: pytest.MonkeyPatch) -> 
     assert kwargs["response_format"]["type"] == "json_schema"
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("nonsense", "expected provider:model"),
-    ("acme:big", "unknown provider 'acme'"),
-    ("openai:gpt-4o-mini", "set OPENAI_API_KEY"),
-    ("local:/no/such/model.gguf", "nor a GGUF file"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("nonsense", "expected provider:model"),
+        ("acme:big", "unknown provider 'acme'"),
+        ("openai:gpt-4o-mini", "set OPENAI_API_KEY"),
+        ("local:/no/such/model.gguf", "nor a GGUF file"),
+    ],
+)
 def test_bad_model_settings_say_what_to_fix(spec: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         build_model(load_settings(model=spec))

@@ -16,8 +16,11 @@ from agent.llm import LLM, CallRecord, scripted_handle
 from agent.llm.providers import ModelHandle
 from agent.prompts import parse_prompt
 
-PROMPT = parse_prompt("echo", "---\nname: echo\nversion: 3\ndescription: test\nvariables: [text]\n---\n"
-                              "# system\nAnswer in JSON.\n# user\n{{ text }}\n")
+PROMPT = parse_prompt(
+    "echo",
+    "---\nname: echo\nversion: 3\ndescription: test\nvariables: [text]\n---\n"
+    "# system\nAnswer in JSON.\n# user\n{{ text }}\n",
+)
 
 
 class Answer(BaseModel):
@@ -35,7 +38,12 @@ def test_valid_answer_is_parsed_and_recorded() -> None:
     answer = llm_with('{"label": "yes", "score": 3}', records=records).ask("echo", Answer, prompt=PROMPT, text="hi")
     assert answer == Answer(label="yes", score=3)
     (record,) = records
-    assert (record.task, record.outcome, record.attempts, record.prompt_version) == ("echo", "ok", 1, "3:" + PROMPT.digest[:8])
+    assert (record.task, record.outcome, record.attempts, record.prompt_version) == (
+        "echo",
+        "ok",
+        1,
+        "3:" + PROMPT.digest[:8],
+    )
     assert record.latency_ms >= 0
 
 
@@ -92,7 +100,9 @@ def test_retries_are_bounded() -> None:
     model = Flaky(responses=["{}"], failures=[_rate_limited("0")] * 5)
     records: list[CallRecord] = []
     with pytest.raises(ModelError):
-        LLM(scripted_handle(model), recorder=records.append, max_attempts=2).ask("echo", Answer, prompt=PROMPT, text="x")
+        LLM(scripted_handle(model), recorder=records.append, max_attempts=2).ask(
+            "echo", Answer, prompt=PROMPT, text="x"
+        )
     assert model.calls == 2 and records[0].outcome == "error"
 
 
@@ -123,8 +133,10 @@ def test_concurrency_is_limited_per_model() -> None:
     model = Slow(responses=["unused"], lock=threading.Lock())
     handle = ModelHandle(chat=model, name="slow", concurrency=2, schema_kwargs=lambda *_: {}, capable_writer=True)
     llm = LLM(handle)
-    threads = [threading.Thread(target=llm.ask, args=("echo", Answer), kwargs={"prompt": PROMPT, "text": "x"})
-               for _ in range(6)]
+    threads = [
+        threading.Thread(target=llm.ask, args=("echo", Answer), kwargs={"prompt": PROMPT, "text": "x"})
+        for _ in range(6)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -140,12 +152,19 @@ def test_schema_kwargs_and_token_usage_reach_the_model() -> None:
             from langchain_core.outputs import ChatGeneration, ChatResult
 
             seen.update(kwargs)
-            message = AIMessage(content='{"label": "x", "score": 1}',
-                                usage_metadata={"input_tokens": 11, "output_tokens": 7, "total_tokens": 18})
+            message = AIMessage(
+                content='{"label": "x", "score": 1}',
+                usage_metadata={"input_tokens": 11, "output_tokens": 7, "total_tokens": 18},
+            )
             return ChatResult(generations=[ChatGeneration(message=message)])
 
-    handle = ModelHandle(chat=Recording(responses=["x"]), name="rec", concurrency=1, capable_writer=False,
-                         schema_kwargs=lambda name, schema: {"response_format": {"name": name, "schema": schema}})
+    handle = ModelHandle(
+        chat=Recording(responses=["x"]),
+        name="rec",
+        concurrency=1,
+        capable_writer=False,
+        schema_kwargs=lambda name, schema: {"response_format": {"name": name, "schema": schema}},
+    )
     records: list[CallRecord] = []
     LLM(handle, recorder=records.append).ask("echo", Answer, prompt=PROMPT, text="x", schema={"type": "object"})
     assert seen["response_format"] == {"name": "Answer", "schema": {"type": "object"}}

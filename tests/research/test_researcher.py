@@ -23,8 +23,11 @@ def test_every_brief_item_cites_an_existing_fact(ws: Workspace, tmp_path: Path) 
     brief, made = research_account(ws, account(ws, "reno-freight.example").id)
     assert made and brief.made_by == "rules"
     ids = {f.id for f in brief.facts}
-    cited = [*brief.summary.fact_ids, *(i for p in brief.pains for i in p.fact_ids),
-             *(t.fact_id for t in brief.triggers)]
+    cited = [
+        *brief.summary.fact_ids,
+        *(i for p in brief.pains for i in p.fact_ids),
+        *(t.fact_id for t in brief.triggers),
+    ]
     assert cited and set(cited) <= ids
     kinds = {t.kind for t in brief.triggers}
     assert {"funding", "expansion"} <= kinds
@@ -43,7 +46,10 @@ def test_unchanged_sources_are_not_researched_again(tmp_path: Path) -> None:
 
 
 def test_model_summary_is_kept_only_when_its_facts_back_it(tmp_path: Path) -> None:
-    invented = {"summary": "Reno Freight Systems raised $90 million from Globex Partners.", "fact_ids": ["F1"]}
+    invented = {
+        "summary": "Reno Freight Systems raised $90 million from Globex Partners.",
+        "fact_ids": ["F1"],
+    }
     ws = make_workspace(tmp_path, scripted(invented), research_with_model=True)
     import_demo(ws, tmp_path, ["reno-freight.example"])
     brief, _ = research_account(ws, account(ws, "reno-freight.example").id)
@@ -56,8 +62,10 @@ def test_backed_model_summary_is_used(tmp_path: Path) -> None:
     import_demo(ws, tmp_path, ["reno-freight.example"])
     facts = research_account(ws, account(ws, "reno-freight.example").id)[0].facts
     funding = next(f for f in facts if "Series C" in f.text)
-    answer = {"summary": "Reno Freight Systems announced a $42 million Series C funding round.",
-              "fact_ids": [funding.id]}
+    answer = {
+        "summary": "Reno Freight Systems announced a $42 million Series C funding round.",
+        "fact_ids": [funding.id],
+    }
     ws2 = make_workspace(tmp_path, scripted(answer), research_with_model=True)
     brief, _ = research_account(ws2, account(ws2, "reno-freight.example").id)
     assert brief.summary.text == answer["summary"] and brief.made_by == "rules+scripted:test"
@@ -80,9 +88,11 @@ def test_prompt_injection_in_a_source_is_flagged_and_never_a_fact(ws: Workspace,
 
 
 class _Site(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        body = (b"<html><head><title>Acme</title></head><body><p>Acme Logistics opened a third cross-dock "
-                b"in Reno in October 2026.</p></body></html>")
+    def do_GET(self) -> None:
+        body = (
+            b"<html><head><title>Acme</title></head><body><p>Acme Logistics opened a third cross-dock "
+            b"in Reno in October 2026.</p></body></html>"
+        )
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
         self.end_headers()

@@ -11,8 +11,8 @@ import os
 import signal
 import sys
 
-from agent.settings import load_settings
 from agent.sending.sender import send_due
+from agent.settings import load_settings
 from agent.workspace import Workspace
 from tests.helpers import IN_WINDOW
 from tools.mail import Outgoing, Transport

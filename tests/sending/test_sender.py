@@ -26,16 +26,21 @@ def approved(ws: Workspace, tmp_path: Path) -> Workspace:
     """The demo for three accounts, every first-step email approved."""
     run_demo(ws, tmp_path, ACCOUNTS)
     with ws.store.transaction() as s:
-        for draft in s.scalars(select(Draft).where(Draft.step_number == 1,
-                                                   Draft.state == DraftState.pending_review)):
+        for draft in s.scalars(select(Draft).where(Draft.step_number == 1, Draft.state == DraftState.pending_review)):
             draft.state = DraftState.approved
     return ws
 
 
 def outbox(ws: Workspace) -> list[email.message.EmailMessage]:
     folder = ws.settings.outbox_dir
-    return [email.message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
-            for p in sorted(folder.glob("*.eml"))] if folder.exists() else []
+    return (
+        [
+            email.message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+            for p in sorted(folder.glob("*.eml"))
+        ]
+        if folder.exists()
+        else []
+    )
 
 
 def step_one(ws: Workspace) -> list[Draft]:
@@ -78,8 +83,12 @@ def test_emails_carry_compliance_headers_and_footer(approved: Workspace) -> None
 def test_suppressed_addresses_and_domains_are_never_written_to(approved: Workspace) -> None:
     drafts = [d for d in step_one(approved) if d.state == DraftState.approved]
     person = drafts[0].enrollment.contact.email
-    domain = "@" + next(d.enrollment.contact.email for d in drafts
-                        if not d.enrollment.contact.email.endswith(person.split("@")[1])).split("@")[1]
+    domain = (
+        "@"
+        + next(
+            d.enrollment.contact.email for d in drafts if not d.enrollment.contact.email.endswith(person.split("@")[1])
+        ).split("@")[1]
+    )
     with approved.store.transaction() as s:
         suppress(s, person, "unsubscribe", "test")
         suppress(s, domain, "manual", "test")
@@ -134,8 +143,8 @@ def test_follow_ups_wait_business_days_and_thread_under_the_first_email(approved
 
 
 def test_daily_cap_per_mailbox(approved: Workspace, tmp_path: Path) -> None:
-    from tests.helpers import campaign_variant
     from agent.pipeline import register_campaign
+    from tests.helpers import campaign_variant
 
     register_campaign(approved, campaign_variant(tmp_path, ("daily_cap: 40", "daily_cap: 2")))
     summary = send_due(approved, now=IN_WINDOW)
@@ -157,17 +166,31 @@ def _messages_by_draft(ws: Workspace) -> dict[int, list[str]]:
 def test_a_killed_sender_restarted_sends_nothing_twice_and_loses_nothing(approved: Workspace, when: str) -> None:
     to_send = {d.id for d in step_one(approved) if d.state == DraftState.approved}
     assert len(to_send) >= 3
-    env = {**os.environ, "SDR_WORKSPACE": str(approved.settings.workspace),
-           "SDR_SOURCES_DIR": str(approved.settings.sources_dir), "PYTHONPATH": str(ROOT)}
-    crashed = subprocess.run([sys.executable, "-m", "tests.sending.crashing_sender", when, "2"], env=env,
-                             cwd=ROOT, timeout=120, capture_output=True)
+    env = {
+        **os.environ,
+        "SDR_WORKSPACE": str(approved.settings.workspace),
+        "SDR_SOURCES_DIR": str(approved.settings.sources_dir),
+        "PYTHONPATH": str(ROOT),
+    }
+    crashed = subprocess.run(
+        [sys.executable, "-m", "tests.sending.crashing_sender", when, "2"],
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        capture_output=True,
+    )
     assert crashed.returncode == -9, crashed.stderr.decode()[-2000:]
     with approved.store.transaction() as s:
         assert s.scalar(select(func.count()).where(Message.status == MessageStatus.claimed)) == 1
     # restart: the real command, as an operator would
-    restarted = subprocess.run([sys.executable, "-m", "agent.cli.app", "send", "--as-of",
-                                IN_WINDOW.isoformat() + "+00:00"], env=env, cwd=ROOT, timeout=120,
-                               capture_output=True, text=True)
+    restarted = subprocess.run(
+        [sys.executable, "-m", "agent.cli.app", "send", "--as-of", IN_WINDOW.isoformat() + "+00:00"],
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
     assert restarted.returncode == 0, restarted.stderr[-2000:]
     by_draft = _messages_by_draft(approved)
     assert set(by_draft) == to_send  # nothing lost

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 
 from agent.errors import DeliveryError
@@ -33,14 +32,14 @@ class SmtpTransport:
                     password = s.smtp_password.get_secret_value() if s.smtp_password else ""
                     client.login(s.smtp_username, password)
                 refused = client.send_message(message.email)
-        except (smtplib.SMTPServerDisconnected, TimeoutError, socket.timeout) as exc:
+        except (smtplib.SMTPServerDisconnected, TimeoutError) as exc:
             raise UncertainDelivery(f"{message.message_id}: connection lost while sending: {exc}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"{message.message_id}: {type(exc).__name__}: {exc}") from exc
         if refused:
             raise DeliveryError(f"{message.message_id}: recipients refused: {refused}")
 
-    def confirm(self, message_id: str) -> bool | None:
+    def confirm(self, _message_id: str) -> bool | None:
         return None  # an SMTP server cannot be asked what it accepted
 
 

@@ -53,8 +53,12 @@ def read_saved(path: Path) -> SourceDoc | None:
     text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix.lower() in (".html", ".htm"):
         title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-        return SourceDoc(kind="web", title=(title.group(1).strip() if title else path.stem),
-                         text=html_to_text(text), uri=None)
+        return SourceDoc(
+            kind="web",
+            title=(title.group(1).strip() if title else path.stem),
+            text=html_to_text(text),
+            uri=None,
+        )
     if path.suffix.lower() not in (".md", ".txt"):
         return None
     meta, body = _front_matter(text)

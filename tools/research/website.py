@@ -19,8 +19,11 @@ def website(account: Account, settings: Settings) -> list[SourceDoc]:
         return []
     base = (account.website or f"https://{account.domain}").rstrip("/")
     docs = []
-    with httpx.Client(timeout=settings.web_timeout_seconds, follow_redirects=True,
-                      headers={"User-Agent": "sdr-agent research (+https://github.com/)"}) as client:
+    with httpx.Client(
+        timeout=settings.web_timeout_seconds,
+        follow_redirects=True,
+        headers={"User-Agent": "sdr-agent research (+https://github.com/)"},
+    ) as client:
         for page in PAGES:
             url = f"{base}/{page}" if page else base
             try:
