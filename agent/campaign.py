@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.clock import zone
 from agent.errors import InputError, UserError
+from agent.meetings.spec import MeetingsSpec
 
 
 class Strict(BaseModel):
@@ -180,6 +181,7 @@ class CampaignSpec(Strict):
     review: Review = Review()
     sending: Sending = Sending()
     drafting: Drafting = Drafting()
+    meetings: MeetingsSpec | None = None
 
     @model_validator(mode="after")
     def _templates_compile(self) -> CampaignSpec:

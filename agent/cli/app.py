@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from agent.cli import outbound, records, review, send
+from agent.cli import meetings, outbound, records, review, send
 from agent.cli.common import errors
 from agent.cli.demo import demo
 from agent.errors import InputRejected, SdrError, UserError
@@ -37,6 +37,7 @@ app.add_typer(send.app, name="send")
 app.add_typer(records.accounts_app, name="accounts")
 app.add_typer(records.contacts_app, name="contacts")
 app.add_typer(records.suppress_app, name="suppress")
+app.add_typer(meetings.app, name="meetings")
 
 
 def main() -> None:

@@ -135,15 +135,19 @@ def decide(
     busy: list[Busy],
     offered: list[datetime] | None = None,
     existing: datetime | None = None,
+    said_at: datetime | None = None,
 ) -> Decision:
-    """B4, in its order. `busy` is the AE's calendar; the existing meeting's own block may be in it."""
+    """B4, in its order. `busy` is the AE's calendar; the existing meeting's own block may be in it.
+
+    The words are read as of `said_at` (when the prospect wrote; default `now`), the calendar as of `now`.
+    """
     offered = offered or []
     if existing is not None and any(w.CANCEL_RE.search(m.lower()) for m in messages):
         return Decision("cancel", existing=existing, reason="the prospect cancelled")
     if existing is not None:  # B4.6: the meeting being moved does not count against its own move
         busy = [b for b in busy if b.start != existing]
     reading, reference, reference_text = read_messages(
-        messages, now, prospect_tz, ae_tz=rules.tz, existing=existing, offered=offered
+        messages, said_at or now, prospect_tz, ae_tz=rules.tz, existing=existing, offered=offered
     )
     booked: Outcome = "reschedule" if existing is not None else "book"
 

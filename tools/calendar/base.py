@@ -44,8 +44,8 @@ class Busy:
 
 
 @dataclass(frozen=True)
-class Meeting:
-    """One event as this agent writes it; times are aware."""
+class CalendarEvent:
+    """One event on an AE's calendar, as this agent writes it; times are aware."""
 
     uid: str
     start: datetime
@@ -58,7 +58,7 @@ class Meeting:
     sequence: int = 0
     status: str = "CONFIRMED"
 
-    def moved(self, start: datetime, end: datetime) -> Meeting:
+    def moved(self, start: datetime, end: datetime) -> CalendarEvent:
         return replace(self, start=start, end=end, sequence=self.sequence + 1)
 
 
@@ -72,15 +72,17 @@ class Calendar(Protocol):
     def busy(self, start: datetime, end: datetime) -> list[Busy]:
         """Busy blocks overlapping [start, end), recurring events expanded."""
 
-    def get(self, uid: str) -> Meeting | None: ...
+    def get(self, uid: str) -> CalendarEvent | None: ...
 
-    def create(self, meeting: Meeting, window: tuple[datetime, datetime], fits: Fits) -> Meeting:
+    def create(self, meeting: CalendarEvent, window: tuple[datetime, datetime], fits: Fits) -> CalendarEvent:
         """Write the meeting if `fits` accepts the busy blocks in `window`; else raise SlotTaken."""
 
-    def move(self, uid: str, start: datetime, end: datetime, window: tuple[datetime, datetime], fits: Fits) -> Meeting:
+    def move(
+        self, uid: str, start: datetime, end: datetime, window: tuple[datetime, datetime], fits: Fits
+    ) -> CalendarEvent:
         """Move the event (SEQUENCE + 1) if `fits` accepts the other busy blocks in `window`."""
 
-    def cancel(self, uid: str) -> Meeting:
+    def cancel(self, uid: str) -> CalendarEvent:
         """Remove the event from the calendar and return it as it was (SEQUENCE + 1)."""
 
 
@@ -117,7 +119,7 @@ def open_calendar(config: CalendarConfig) -> Calendar:
 # ---- iCalendar helpers shared by the backends ------------------------------------------------
 
 
-def to_vevent(meeting: Meeting) -> IEvent:
+def to_vevent(meeting: CalendarEvent) -> IEvent:
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(meeting.tz)
@@ -139,7 +141,7 @@ def to_vevent(meeting: Meeting) -> IEvent:
     return event
 
 
-def from_vevent(event: Any, tz: str = "UTC") -> Meeting:
+def from_vevent(event: Any, tz: str = "UTC") -> CalendarEvent:
     start, end = _aware(event.decoded("dtstart")), _aware(event.decoded("dtend"))
     tzid = event["dtstart"].params.get("TZID", tz)
 
@@ -148,7 +150,7 @@ def from_vevent(event: Any, tz: str = "UTC") -> Meeting:
 
     attendees = event.get("attendee", [])
     attendees = attendees if isinstance(attendees, list) else [attendees]
-    return Meeting(
+    return CalendarEvent(
         uid=str(event["uid"]),
         start=start,
         end=end,

@@ -31,9 +31,9 @@ from tools.calendar.base import (
     Busy,
     CalendarConfig,
     CalendarError,
+    CalendarEvent,
     EventChanged,
     Fits,
-    Meeting,
     SlotTaken,
     backend,
     busy_from,
@@ -126,11 +126,11 @@ class CalDavCalendar:
             raise CalendarError(f"CalDAV search {self.url}: {exc}") from exc
         return busy_from((item.icalendar_instance for item in found), start, end, self.tz)
 
-    def get(self, uid: str) -> Meeting | None:
+    def get(self, uid: str) -> CalendarEvent | None:
         found = self._get(self._href(uid))
         return from_vevent(found[0].walk("VEVENT")[0], self.tz) if found else None
 
-    def create(self, meeting: Meeting, window: tuple[datetime, datetime], fits: Fits) -> Meeting:
+    def create(self, meeting: CalendarEvent, window: tuple[datetime, datetime], fits: Fits) -> CalendarEvent:
         url = self._href(meeting.uid)
         with self._turn():
             if reason := fits(self.busy(*window)):
@@ -141,7 +141,9 @@ class CalDavCalendar:
             self._verify(meeting.uid, window, fits, undo=lambda: self._delete(url, etag))
         return meeting
 
-    def move(self, uid: str, start: datetime, end: datetime, window: tuple[datetime, datetime], fits: Fits) -> Meeting:
+    def move(
+        self, uid: str, start: datetime, end: datetime, window: tuple[datetime, datetime], fits: Fits
+    ) -> CalendarEvent:
         url = self._href(uid)
         with self._turn():
             found = self._get(url)
@@ -157,7 +159,7 @@ class CalDavCalendar:
             self._verify(uid, window, fits, undo=lambda: self._put(url, before, {"If-Match": new_etag}))
         return moved
 
-    def cancel(self, uid: str) -> Meeting:
+    def cancel(self, uid: str) -> CalendarEvent:
         url = self._href(uid)
         for _ in range(3):  # If-Match: a change made meanwhile is read again, never overwritten blind
             found = self._get(url)

@@ -25,8 +25,8 @@ from tools.calendar.base import (
     Busy,
     CalendarConfig,
     CalendarError,
+    CalendarEvent,
     Fits,
-    Meeting,
     SlotTaken,
     backend,
     busy_from,
@@ -86,11 +86,11 @@ class IcsCalendar:
     def busy(self, start: datetime, end: datetime) -> list[Busy]:
         return busy_from([self._read()], start, end, self.tz)
 
-    def get(self, uid: str) -> Meeting | None:
+    def get(self, uid: str) -> CalendarEvent | None:
         events = self._events(self._read(), uid)
         return from_vevent(events[0], self.tz) if events else None
 
-    def create(self, meeting: Meeting, window: tuple[datetime, datetime], fits: Fits) -> Meeting:
+    def create(self, meeting: CalendarEvent, window: tuple[datetime, datetime], fits: Fits) -> CalendarEvent:
         with self._locked():
             cal = self._read()
             if self._events(cal, meeting.uid):
@@ -101,7 +101,9 @@ class IcsCalendar:
             self._write(cal)
         return meeting
 
-    def move(self, uid: str, start: datetime, end: datetime, window: tuple[datetime, datetime], fits: Fits) -> Meeting:
+    def move(
+        self, uid: str, start: datetime, end: datetime, window: tuple[datetime, datetime], fits: Fits
+    ) -> CalendarEvent:
         with self._locked():
             cal = self._read()
             events = self._events(cal, uid)
@@ -116,7 +118,7 @@ class IcsCalendar:
             self._write(cal)
         return moved
 
-    def cancel(self, uid: str) -> Meeting:
+    def cancel(self, uid: str) -> CalendarEvent:
         with self._locked():
             cal = self._read()
             events = self._events(cal, uid)

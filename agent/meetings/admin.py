@@ -1,0 +1,123 @@
+"""Meetings for people: the list, a no-show by the campaign's rule, and the demo's calendars."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from agent.errors import NotFound, UserError
+from agent.meetings import letters, outbox
+from agent.meetings.booking import Booker, MeetingOutcome, load_lead
+from agent.meetings.spec import MeetingsSpec
+from agent.meetings.tables import Meeting, MeetingStatus
+from agent.store.db import record_event
+from agent.store.tables import Contact
+from agent.workspace import Workspace
+
+
+class MeetingRow(BaseModel):
+    id: int
+    contact: str
+    contact_email: str
+    account: str
+    ae: str
+    start: datetime
+    ae_local: str
+    prospect_local: str
+    status: str
+    sequence: int
+    routing: str
+    made_by: str
+
+
+def list_meetings(ws: Workspace, *, status: str | None = None) -> list[MeetingRow]:
+    with ws.store.transaction() as session:
+        query = select(Meeting).order_by(Meeting.starts_at)
+        if status:
+            query = query.where(Meeting.status == status)
+        rows = []
+        for meeting in session.scalars(query):
+            contact = session.get_one(Contact, meeting.contact_id)
+            start = meeting.starts_at.replace(tzinfo=UTC)
+            rows.append(
+                MeetingRow(
+                    id=meeting.id,
+                    contact=contact.full_name,
+                    contact_email=contact.email,
+                    account=contact.account.name,
+                    ae=meeting.ae_name,
+                    start=start,
+                    ae_local=letters.when(start, meeting.ae_timezone),
+                    prospect_local=letters.when(start, meeting.prospect_timezone),
+                    status=meeting.status,
+                    sequence=meeting.sequence,
+                    routing=str(meeting.routing.get("reason", "")),
+                    made_by=meeting.made_by,
+                )
+            )
+        return rows
+
+
+def mark_no_show(ws: Workspace, meeting_id: int, *, now: datetime | None = None) -> MeetingOutcome | str:
+    """Record a no-show and follow the campaign's rule, so the prospect hears from exactly one person."""
+    now = now or datetime.now(UTC)
+    with ws.store.transaction() as session:
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise NotFound(f"no meeting {meeting_id}")
+        if meeting.status != MeetingStatus.booked:
+            raise UserError(f"meeting {meeting_id} is {meeting.status}, not booked")
+        lead = load_lead(session, meeting.contact_id)
+        rule = lead.meetings.no_show
+        start = meeting.starts_at.replace(tzinfo=UTC)
+        if now < start + timedelta(minutes=rule.after_minutes):
+            raise UserError(f"meeting {meeting_id} started less than {rule.after_minutes} minutes ago")
+        earlier = session.scalar(
+            select(func.count()).where(
+                Meeting.contact_id == meeting.contact_id, Meeting.status == MeetingStatus.no_show
+            )
+        )
+        meeting.status = MeetingStatus.no_show
+        action = rule.action if rule.action != "rebook" or (earlier or 0) < rule.max_rebooks else rule.then
+        follow_up = (now + timedelta(days=rule.recycle_after_days)).date() if action == "recycle" else None
+        record_event(
+            session, "meeting_no_show", campaign_id=lead.campaign_id, contact_id=lead.contact_id,
+            data={"meeting": meeting_id, "action": action, "follow_up_on": str(follow_up) if follow_up else None},
+        )  # fmt: skip
+        ae = lead.meetings.executive(meeting.ae_email)
+        if ae is None:
+            raise UserError(f"meeting {meeting_id}: its AE {meeting.ae_email} is no longer in the campaign file")
+        if action == "ae_follows_up":
+            subject, body = letters.ae_follow_up(lead.people(ae), start)
+            outbox.queue(
+                session, outbox.Letter("no_show", "ae", (ae.name, ae.email), subject, body),
+                contact=session.get_one(Contact, lead.contact_id),
+                sender=(lead.spec.sender.name, lead.spec.sender.email),
+                campaign_id=lead.campaign_id, meeting_id=meeting_id, auto_approve=True,
+            )  # fmt: skip
+    if action == "rebook":
+        lead_in = "Sorry we missed each other. "
+        return Booker(ws, lead, ae, None, now).offer(lead_in, reason="no-show: one new offer")
+    outbox.deliver(ws)
+    if action == "recycle":
+        return f"no-show: back to nurture, follow up on {follow_up}"
+    return "no-show: the AE follows up; the SDR stays silent"
+
+
+def seed_calendars(ws: Workspace, spec: MeetingsSpec, source: Path) -> list[Path]:
+    """Copy `<slug>.ics` from `source` to each AE's `.ics` path in the workspace, where none exists yet."""
+    written = []
+    for ae in spec.account_executives:
+        if ae.calendar.ics is None:
+            continue
+        target = ws.settings.workspace / ae.calendar.ics
+        origin = source / f"{ae.slug}.ics"
+        if origin.is_file() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(origin, target)
+            written.append(target)
+    return written

@@ -1,0 +1,105 @@
+"""Calendar invitations (RFC 5545 / iTIP RFC 5546) and the emails that carry them (RFC 6047).
+
+A booking sends METHOD:REQUEST to the prospect and the AE, a move sends it again with SEQUENCE
+raised, a cancellation sends METHOD:CANCEL. DTSTART carries the AE's TZID and the VTIMEZONE is
+included, so every calendar program shows the right local time on both sides of a DST change.
+The AE's copy carries the handoff note; the prospect's never does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar as ICalendar
+from icalendar import Event as IEvent
+from icalendar import vCalAddress, vText
+
+from tools.calendar.base import PRODID, CalendarEvent
+
+Method = Literal["REQUEST", "CANCEL"]
+
+
+def _address(email: str, name: str, role: str | None = None) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["CN"] = vText(name)
+    if role:
+        address.params["ROLE"] = vText(role)
+        address.params["PARTSTAT"] = vText("NEEDS-ACTION")
+        address.params["RSVP"] = vText("TRUE")
+    return address
+
+
+def invitation(
+    event: CalendarEvent,
+    method: Method,
+    *,
+    organizer: tuple[str, str],
+    attendees: list[tuple[str, str]],
+    description: str,
+    location: str | None = None,
+) -> str:
+    """The iCalendar text of an invitation: `organizer` and `attendees` are (name, email)."""
+    zone = ZoneInfo(event.tz)
+    vevent = IEvent()
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", datetime.now(UTC))
+    vevent.add("dtstart", event.start.astimezone(zone))
+    vevent.add("dtend", event.end.astimezone(zone))
+    vevent.add("summary", event.summary)
+    vevent.add("sequence", event.sequence)
+    vevent.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    if description:
+        vevent.add("description", description)
+    if location:
+        vevent.add("location", location)
+    vevent.add("organizer", _address(organizer[1], organizer[0]))
+    for name, email in attendees:
+        vevent.add("attendee", _address(email, name, "REQ-PARTICIPANT"), encode=False)
+    cal = ICalendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    cal.add_component(vevent)
+    # Only the transitions around the meeting: a VTIMEZONE for 1970-2038 is 60 lines of noise.
+    cal.add_missing_timezones(date(event.start.year - 1, 1, 1), date(event.start.year + 2, 1, 1))
+    return cal.to_ical().decode()
+
+
+def method_of(ics: str) -> str:
+    return str(ICalendar.from_ical(ics).get("method", "REQUEST"))
+
+
+def email_with_invitation(
+    *,
+    message_id: str,
+    sender: tuple[str, str],
+    to: tuple[str, str],
+    subject: str,
+    body: str,
+    ics: str | None,
+    attachments: list[dict[str, Any]],
+    now: datetime,
+) -> EmailMessage:
+    """multipart/mixed: the text and its text/calendar alternative, then the .ics and any notes attached."""
+    message = EmailMessage()
+    message["From"] = formataddr(sender)
+    message["To"] = formataddr(to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now.replace(tzinfo=UTC) if now.tzinfo is None else now)
+    message["Message-ID"] = message_id
+    message.set_content(body)
+    if ics is not None:
+        method = method_of(ics)
+        # Mail clients act on the text/calendar alternative (RFC 6047); the attachment is for the rest.
+        message.add_alternative(ics.encode(), maintype="text", subtype="calendar", params={"method": method})
+        message.add_attachment(
+            ics.encode(), maintype="application", subtype="ics", filename="invite.ics", params={"method": method}
+        )
+    for item in attachments:  # text notes only (the handoff note)
+        message.add_attachment(item["text"], subtype="plain", filename=item["filename"])
+    return message
