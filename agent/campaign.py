@@ -6,6 +6,7 @@ typo) or a wrong value is reported as `file:line: field: message`, never half-ap
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from datetime import time
@@ -199,6 +200,23 @@ class CampaignSpec(Strict):
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
+def _known_keys() -> list[str]:
+    """Every key a campaign file may use, at any depth."""
+    keys: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            keys.update(node.get("properties", {}))
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(CampaignSpec.model_json_schema())
+    return sorted(keys)
+
+
 def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
     """Map every key path in a YAML document to its 1-based line."""
     lines = {path: node.start_mark.line + 1}
@@ -233,12 +251,15 @@ def parse_campaign(text: str, file: str = "campaign.yaml") -> CampaignSpec:
     try:
         return CampaignSpec.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        # A typo'd key also makes the real key "missing": the typo is the error worth showing.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        error = errors[0]
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         field = ".".join(str(p) for p in loc) or None
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown key (a typo?)"
+            close = difflib.get_close_matches(str(loc[-1]), _known_keys(), n=1)
+            message = "unknown key" + (f" (did you mean {close[0]!r}?)" if close else "")
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
         raise InputError(message + more, file=file, line=_nearest_line(_line_index(node), loc), field=field) from exc
 

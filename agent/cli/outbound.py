@@ -40,8 +40,10 @@ def run(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Research, score, enroll and draft for a campaign. Resumes where an earlier run stopped."""
+    from agent.campaign import load_campaign
     from agent.pipeline import run_campaign
 
+    load_campaign(campaign_file)  # a bad file fails here, before any progress bar is drawn
     if sources is not None:
         ctx.find_root().obj.setdefault("overrides", {})["sources_dir_setting"] = sources
     ws = workspace(ctx)

