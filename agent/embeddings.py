@@ -76,9 +76,12 @@ class MiniLM(Embeddings):
         with self._lock:
             if self._session is None:
                 self._load()
+        # Batches of similar lengths pad less: embed in order of length, then restore the order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        ordered = [texts[i] or " " for i in order]
         out = []
-        for start in range(0, len(texts), BATCH):
-            encoded = self._tokenizer.encode_batch([t or " " for t in texts[start : start + BATCH]])
+        for start in range(0, len(ordered), BATCH):
+            encoded = self._tokenizer.encode_batch(ordered[start : start + BATCH])
             ids = np.array([e.ids for e in encoded], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
             hidden = self._session.run(
@@ -88,7 +91,9 @@ class MiniLM(Embeddings):
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             out.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
-        return np.vstack(out).astype(np.float32)
+        vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        vectors[order] = np.vstack(out)
+        return vectors
 
     # LangChain
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
