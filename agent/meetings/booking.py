@@ -38,6 +38,7 @@ from agent.workspace import Workspace
 from tools.calendar import Busy, Calendar, CalendarConfig, CalendarError, CalendarEvent, SlotTaken, open_calendar
 
 STALE_CLAIM = timedelta(minutes=5)
+OFFER_MARGIN = timedelta(hours=4)
 
 
 class EventView(BaseModel):
@@ -325,6 +326,9 @@ class Booker:
               kind: Literal["offered", "clarify"] = "offered", reason: str = "", choices: list[datetime] | None = None,
               ) -> MeetingOutcome:  # fmt: skip
         busy = busy_horizon(self.calendar, self.now)
+        # Offered slots keep a margin beyond the notice, so that they are still bookable when the answer comes.
+        earliest = self.now + self.rules.notice + OFFER_MARGIN
+        not_before = max(not_before, earliest) if not_before else earliest
         slots = [
             s
             for s in free_slots(
