@@ -82,15 +82,16 @@ class CallIndex:
     def chunk_ids(self, call_id: str) -> list[str]:
         return list(self.store.get(where={"call_id": call_id}, include=[])["ids"])
 
-    def add(self, chunks: Sequence[Chunk]) -> None:
-        """Embed and upsert in one write, so the calls in `chunks` go in whole; ids are content hashes,
-        so writing a chunk twice changes nothing."""
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]] | None = None) -> None:
+        """Embed (unless `vectors` are given) and upsert in one write, so the calls in `chunks` go in
+        whole; ids are content hashes, so writing a chunk twice changes nothing."""
         if not chunks:
             return
-        vectors = self.embeddings.embed_documents([c.text for c in chunks])
+        if vectors is None:
+            vectors = self.embeddings.embed_documents([c.text for c in chunks])
         self.collection.upsert(
             ids=[c.id for c in chunks],
-            embeddings=vectors,
+            embeddings=[list(v) for v in vectors],
             documents=[c.text for c in chunks],
             metadatas=[dict(c.metadata) for c in chunks],
         )

@@ -15,11 +15,12 @@ keeps every off-topic question empty; it costs about 4 points of recall@5 agains
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.calls.chunking import key
+from agent.calls.chunking import ID_HEX, ID_PREFIX, key
 from agent.calls.index import Hit, call_index
 from agent.calls.transcript import normalize_outcome
 from agent.errors import UserError
@@ -100,3 +101,9 @@ def find_snippets(
             return []
         del filters[f"{droppable}_key"]
         relaxed.append(droppable)
+
+
+def cited(text: str, snippets: list[Snippet]) -> list[Snippet]:
+    """The snippets whose ids a model's text cites (e.g. "[C3f9a2b1c4d]"), in the order given."""
+    ids = set(re.findall(rf"\b{ID_PREFIX}[0-9a-f]{{{ID_HEX}}}\b", text))
+    return [s for s in snippets if s.id in ids]

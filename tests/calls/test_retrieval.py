@@ -10,7 +10,7 @@ import pytest
 from agent.calls.chunking import chunk_transcript
 from agent.calls.index import call_index
 from agent.calls.ingest import IngestReport, ingest
-from agent.calls.retrieve import find_snippets
+from agent.calls.retrieve import cited, find_snippets
 from agent.calls.transcript import read_transcript
 from agent.settings import load_settings
 from agent.workspace import Workspace
@@ -186,3 +186,12 @@ def test_snippets_carry_citable_ids_text_and_call(indexed: tuple[Workspace, Inge
         "Maria Lopez, Chris Park",
     )
     assert snippet.metadata["account"] == "Lakeside Grocers Supply" and snippet.metadata["start"] == 0.5
+
+
+def test_cited_picks_the_snippets_a_draft_names(indexed: tuple[Workspace, IngestReport]) -> None:
+    ws, _ = indexed
+    snippets = find_snippets(ws, "carriers waiting at the gate, detention and the budget", k=3)
+    assert len(snippets) >= 2
+    draft = f"Teams like yours pay detention they cannot dispute [{snippets[1].id}]. (Not a citation: C{'0' * 9}.)"
+    assert cited(draft, snippets) == [snippets[1]]
+    assert cited("no sources here", snippets) == []
