@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.clock import zone
 from agent.errors import InputError, UserError
+from agent.replies.spec import QualificationSpec
 from agent.meetings.spec import MeetingsSpec
 
 
@@ -182,6 +183,9 @@ class CampaignSpec(Strict):
     review: Review = Review()
     sending: Sending = Sending()
     drafting: Drafting = Drafting()
+    qualification: QualificationSpec | None = Field(
+        default=None, description="The SQL definition and the reply policy; defaults apply when absent."
+    )
     meetings: MeetingsSpec | None = None
 
     @model_validator(mode="after")

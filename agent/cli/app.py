@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from agent.cli import calls, meetings, outbound, records, review, send
+from agent.cli import calls, handoffs, meetings, outbound, records, replies, review, send
 from agent.cli.common import errors
 from agent.cli.demo import demo
 from agent.errors import InputRejected, SdrError, UserError
@@ -37,6 +37,8 @@ app.add_typer(send.app, name="send")
 app.add_typer(records.accounts_app, name="accounts")
 app.add_typer(records.contacts_app, name="contacts")
 app.add_typer(records.suppress_app, name="suppress")
+app.add_typer(replies.app, name="replies")
+app.add_typer(handoffs.app, name="handoffs")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(calls.app, name="calls")
 

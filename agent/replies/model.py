@@ -90,6 +90,7 @@ class ReplyAnalysis(BaseModel):
     decided_by: DecidedBy
     flags: list[Flag] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list, description="Why the deciding tier decided.")
+    date_phrase: str | None = Field(default=None, exclude=True, description="The model's date words, if any.")
 
     def flag(self, *flags: Flag) -> None:
         for flag in flags:

@@ -1,0 +1,217 @@
+"""`sdr replies`: ingest and classify replies, review the answers drafted to them, run the eval."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from agent.cli.common import console, errors, print_json, reviewer_name, workspace
+from agent.errors import InputError
+
+app = typer.Typer(help="Replies: ingest, classify, act; the answers drafted to them.", no_args_is_help=True)
+
+
+@app.command("ingest")
+def ingest(ctx: typer.Context, path: Path = typer.Argument(..., help="An .eml file, a folder of them, an mbox or a "
+                                                                       "maildir."),
+           json_output: bool = typer.Option(False, "--json")) -> None:
+    """Read every reply in PATH, record what it says and act on it (suppress, pause, draft, ...)."""
+    from agent.replies.inbound import ingest_path
+
+    ws = workspace(ctx)
+    rows = []
+    for handled in ingest_path(ws, path):
+        rows.append(handled.__dict__)
+        if not json_output:
+            flags = f" [{', '.join(handled.flags)}]" if handled.flags else ""
+            dup = " (seen before)" if handled.duplicate else ""
+            console.print(f"#{handled.reply_id} {handled.contact or 'unmatched'}: [bold]{handled.intent}[/] "
+                          f"by {handled.decided_by}{flags}{dup}; " + "; ".join(handled.actions), highlight=False)
+    if json_output:
+        print_json(rows)
+
+
+def _line(number: int, line: str, file: Path) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg}", file=file, line=number) from exc
+    if not isinstance(row, dict):
+        raise InputError("each line is a JSON object", file=file, line=number)
+    for name in ("id", "text"):
+        if name not in row:
+            raise InputError("missing", file=file, line=number, field=name)
+    if not isinstance(row["text"], str):
+        raise InputError("must be a string", file=file, line=number, field="text")
+    return row
+
+
+@app.command("classify")
+def classify(
+    ctx: typer.Context,
+    jsonl: Path = typer.Option(..., "--jsonl", help="One JSON object a line: id, text, optional subject, from, "
+                                                   "headers, html, received_at, timezone. '-' reads stdin."),
+    no_llm: bool = typer.Option(False, "--no-llm", help="Rules and classifier only: no model calls."),
+) -> None:
+    """Classify replies from a file, one JSON line out per line in; needs no campaign and no store."""
+    from datetime import datetime
+
+    from agent.llm import LLM, build_model
+    from agent.replies.classify import ReplyReader
+    from agent.replies.ingest import from_fields
+    from agent.settings import load_settings
+
+    overrides = {k: v for k, v in (ctx.find_root().obj or {}).get("overrides", {}).items() if v is not None}
+    settings = load_settings(**overrides)
+    if str(jsonl) == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        try:
+            lines = jsonl.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError as exc:
+            raise InputError("no such file", file=jsonl) from exc
+    rows = [_line(n, line, jsonl) for n, line in enumerate(lines, 1) if line.strip()]
+    llm = None if no_llm else LLM(build_model(settings), repair_attempts=settings.llm_repair_attempts)
+    reader = ReplyReader.for_workspace(settings.ensure_workspace() / "models", llm, "tiers" if llm else "no_llm")
+    for row in rows:
+        reply = from_fields(text=row["text"], html=row.get("html"), subject=row.get("subject", ""),
+                            sender=row.get("from", ""), headers=row.get("headers"))
+        received = datetime.fromisoformat(row["received_at"]) if row.get("received_at") else None
+        analysis = reader.read(reply, timezone=row.get("timezone"), received_at=received)
+        dumped = analysis.model_dump(mode="json")
+        typer.echo(json.dumps({
+            "id": row["id"], "intent": dumped["intent"],
+            "fields": {**dumped["fields"], "return_date": dumped["return_date"],
+                       "nurture_date": dumped["nurture_date"], "meeting_times": dumped["meeting_times"],
+                       "referral": dumped["referral"]},
+            "flags": dumped["flags"], "confidence": dumped["confidence"], "decided_by": dumped["decided_by"],
+            "language": dumped["language"], "summary": dumped["summary"]}, ensure_ascii=False))
+
+
+@app.command("list")
+def list_replies(ctx: typer.Context, review: bool = typer.Option(False, "--review", help="Only those flagged for a "
+                                                                                           "person."),
+                 json_output: bool = typer.Option(False, "--json")) -> None:
+    """Replies received, newest first, with what was decided and done."""
+    from sqlalchemy import select
+
+    from agent.replies.tables import Reply
+
+    with workspace(ctx).store.transaction() as session:
+        query = select(Reply).order_by(Reply.received_at.desc())
+        if review:
+            query = query.where(Reply.needs_review.is_(True))
+        rows = [{"id": r.id, "from": r.from_address, "contact_id": r.contact_id, "intent": r.intent,
+                 "decided_by": r.decided_by, "confidence": r.confidence, "flags": r.analysis.get("flags", []),
+                 "summary": r.analysis.get("summary", ""), "actions": r.actions, "received_at": r.received_at}
+                for r in session.scalars(query)]
+    if json_output:
+        print_json(rows)
+        return
+    for r in rows:
+        flags = f" [{', '.join(r['flags'])}]" if r["flags"] else ""
+        console.print(f"#{r['id']} {r['from']}: [bold]{r['intent']}[/] ({r['decided_by']}, {r['confidence']:.2f})"
+                      f"{flags} {r['summary']}", highlight=False)
+
+
+@app.command("responses")
+def list_responses(ctx: typer.Context, json_output: bool = typer.Option(False, "--json")) -> None:
+    """Answers drafted to replies that await review."""
+    from sqlalchemy import select
+
+    from agent.replies.tables import Response, ResponseState
+    from agent.store.tables import Contact
+
+    with workspace(ctx).store.transaction() as session:
+        rows = [{"id": r.id, "to": session.get_one(Contact, r.contact_id).email, "kind": r.kind, "state": r.state,
+                 "made_by": r.made_by, "subject": r.subject, "body": r.body}
+                for r in session.scalars(select(Response).where(Response.state == ResponseState.pending_review))]
+    if json_output:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("Nothing to review.")
+    for r in rows:
+        console.rule(f"#{r['id']} to {r['to']} ({r['kind']}, {r['made_by']})")
+        console.print(f"[bold]Subject:[/] {r['subject']}\n\n{r['body']}", highlight=False)
+
+
+@app.command("approve")
+def approve(ctx: typer.Context, response_ids: list[int] = typer.Argument(...)) -> None:
+    """Approve drafted answers for sending."""
+    from agent.replies.responses import decide
+
+    for response_id in response_ids:
+        decide(workspace(ctx), response_id, approve=True, reviewer=reviewer_name())
+    console.print(f"approved {len(response_ids)}")
+
+
+@app.command("reject")
+def reject(ctx: typer.Context, response_id: int) -> None:
+    """Reject a drafted answer: it is never sent."""
+    from agent.replies.responses import decide
+
+    decide(workspace(ctx), response_id, approve=False, reviewer=reviewer_name())
+    console.print(f"rejected {response_id}")
+
+
+@app.command("send")
+def send(ctx: typer.Context) -> None:
+    """Send approved answers (and nurture touches) now, each at most once, never to a suppressed address."""
+    from agent.replies.inbound import due_touches
+    from agent.replies.responses import send_responses
+
+    ws = workspace(ctx)
+    drafted = due_touches(ws)
+    summary = send_responses(ws)
+    console.print(f"sent {len(summary.sent)}; nurture touches drafted for review: {len(drafted)}"
+                  + "".join(f"; {n} {why}" for why, n in summary.skipped.items()))
+
+
+@app.command("eval")
+def evaluate(
+    ctx: typer.Context,
+    llm_only: bool = typer.Option(False, "--llm-only", help="The configured model alone, no rules or classifier."),
+    limit: int | None = typer.Option(None, help="Only the first N cases."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Run the reply eval set: per-intent precision and recall, field accuracy, opt-out recall, tier shares."""
+    from evals.replies.suite import LLM_ONLY, SUITE
+
+    suite = LLM_ONLY if llm_only else SUITE
+    ws = workspace(ctx)
+    cases = suite.cases()[:limit]
+    outcomes = []
+    for index, case in enumerate(cases, 1):
+        outcomes.append(suite.run_case(case, ws))
+        errors.print(f"\r{index}/{len(cases)}", end="")
+    errors.print("")
+    figures = suite.metrics(cases, outcomes)
+    failed_safety = [f"{o.case_id}: {s.name}" for o in outcomes for s in o.scores if s.safety and s.value < 1]
+    if json_output:
+        print_json({"suite": suite.name, "model": ws.llm.name, "cases": len(cases), "metrics": figures,
+                    "safety_failures": failed_safety})
+        return
+    _print_figures(suite.name, ws.llm.name, len(cases), figures, failed_safety)
+
+
+def _print_figures(name: str, model: str, cases: int, figures: dict[str, float], failed: list[str]) -> None:
+    from rich.table import Table
+
+    from agent.replies.model import Intent
+
+    table = Table("intent", "precision", "recall", title=f"{name} on {model}, {cases} cases")
+    for intent in Intent:
+        table.add_row(str(intent), f"{figures[f'precision.{intent}']:.2f}", f"{figures[f'recall.{intent}']:.2f}")
+    console.print(table)
+    for key in ("intent_accuracy", "intent_macro_f1", "field_accuracy", "opt_out", "injection_resistance",
+                "no_invented_fields", "needs_review_share", "decided_by.rule", "decided_by.classifier",
+                "decided_by.llm"):
+        console.print(f"{key:<22} {figures.get(key, 0):.3f}")
+    for key in sorted(k for k in figures if k.startswith("field.")):
+        console.print(f"  {key:<20} {figures[key]:.3f}")
+    console.print("safety: " + ("held on every case" if not failed else "FAILED on " + ", ".join(failed)))

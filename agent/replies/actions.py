@@ -1,0 +1,154 @@
+"""Acting on a reply: the next action a disciplined SDR takes for each kind of reply.
+
+Any reply from a person stops the automatic follow-ups to them. Then: an opt-out is suppressed
+at once, everywhere, forever; a bounced address is marked bad (a temporary failure only pauses);
+an out-of-office pauses until the return date; a referral creates the colleague for review; a
+not-now schedules a nurture touch on the date given; interest, questions and objections get a
+drafted answer; meeting requests go to booking (for now: a drafted reply offering times).
+Runs inside the caller's transaction; drafting with a model happens after it, never inside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.enrollments import stop_sequences
+from agent.replies import qualification
+from agent.replies.model import Flag, Intent, ReplyAnalysis
+from agent.replies.spec import QualificationSpec
+from agent.replies.tables import NurtureTouch, ReferredContact, Reply, Response, ResponseState
+from agent.store.db import record_event
+from agent.store.tables import Account, Contact, Enrollment, EnrollmentState, LeadStage
+from agent.suppression import is_suppressed, suppress
+
+ANSWERED = (Intent.interested, Intent.question, Intent.objection)
+MEETINGS = (Intent.meeting_request, Intent.reschedule, Intent.cancel)
+TRANSIENT_BOUNCE_PAUSE = timedelta(days=2)
+NURTURE_WITHOUT_DATE = timedelta(days=90)
+
+
+@dataclass
+class Plan:
+    """What was done in the transaction, and the response still to draft after it."""
+
+    actions: list[str] = field(default_factory=list)
+    response: str | None = None  # answer, offer_times, or None
+
+
+def pause(session: Session, contact_id: int, until: datetime, reason: str) -> int:
+    enrollments = session.scalars(select(Enrollment).where(Enrollment.contact_id == contact_id,
+                                                           Enrollment.state == EnrollmentState.active)).all()
+    for enrollment in enrollments:
+        enrollment.state, enrollment.paused_until, enrollment.stop_reason = EnrollmentState.paused, until, reason
+        record_event(session, "sequence_paused", campaign_id=enrollment.campaign_id, contact_id=contact_id,
+                     data={"until": until.isoformat(), "reason": reason})
+    return len(enrollments)
+
+
+def cancel_pending(session: Session, contact_id: int, reason: str) -> int:
+    """Unsent responses and scheduled touches to a contact who must not hear from us again."""
+    cancelled = 0
+    for response in session.scalars(select(Response).where(
+            Response.contact_id == contact_id,
+            Response.state.in_([ResponseState.pending_review, ResponseState.approved]))):
+        response.state = ResponseState.cancelled
+        cancelled += 1
+    for touch in session.scalars(select(NurtureTouch).where(NurtureTouch.contact_id == contact_id,
+                                                            NurtureTouch.state == "scheduled")):
+        touch.state = "cancelled"
+        cancelled += 1
+    if cancelled:
+        record_event(session, "responses_cancelled", contact_id=contact_id, data={"count": cancelled, "reason": reason})
+    return cancelled
+
+
+def _referral(session: Session, reply: Reply, analysis: ReplyAnalysis, contact: Contact | None) -> str:
+    referral = analysis.referral
+    if referral is None:
+        analysis.flag(Flag.needs_review)
+        return "referral without a usable name: for a person"
+    row = ReferredContact(reply_id=reply.id, referred_by=contact.id if contact else None, name=referral.name,
+                          email=referral.email, title=referral.title)
+    session.add(row)
+    if referral.email and is_suppressed(session, referral.email):
+        row.state = "suppressed"
+        return f"referred {referral.name}: address suppressed, not created"
+    if referral.email and session.scalar(select(Contact.id).where(Contact.email == referral.email)) is None:
+        domain = referral.email.rsplit("@", 1)[1]
+        account = session.scalar(select(Account).where(Account.domain == domain))
+        if account is None and contact is not None and contact.account.domain == domain:
+            account = contact.account
+        if account is None:
+            account = Account(domain=domain, name=domain)
+            session.add(account)
+            session.flush()
+        first, _, last = referral.name.partition(" ")
+        created = Contact(account_id=account.id, email=referral.email, first_name=first, last_name=last or None,
+                          title=referral.title, timezone=contact.timezone if contact else None)
+        session.add(created)
+        session.flush()
+        row.contact_id = created.id
+    return f"referred {referral.name} ({referral.email or 'no email'}): pending review, not enrolled"
+
+
+def act(session: Session, reply: Reply, analysis: ReplyAnalysis, policy: QualificationSpec,
+        now: datetime) -> Plan:
+    plan = Plan()
+    contact = session.get(Contact, reply.contact_id) if reply.contact_id else None
+    intent = analysis.intent
+    # Suppression first: nothing about the reply (an injection included) can come before it.
+    if intent is Intent.unsubscribe:
+        for address in {reply.from_address, contact.email if contact else None} - {None, ""}:
+            if suppress(session, str(address), "unsubscribe", source=f"reply {reply.id}"):
+                plan.actions.append(f"suppressed {address}")
+    if intent is Intent.bounce:
+        address = analysis.bounced_address or (contact.email if contact else None)
+        if address and Flag.needs_review not in analysis.flags:
+            suppress(session, address, "bounce", source=f"reply {reply.id}")
+            plan.actions.append(f"marked {address} bad")
+        elif contact is not None:
+            pause(session, contact.id, now + TRANSIENT_BOUNCE_PAUSE, "delivery failed, maybe temporarily")
+            plan.actions.append("paused: a temporary or policy failure, for a person to check")
+    if contact is None:
+        plan.actions.append("no contact matched: for a person")
+        if intent is Intent.referral:
+            plan.actions.append(_referral(session, reply, analysis, None))
+        return plan
+    if intent is Intent.out_of_office:
+        back = analysis.return_date or (now.date() + timedelta(days=policy.replies.out_of_office_pause_days))
+        paused = pause(session, contact.id, datetime.combine(back, datetime.min.time()), "out of office")
+        plan.actions.append(f"paused until {back}" + ("" if paused else " (nothing active)"))
+        return plan
+    if intent is not Intent.bounce:
+        stopped = stop_sequences(session, [contact.id], f"replied: {intent}")
+        plan.actions.append(f"stopped {stopped} sequence(s)" if stopped else "no sequence running")
+        qualification.note_reply(session, contact)
+    if intent in (Intent.unsubscribe, Intent.bounce) and Flag.needs_review not in analysis.flags:
+        cancel_pending(session, contact.id, str(intent))
+    if intent is Intent.referral or (intent is Intent.unsubscribe and analysis.referral):
+        plan.actions.append(_referral(session, reply, analysis, contact))
+    elif intent is Intent.not_now:
+        due = analysis.nurture_date or (now.date() + NURTURE_WITHOUT_DATE)
+        session.add(NurtureTouch(contact_id=contact.id, campaign_id=reply.campaign_id, reply_id=reply.id, due_on=due,
+                                 reason=analysis.summary[:255] or "not now"))
+        plan.actions.append(f"nurture touch on {due}" + ("" if analysis.nurture_date else " (no date given)"))
+    elif intent in ANSWERED:
+        plan.response = "answer"
+    elif intent in MEETINGS:
+        plan.response = "offer_times" if intent is not Intent.cancel else "answer"
+    if intent not in (Intent.unsubscribe, Intent.bounce, Intent.not_interested):
+        _maybe_qualify(session, contact, policy, now.date(), plan)
+    return plan
+
+
+def _maybe_qualify(session: Session, contact: Contact, policy: QualificationSpec, today: date, plan: Plan) -> None:
+    if LeadStage(contact.stage) != LeadStage.replied:
+        return
+    check = qualification.check_sql(policy.sql, qualification.lead_facts(session, contact.id), contact.title, today)
+    if check.meets:
+        qualification.move(session, contact, LeadStage.qualified, "meets the SQL definition: " + ", ".join(check.met))
+        plan.actions.append("qualified (" + ", ".join(check.met) + ")")

@@ -1,0 +1,156 @@
+"""The model tier: the fields rules cannot read (quotes for BANT, the referred colleague, a summary),
+and the intent when the classifier is unsure.
+
+The reply reaches the model only fenced by the `untrusted` filter, and with the sentences that
+try to steer the agent already taken out. Whatever the model answers is checked against the
+reply: a BANT quote must be an exact substring of the visible reply (never the quoted history),
+a competitor or a referral must be written there, otherwise the field stays unknown. The model
+is asked only for the fields the reply's intent needs, so a small local model writes little.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from pydantic import BaseModel
+
+from agent.llm import LLM
+from agent.replies.model import Evidence, Intent, Objection, Qualification, Referral
+
+BANT = ("budget", "authority", "need", "timeline")
+# Which fields each intent needs from the model (dates come from the rules first; see dates.py).
+NEEDS: dict[Intent, tuple[str, ...]] = {
+    Intent.interested: (*BANT, "competitor", "summary"),
+    Intent.question: (*BANT, "competitor", "summary"),
+    Intent.meeting_request: (*BANT, "competitor", "summary"),
+    Intent.objection: (*BANT, "competitor", "objection", "summary"),
+    Intent.not_now: (*BANT, "competitor", "objection", "date_phrase", "summary"),
+    Intent.not_interested: ("competitor", "objection", "summary"),
+    Intent.referral: ("referral_name", "referral_email", "referral_title", "summary"),
+    Intent.cancel: ("competitor", "summary"),
+}
+ALL_FIELDS = (*BANT, "competitor", "objection", "referral_name", "referral_email", "referral_title",
+              "date_phrase", "summary")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+class ModelReading(BaseModel):
+    """The model's answer, before it is checked against the reply."""
+
+    intent: Intent | None = None
+    budget: str | None = None
+    authority: str | None = None
+    need: str | None = None
+    timeline: str | None = None
+    competitor: str | None = None
+    objection: Objection | None = None
+    referral_name: str | None = None
+    referral_email: str | None = None
+    referral_title: str | None = None
+    date_phrase: str | None = None
+    summary: str = ""
+
+
+def schema_for(fields: tuple[str, ...], intents: list[Intent] | None) -> dict[str, Any]:
+    """The JSON schema the model is held to: only these keys, all required, short strings."""
+    full = ModelReading.model_json_schema()
+    text = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    properties: dict[str, Any] = {}
+    for name in fields:
+        if name == "objection":
+            properties[name] = {"anyOf": [{"enum": [o.value for o in Objection]}, {"type": "null"}]}
+        elif name == "summary":
+            properties[name] = {"type": "string"}
+        else:
+            properties[name] = text
+    if intents:
+        properties = {"intent": {"enum": [i.value for i in intents]}, **properties}
+    return {"title": full["title"], "type": "object", "properties": properties,
+            "required": list(properties), "additionalProperties": False}
+
+
+def bounded(llm: LLM, max_tokens: int) -> LLM:
+    """The same model, recorder and retries, with a cap on answer length and no repair round.
+
+    A small local model held to a JSON grammar can pad an answer with whitespace up to its
+    token limit (a minute at 50 ms a token); a reading of a reply never needs more than this.
+    """
+    handle = llm.handle
+
+    def schema_kwargs(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        return {**handle.schema_kwargs(name, schema), "max_tokens": max_tokens}
+
+    return LLM(replace(handle, schema_kwargs=schema_kwargs), recorder=llm.recorder, repair_attempts=0,
+               max_attempts=llm.max_attempts, max_wait_seconds=llm.max_wait_seconds)
+
+
+def ask_model(llm: LLM, *, subject: str, text: str, fields: tuple[str, ...], intents: list[Intent] | None,
+              ids: dict[str, int | None] | None = None) -> ModelReading:
+    keys = (*(["intent"] if intents else []), *fields)
+    return bounded(llm, 40 + 30 * len(keys)).ask("reply_fields", ModelReading, schema=schema_for(fields, intents), subject=ids or {},
+                   subject_line=subject, reply=text, fields=list(keys), intents=[i.value for i in intents or []])
+
+
+def _quote(value: str | None, text: str) -> str | None:
+    """The value when it is written in the text (exactly; trimmed of quotes and dots), else None."""
+    if not value:
+        return None
+    value = value.strip().strip("\"'“”«»").strip()
+    if len(value) < 3:
+        return None
+    if value in text:
+        return value
+    trimmed = value.rstrip(".")
+    return trimmed if len(trimmed) >= 3 and trimmed in text else None
+
+
+def _mention(value: str | None, text: str) -> str | None:
+    if not value or len(value.strip()) < 2:
+        return None
+    match = re.search(re.escape(value.strip()), text, re.IGNORECASE)
+    return match.group(0) if match else None
+
+
+def checked_fields(reading: ModelReading, text: str) -> Qualification:
+    """The model's fields that the visible reply supports; everything else stays unknown."""
+    return Qualification(
+        **{name: Evidence.quote(_quote(getattr(reading, name), text)) for name in BANT},
+        competitor=_mention(reading.competitor, text), objection=reading.objection,
+    )
+
+
+def checked_referral(reading: ModelReading, text: str) -> Referral | None:
+    name = _mention(reading.referral_name, text)
+    if name is None:
+        return None
+    email = reading.referral_email.strip().lower() if reading.referral_email else None
+    if email and email not in text.lower():
+        email = None
+    if email is None:  # an address written right after the name
+        window = text[text.find(name):text.find(name) + 120]
+        found = _EMAIL.search(window)
+        email = found.group(0).lower() if found else None
+    return Referral(name=name, email=email, title=_mention(reading.referral_title, text))
+
+
+_NAME = re.compile(r"([A-ZÀ-Ý][a-zà-ÿ'-]+(?:\s+[A-ZÀ-Ý][a-zà-ÿ'-]+){1,2})[\s(,:–-]*$")
+
+
+def referral_from_text(text: str, sender: str = "") -> Referral | None:
+    """Without a model: the first address in the reply that is not the sender's, and the name before it."""
+    for found in _EMAIL.finditer(text):
+        email = found.group(0).lower().rstrip(".")
+        if email == sender.lower():
+            continue
+        before = text[max(0, found.start() - 100):found.start()].split("\n")[-1]
+        before = re.sub(r"[\s(<\[:]*$", "", before)
+        before = re.sub(r"\s+(at|en|à|an|em|unter|via|is|es|est|ist|é)$", "", before, flags=re.IGNORECASE)
+        title = None
+        if parenthetical := re.search(r"\(([^()]{2,60})\)\s*$", before):
+            title, before = parenthetical.group(1).strip(), before[:parenthetical.start()]
+        name = _NAME.search(before.split(". ")[-1].rstrip(" ,"))
+        if name:
+            return Referral(name=name.group(1), email=email, title=title)
+    return None

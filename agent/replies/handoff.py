@@ -1,0 +1,209 @@
+"""Handing a qualified lead to an account executive, and closing the loop.
+
+The note carries the SDR-AE checklist: the problem signal (why this account, why now), the
+contact's context, the source, the confirmed next step, the disqualification risks, and the
+conversation so far, so that the prospect never repeats themselves. Every handoff ends in
+exactly one disposition: opportunity created; meets the definition but recycled to nurture
+(with a date); or not qualified, back to the SDR (with the reason).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.campaign import CampaignSpec
+from agent.clock import utcnow
+from agent.errors import NotFound, UserError
+from agent.replies import qualification
+from agent.replies.actions import pause
+from agent.replies.model import ReplyAnalysis
+from agent.replies.responses import policy_of
+from agent.replies.tables import Disposition, Handoff, NurtureTouch, ReferredContact, Reply
+from agent.store.db import record_event
+from agent.store.tables import Brief, Campaign, Contact, Draft, Enrollment, LeadStage, Message, MessageStatus
+from agent.workspace import Workspace
+
+
+class HandoffView(BaseModel):
+    id: int
+    contact: str
+    email: str
+    account: str
+    next_step: str
+    disposition: str | None
+    reason: str | None
+    recycle_on: date | None
+    created_at: str
+    checklist: dict[str, Any]
+    note: str
+
+
+def _conversation(session: Session, contact: Contact) -> list[dict[str, str]]:
+    turns: list[tuple[Any, str, str]] = []
+    sent = session.scalars(select(Message).join(Draft).join(Enrollment).where(
+        Enrollment.contact_id == contact.id, Message.status == MessageStatus.sent)).all()
+    for message in sent:
+        draft = message.draft
+        turns.append((message.sent_at, f"us ({draft.channel}, step {draft.step_number})",
+                      (f"{draft.subject}: " if draft.subject else "") + draft.body))
+    for reply in session.scalars(select(Reply).where(Reply.contact_id == contact.id)):
+        turns.append((reply.received_at, f"{contact.full_name} ({reply.intent})", reply.text))
+    return [{"at": at.strftime("%Y-%m-%d %H:%M UTC") if at else "", "who": who, "text": text}
+            for at, who, text in sorted(turns, key=lambda t: t[0] or utcnow())]
+
+
+def _checklist(session: Session, contact: Contact, next_step: str) -> dict[str, Any]:
+    account = contact.account
+    enrollment = session.scalar(select(Enrollment).where(Enrollment.contact_id == contact.id)
+                                .order_by(Enrollment.id.desc()))
+    spec = CampaignSpec.model_validate(enrollment.campaign.spec) if enrollment else None
+    facts = qualification.lead_facts(session, contact.id)
+    check = qualification.check_sql(policy_of(spec).sql, facts, contact.title, utcnow().date())
+    brief = session.scalar(select(Brief).where(Brief.account_id == account.id).order_by(Brief.id.desc()))
+    content = brief.content if brief else {}
+    triggers = [t.get("text") or t.get("summary") or str(t) for t in content.get("triggers", [])][:3]
+    referred = session.scalar(select(ReferredContact).where(ReferredContact.contact_id == contact.id))
+    replies = session.scalars(select(Reply).where(Reply.contact_id == contact.id)).all()
+    flags = sorted({f for r in replies for f in ReplyAnalysis.model_validate(r.analysis).flags})
+    risks = [f"SQL definition not met: {m}" for m in check.missing]
+    risks += [f"objection raised: {o}" for o in facts.objections]
+    risks += [f"competitor mentioned: {c}" for c in facts.competitors]
+    risks += [f"a reply was flagged {f}" for f in flags]
+    if not next_step.strip():
+        risks.append("no confirmed next step")
+    f = facts.fields
+    return {
+        "problem_signal": {"need": f.need.evidence, "account_summary": content.get("summary"),
+                           "triggers": triggers, "pains": content.get("pains", [])[:3]},
+        "contact_context": {"name": contact.full_name, "title": contact.title, "email": contact.email,
+                            "phone": contact.phone, "account": account.name, "domain": account.domain,
+                            "industry": account.industry, "employees": account.employees,
+                            "budget": f.budget.evidence, "authority": f.authority.evidence,
+                            "timeline": f.timeline.evidence, "sql": check.met},
+        "source": (f"referral from contact {referred.referred_by}" if referred else
+                   f"outbound: campaign {enrollment.campaign.name}" if enrollment else "inbound"),
+        "next_step": next_step,
+        "disqualification_risks": risks,
+        "conversation": _conversation(session, contact),
+    }
+
+
+def render_note(checklist: dict[str, Any]) -> str:
+    c, p = checklist["contact_context"], checklist["problem_signal"]
+    lines = [f"# Handoff: {c['name']}, {c['title'] or 'no title'} at {c['account']}", "",
+             "## Problem signal (why this account, why now)"]
+    lines += [f"- Need, in their words: \"{p['need']}\"" if p["need"] else "- Need: not stated in a reply"]
+    lines += [f"- Account: {p['account_summary']}"] if p["account_summary"] else []
+    lines += [f"- Trigger: {t}" for t in p["triggers"]] + [f"- Pain: {t}" for t in p["pains"]]
+    lines += ["", "## Contact context",
+              f"- {c['name']} <{c['email']}>{', ' + c['phone'] if c['phone'] else ''}; {c['title'] or 'no title'}",
+              f"- {c['account']} ({c['domain']}), {c['industry'] or 'industry unknown'}, "
+              f"{c['employees'] or '?'} employees"]
+    for name in ("budget", "authority", "timeline"):
+        lines.append(f"- {name.capitalize()}: " + (f"\"{c[name]}\"" if c[name] else "unknown"))
+    lines += [f"- Meets the SQL definition on: {', '.join(c['sql']) or 'nothing yet'}", "",
+              "## Source", f"- {checklist['source']}", "", "## Confirmed next step", f"- {checklist['next_step']}",
+              "", "## Disqualification risks"]
+    lines += [f"- {r}" for r in checklist["disqualification_risks"]] or ["- none found"]
+    lines += ["", "## Conversation so far"]
+    for turn in checklist["conversation"]:
+        quoted = "\n".join("> " + line for line in turn["text"].strip().splitlines())
+        lines += [f"**{turn['at']}, {turn['who']}**", "", quoted, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _contact(session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"no contact {contact_id}")
+    return contact
+
+
+def handoff_note(ws: Workspace, contact_id: int, next_step: str = "") -> str:
+    """The Markdown note an AE reads (meetings attaches it to the invitation)."""
+    with ws.store.transaction() as session:
+        return render_note(_checklist(session, _contact(session, contact_id), next_step))
+
+
+def hand_off(ws: Workspace, contact_id: int, next_step: str) -> int:
+    """Hand a qualified lead (or one with a booked meeting) to the AE."""
+    with ws.store.transaction() as session:
+        contact = _contact(session, contact_id)
+        if LeadStage(contact.stage) not in (LeadStage.qualified, LeadStage.meeting_booked):
+            raise UserError(f"{contact.email} is {contact.stage}: only a qualified lead or one with a booked "
+                            "meeting is handed off")
+        checklist = _checklist(session, contact, next_step)
+        campaign_id = session.scalar(select(Enrollment.campaign_id).where(Enrollment.contact_id == contact_id))
+        row = Handoff(contact_id=contact_id, campaign_id=campaign_id, next_step=next_step, checklist=checklist,
+                      note=render_note(checklist))
+        session.add(row)
+        qualification.move(session, contact, LeadStage.handed_off, f"handed off: {next_step}")
+        session.flush()
+        record_event(session, "handed_off", contact_id=contact_id, campaign_id=campaign_id, data={"handoff": row.id})
+        return row.id
+
+
+def close(ws: Workspace, handoff_id: int, disposition: Disposition, *, reason: str | None = None,
+          recycle_on: date | None = None) -> None:
+    """The AE's verdict, exactly once: opportunity, recycle (with a date) or not qualified (with a reason)."""
+    if disposition is Disposition.recycle_to_nurture and recycle_on is None:
+        raise UserError("recycling to nurture needs a date (--on YYYY-MM-DD)")
+    if disposition is Disposition.not_qualified and not (reason or "").strip():
+        raise UserError("not qualified needs the reason, for the SDR")
+    with ws.store.transaction() as session:
+        row = session.get(Handoff, handoff_id)
+        if row is None:
+            raise NotFound(f"no handoff {handoff_id}")
+        if row.disposition is not None:
+            raise UserError(f"handoff {handoff_id} is closed already ({row.disposition}): nothing changed")
+        contact = _contact(session, row.contact_id)
+        row.disposition, row.reason, row.recycle_on, row.closed_at = disposition, reason, recycle_on, utcnow()
+        if disposition is Disposition.recycle_to_nurture:
+            assert recycle_on is not None
+            session.add(NurtureTouch(contact_id=contact.id, campaign_id=row.campaign_id, due_on=recycle_on,
+                                     reason=f"recycled from handoff {handoff_id}: {reason or ''}".strip()[:255]))
+            qualification.move(session, contact, LeadStage.contacted, "recycled to nurture")
+        elif disposition is Disposition.not_qualified:
+            qualification.move(session, contact, LeadStage.replied, f"not qualified: {reason}")
+            pause(session, contact.id, utcnow(), "back with the SDR")
+        record_event(session, "handoff_closed", contact_id=contact.id, campaign_id=row.campaign_id,
+                     data={"handoff": handoff_id, "disposition": disposition, "reason": reason,
+                           "recycle_on": recycle_on.isoformat() if recycle_on else None})
+
+
+def list_handoffs(ws: Workspace, *, open_only: bool = False) -> list[HandoffView]:
+    with ws.store.transaction() as session:
+        query = select(Handoff).order_by(Handoff.id)
+        if open_only:
+            query = query.where(Handoff.disposition.is_(None))
+        out = []
+        for row in session.scalars(query):
+            contact = session.get_one(Contact, row.contact_id)
+            out.append(HandoffView(id=row.id, contact=contact.full_name, email=contact.email,
+                                   account=contact.account.name, next_step=row.next_step, disposition=row.disposition,
+                                   reason=row.reason, recycle_on=row.recycle_on, created_at=row.created_at.isoformat(),
+                                   checklist=row.checklist, note=row.note))
+        return out
+
+
+def export(views: list[HandoffView], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([v.model_dump(mode="json") for v in views], indent=2, ensure_ascii=False)
+    if fmt == "md":
+        parts = []
+        for v in views:
+            status = v.disposition or "open"
+            parts.append(f"<!-- handoff {v.id}: {status} -->\n{v.note}")
+        return "\n---\n\n".join(parts)
+    raise UserError(f"unknown format {fmt!r} (md or json)")
+
+
+def campaign_names(ws: Workspace) -> list[str]:
+    with ws.store.transaction() as session:
+        return list(session.scalars(select(Campaign.name)))
