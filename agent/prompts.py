@@ -10,10 +10,12 @@ which fences it as data.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -116,12 +118,27 @@ def parse_prompt(name: str, text: str) -> Prompt:
     )
 
 
-@cache
-def load_prompt(name: str) -> Prompt:
+def prompt_text(name: str) -> str:
+    """A prompt file's text: from `SDR_PROMPTS_DIR` when it has one by that name, else the package's.
+
+    The override lets an operator (or an eval) try a changed prompt without editing the install.
+    """
+    override = os.environ.get("SDR_PROMPTS_DIR")
+    if override and (path := Path(override) / f"{name}.md").is_file():
+        return path.read_text(encoding="utf-8")
     resource = files("prompts").joinpath(f"{name}.md")
     if not resource.is_file():
         raise PromptError(f"no prompt named {name!r} in prompts/")
-    return parse_prompt(name, resource.read_text(encoding="utf-8"))
+    return resource.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=256)
+def _parsed(name: str, text: str) -> Prompt:
+    return parse_prompt(name, text)
+
+
+def load_prompt(name: str) -> Prompt:
+    return _parsed(name, prompt_text(name))
 
 
 def prompt_names() -> list[str]:

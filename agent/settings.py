@@ -59,6 +59,9 @@ class Settings(BaseSettings):
         default=0.25, ge=-1, le=1, description="Call snippets less similar to the query are left out."
     )
 
+    judge_model: str | None = Field(
+        default=None, description="provider:model of the judge for model-graded evals; unset: no judge."
+    )
     llm_concurrency: int = Field(default=4, ge=1, le=64)
     llm_max_attempts: int = Field(default=4, ge=1, le=10, description="Transient-error tries.")
     llm_max_wait_seconds: float = Field(default=60.0, gt=0, description="Retry time budget.")

@@ -38,6 +38,15 @@ class Workspace:
             max_wait_seconds=self.settings.llm_max_wait_seconds,
         )
 
+    @cached_property
+    def judge(self) -> LLM | None:
+        """The model that grades drafts in evals (`SDR_JUDGE_MODEL`); never used on the product path."""
+        if not self.settings.judge_model:
+            return None
+        from agent.llm import LLM, build_model
+
+        return LLM(build_model(self.settings, self.settings.judge_model), recorder=self.record_call)
+
     def record_call(self, record: CallRecord) -> None:
         # Its own transaction: a call is on record even when the work that asked for it fails.
         with self.store.transaction() as session:

@@ -24,6 +24,7 @@ class Score:
     reason: str = ""
     safety: bool = False
     model_graded: bool = False
+    measure: bool = False  # a measurement (a share, a latency), not a pass or a fail
 
 
 @dataclass
@@ -35,7 +36,7 @@ class CaseOutcome:
 
     @property
     def passed(self) -> bool:
-        return self.error is None and all(s.value >= 1.0 for s in self.scores if not s.model_graded)
+        return self.error is None and all(s.value >= 1.0 for s in self.scores if not (s.model_graded or s.measure))
 
     def score(self, name: str) -> Score | None:
         return next((s for s in self.scores if s.name == name), None)
@@ -57,6 +58,7 @@ class Suite:
     gated: dict[str, float] = field(default_factory=dict)  # metric -> tolerated drop below baseline
     uses_model: bool = True  # False: deterministic, run once whatever the repeats
     gate_subset: int | None = None  # cases the CI gate runs (None: all)
+    settings: dict[str, Any] = field(default_factory=dict)  # for the suite's workspace, e.g. a sources dir
 
     def cases(self) -> list[Case]:
         rows: list[Case] = []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from agent.cli import calls, handoffs, meetings, outbound, records, replies, review, send
+from agent.cli import calls, evals, handoffs, meetings, outbound, records, replies, review, send
 from agent.cli.common import errors
 from agent.cli.demo import demo
 from agent.errors import InputRejected, SdrError, UserError
@@ -32,6 +32,7 @@ app.command("import")(outbound.import_)
 app.command()(outbound.run)
 app.command()(outbound.status)
 app.command()(demo)
+app.command("eval")(evals.evaluate)
 app.add_typer(review.app, name="review")
 app.add_typer(send.app, name="send")
 app.add_typer(records.accounts_app, name="accounts")

@@ -62,8 +62,11 @@ def uses_model(ws: Workspace, spec: CampaignSpec) -> bool:
     return mode == "model" or (mode == "auto" and ws.llm.handle.capable_writer)
 
 
-def write_candidates(ws: Workspace, ctx: DraftContext, subject: dict[str, int | None]) -> list[Candidate]:
-    """One candidate per step, the best this contact can get."""
+def write_candidates(
+    ws: Workspace, ctx: DraftContext, subject: dict[str, int | None], attempts: list[list[Candidate]] | None = None
+) -> list[Candidate]:
+    """One candidate per step, the best this contact can get. `attempts`, if given, receives every
+    model attempt's candidates (evals score the model's first answer, before any rewrite)."""
     steps = range(1, len(ctx.spec.sequence) + 1)
     if not uses_model(ws, ctx.spec):
         return [_template(ws, ctx, n) for n in steps]
@@ -76,8 +79,11 @@ def write_candidates(ws: Workspace, ctx: DraftContext, subject: dict[str, int | 
         except ModelError as exc:
             feedback = [f"the previous answer failed: {exc}"]
             continue
-        for draft in written:
-            candidate = _checked(ws, ctx, draft, f"model:{ws.llm.name}", version)
+        attempt = [_checked(ws, ctx, draft, f"model:{ws.llm.name}", version) for draft in written]
+        if attempts is not None:
+            attempts.append(attempt)
+        for candidate in attempt:
+            draft = candidate.draft
             if draft.step_number not in best or passed(candidate.checks):
                 best[draft.step_number] = candidate
         failing = [c for c in best.values() if not passed(c.checks)]

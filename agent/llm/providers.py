@@ -27,6 +27,8 @@ class ModelHandle:
     """Invoke kwargs that make the model answer in the given JSON schema."""
     capable_writer: bool
     """Whether drafts may be written by this model (a tiny local model cannot write)."""
+    fingerprint: str = ""
+    """What makes two answers comparable: the model's identity and sampling settings, no paths."""
 
 
 Factory = Callable[[str, Settings], ModelHandle]

@@ -31,6 +31,7 @@ from tenacity import (
 )
 
 from agent.errors import InvalidModelOutput, ModelError
+from agent.llm.cache import AnswerCache
 from agent.llm.providers import ModelHandle
 from agent.prompts import Prompt, load_prompt
 
@@ -111,12 +112,14 @@ class LLM:
         repair_attempts: int = 1,
         max_attempts: int = 4,
         max_wait_seconds: float = 60.0,
+        cache: AnswerCache | None = None,
     ) -> None:
         self.handle = handle
         self.recorder = recorder
         self.repair_attempts = repair_attempts
         self.max_attempts = max_attempts
         self.max_wait_seconds = max_wait_seconds
+        self.cache = cache
         self._slots = threading.BoundedSemaphore(handle.concurrency)
 
     @property
@@ -170,6 +173,14 @@ class LLM:
                 self.recorder(record)
 
     def _invoke(self, messages: list[BaseMessage], kwargs: dict[str, Any], record: CallRecord) -> AIMessage:
+        key = None
+        if self.cache is not None:
+            key = self.cache.key(self.handle.fingerprint or self.name, [(m.type, m.text) for m in messages], kwargs)
+            if (hit := self.cache.get(key)) is not None:
+                record.attempts += 1
+                record.tokens_in += hit["usage"].get("input_tokens", 0)
+                record.tokens_out += hit["usage"].get("output_tokens", 0)
+                return AIMessage(content=hit["text"])
         retrying = Retrying(
             retry=retry_if_exception(_transient),
             stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_wait_seconds),
@@ -184,4 +195,6 @@ class LLM:
         usage = answer.usage_metadata or {}
         record.tokens_in += usage.get("input_tokens", 0)
         record.tokens_out += usage.get("output_tokens", 0)
+        if self.cache is not None and key is not None:
+            self.cache.put(key, record.task, answer.text, {k: int(v) for k, v in usage.items() if isinstance(v, int)})
         return answer
