@@ -173,7 +173,7 @@ def messages(
         query = select(MeetingMessage).order_by(MeetingMessage.id)
         if state:
             query = query.where(MeetingMessage.state == state)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"id": m.id, "kind": m.kind, "audience": m.audience, "to": m.to_address, "subject": m.subject,
              "state": m.state, "body": m.body, "invitation": bool(m.ics)}
             for m in session.scalars(query)
