@@ -3,6 +3,8 @@
 Embedded and persistent in `<workspace>/chroma` by default; a Chroma server when
 `SDR_CHROMA_URL` is set. The collection is named after the embedding model, so switching
 models never mixes two vector spaces in one index (the new one starts empty: ingest again).
+Reads go through langchain-chroma's `Chroma`; writes go to the collection with vectors embedded
+here, because ingest embeds several whole calls in one pass (and the benchmark brings its own).
 """
 
 from __future__ import annotations

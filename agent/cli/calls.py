@@ -64,7 +64,14 @@ def search(
         print_json([s.model_dump(mode="json") for s in snippets])
         return
     if not snippets:
-        console.print("no call snippet is close enough to that question")
+        from agent.calls.index import call_index
+
+        empty = call_index(workspace(ctx).settings).count() == 0
+        console.print(
+            "no calls ingested yet: sdr calls ingest PATH"
+            if empty
+            else "no call snippet is close enough to that question"
+        )
         return
     if snippets[0].relaxed:
         console.print(f"[yellow]nothing matched every filter; dropped: {', '.join(snippets[0].relaxed)}[/]")
@@ -118,6 +125,10 @@ def eval_(
         print_json(result)
         return
     console.print(f"retrieval: {result['cases']} cases, recall@5 {result['recall_at_5']:.3f}, MRR {result['mrr']:.3f}")
+    console.print(f"  with filters:    recall@5 {result['recall_at_5_filtered']:.3f}, MRR {result['mrr_filtered']:.3f}")
+    console.print(
+        f"  without filters: recall@5 {result['recall_at_5_unfiltered']:.3f}, MRR {result['mrr_unfiltered']:.3f}"
+    )
     if verbose:
         for miss in result["misses"]:
             console.print(f"[yellow]miss[/] {miss['case']}: {miss['reason']}", highlight=False)

@@ -53,8 +53,13 @@ def run_case(case: Case, ws: Workspace) -> CaseOutcome:
     )
 
 
-def metrics(_cases: list[Case], outcomes: list[CaseOutcome]) -> dict[str, float]:
-    result = {"recall_at_5": score_mean(outcomes, "recall_at_5"), "mrr": score_mean(outcomes, "reciprocal_rank")}
+def metrics(cases: list[Case], outcomes: list[CaseOutcome]) -> dict[str, float]:
+    """recall@5 and MRR overall, and apart for cases with and without filters (where retrievers fail quietly)."""
+    result: dict[str, float] = {}
+    for part, keep in (("", lambda _: True), ("_filtered", bool), ("_unfiltered", lambda f: not f)):
+        chosen = [o for c, o in zip(cases, outcomes, strict=True) if keep(c.get("filters"))]
+        result[f"recall_at_5{part}"] = score_mean(chosen, "recall_at_5")
+        result[f"mrr{part}"] = score_mean(chosen, "reciprocal_rank")
     if any(o.score("abstained") for o in outcomes):
         result["abstention"] = score_mean(outcomes, "abstained")
     return result
