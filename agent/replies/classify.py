@@ -28,6 +28,10 @@ Mode = Literal["tiers", "llm_only", "no_llm"]
 # When the classifier's second thoughts include an opt-out this likely, suppress: a missed
 # opt-out is a legal failure, an unneeded one loses one prospect.
 OPT_OUT_DOUBT = 0.2
+# A small model's answer budget: four null quotes fit in 48 tokens, an intent in 24; a longer
+# answer from it is padding or noise (measured on SmolLM2-135M), and each token costs ~50 ms.
+SMALL_FIELDS_TOKENS = 48
+SMALL_INTENT_TOKENS = 24
 _STOPWORDS = {
     "en": "the and you to is for we our this not with have are be it of me my your can will",
     "es": "el la los las que de no por para con una un es su nos gracias muy estoy pero lo",
@@ -102,7 +106,8 @@ class ReplyReader:
 
     def _classify(self, reply: Inbound, text: str, language: str,
                   ids: dict[str, int | None] | None) -> ReplyAnalysis:
-        assert self.classifier is not None
+        if self.classifier is None:  # the model alone decides (tests with a scripted model, or no classifier)
+            return self._model_decides(reply, text, language, ids, list(Intent), None)
         guess = self.classifier.classify_one(text or reply.subject)
         unsub = guess.probability_of(Intent.unsubscribe)
         if guess.intent is not Intent.unsubscribe and unsub >= OPT_OUT_DOUBT and rules.OPT_OUT_CUES.search(text):
@@ -128,8 +133,9 @@ class ReplyReader:
         try:
             assert self.llm is not None
             # A small model is asked for the intent alone: its quotes are noise and each token costs.
-            reading = ask_model(self.llm, subject=reply.subject, text=text,
-                                fields=ALL_FIELDS if self._trusts_model() else (), intents=list(Intent), ids=ids)
+            capable = self._trusts_model()
+            reading = ask_model(self.llm, subject=reply.subject, text=text, fields=ALL_FIELDS if capable else (),
+                                intents=list(Intent), ids=ids, max_tokens=None if capable else SMALL_INTENT_TOKENS)
         except ModelError as exc:
             self.model_failures.append(str(exc))
             if fallback is None:
@@ -155,7 +161,8 @@ class ReplyReader:
         if not needs or self.llm is None or not text.strip():
             return
         try:
-            reading = ask_model(self.llm, subject=reply.subject, text=text, fields=needs, intents=None, ids=ids)
+            reading = ask_model(self.llm, subject=reply.subject, text=text, fields=needs, intents=None, ids=ids,
+                                max_tokens=None if self._trusts_model() else SMALL_FIELDS_TOKENS)
         except ModelError as exc:
             self.model_failures.append(str(exc))
             analysis.reasons.append(f"fields unread: {exc}")

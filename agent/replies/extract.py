@@ -87,9 +87,9 @@ def bounded(llm: LLM, max_tokens: int) -> LLM:
 
 
 def ask_model(llm: LLM, *, subject: str, text: str, fields: tuple[str, ...], intents: list[Intent] | None,
-              ids: dict[str, int | None] | None = None) -> ModelReading:
+              ids: dict[str, int | None] | None = None, max_tokens: int | None = None) -> ModelReading:
     keys = (*(["intent"] if intents else []), *fields)
-    return bounded(llm, 40 + 30 * len(keys)).ask("reply_fields", ModelReading, schema=schema_for(fields, intents), subject=ids or {},
+    return bounded(llm, max_tokens or 40 + 30 * len(keys)).ask("reply_fields", ModelReading, schema=schema_for(fields, intents), subject=ids or {},
                    subject_line=subject, reply=text, fields=list(keys), intents=[i.value for i in intents or []])
 
 

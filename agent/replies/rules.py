@@ -123,6 +123,8 @@ _OPT_OUT = re.compile(
             r"rgpd",
             # German
             r"abmelden",
+            r"tragen sie mich (bitte )?aus",
+            r"nehmen sie mich (bitte )?(aus|von)",
             r"austragen",
             r"streichen sie mich",
             r"aus (ihrem|dem|ihren) (verteiler|liste|newsletter)",
