@@ -119,11 +119,12 @@ def read_transcript(path: Path) -> Transcript:
     meta, meta_line, turns = parse(text, path)
     digest = hashlib.sha256(raw)
     sidecar = sidecar_for(path)
-    meta_file = path
+    meta_file, meta_text = path, text
     if sidecar.is_file():
         side_raw = sidecar.read_bytes()
         digest.update(b"\0" + side_raw)
-        meta = {**meta, **_yaml_mapping(_decode(side_raw, sidecar), sidecar, 1)}
+        meta_text = _decode(side_raw, sidecar)
+        meta = {**meta, **_yaml_mapping(meta_text, sidecar, 1)}
         meta_file, meta_line = sidecar, 1
     if not turns:
         raise InputError("no speaker turns found", file=path)
@@ -132,11 +133,13 @@ def read_transcript(path: Path) -> Transcript:
         metadata = CallMetadata.model_validate(meta)
     except ValidationError as exc:
         error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"])
+        at = re.search(rf'^\s*"?{re.escape(field)}"?\s*:', meta_text, re.MULTILINE) if field else None
         raise InputError(
             error["msg"].removeprefix("Value error, "),
             file=meta_file,
-            line=meta_line,
-            field=".".join(str(p) for p in error["loc"]) or None,
+            line=meta_text.count("\n", 0, at.start()) + 1 if at else meta_line,
+            field=field or None,
         ) from exc
     return Transcript(source=str(path), fingerprint=digest.hexdigest(), metadata=metadata, turns=turns)
 

@@ -100,7 +100,13 @@ SRT_NO_TIMING = "1\n00:00:01,000 --> 00:00:02,000\nA: Hi.\n\n2\n00:00:03 -> 00:0
         ("nobody.txt", "---\ncall_id: x\n---\nhello there, no speaker here\n", "nobody.txt:4:", "no speaker"),
         ("front.txt", "---\ncall_id: x\noutcome: [won\n---\nA: hi\n", "front.txt:", "invalid YAML"),
         ("open.txt", "---\ncall_id: x\nA: hi\n", "open.txt:1:", "never closed"),
-        ("outcome.txt", "---\noutcome: maybe\n---\nA: hi\n", "outcome.txt:1:", "outcome"),
+        ("outcome.txt", "---\ncall_id: x\noutcome: maybe\n---\nA: hi\n", "outcome.txt:3: outcome:", "not one of"),
+        (
+            "outcome.json",
+            '{"metadata": {\n  "outcome": "maybe"},\n "turns": [{"speaker": "A", "text": "hi"}]}',
+            "outcome.json:2: outcome:",
+            "not one of",
+        ),
         ("empty.txt", "", "empty.txt:", "no speaker turns"),
     ],
 )
@@ -121,3 +127,11 @@ def test_broken_sidecar_yaml_is_named_by_line(tmp_path: Path) -> None:
         read_transcript(tmp_path / "c.srt")
     assert str(caught.value).startswith(f"{tmp_path / 'c.meta.yaml'}:")
     assert caught.value.line in (2, 3) and "invalid YAML" in str(caught.value)
+
+
+def test_a_bad_sidecar_value_is_named_by_its_line(tmp_path: Path) -> None:
+    (tmp_path / "c.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nA: Hi.\n")
+    (tmp_path / "c.meta.yaml").write_text("call_id: c\nindustry: warehousing\noutcome: pending\n")
+    with pytest.raises(InputError) as caught:
+        read_transcript(tmp_path / "c.srt")
+    assert str(caught.value).startswith(f"{tmp_path / 'c.meta.yaml'}:3: outcome: 'pending' is not one of")
