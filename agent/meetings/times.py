@@ -122,10 +122,10 @@ def _clock(hour: int, minute: int, meridiem: str | None, *, twenty_four: bool = 
 def _meridiem(text: str | None) -> str | None:
     if not text:
         return None
-    text = text.replace(".", "").replace(" ", "")
-    if text in ("am", "pm"):
-        return text
-    return "am" if re.fullmatch(w.DAYPART_AM, text) or re.search(w.DAYPART_AM, text) else "pm"
+    compact = text.replace(".", "").replace(" ", "")
+    if compact in ("am", "pm"):
+        return compact
+    return "am" if re.fullmatch(w.DAYPART_AM, text) else "pm"  # a day part: "de la tarde", "in the morning"
 
 
 _CLOCK = r"(?P<{p}h>\d{{1,2}})(?:(?P<{p}sep>[:.h])(?P<{p}m>[0-5]\d)|(?P<{p}hour>h)(?![a-z]))?"
@@ -528,6 +528,9 @@ def _groups(s: _Scanner, days: list[_Day], times: list[_Time]) -> list[tuple[lis
     current: tuple[list[_Day], list[_Time]] = ([], [])
     for item in items:
         same: list[Any] = current[0] if isinstance(item, _Day) else current[1]
+        if isinstance(item, _Time) and len(same) == 1 and (refined := _refine(same[0], item)) is not None:
+            same[0] = refined  # "morning at 9": one time, the day part deciding am or pm
+            continue
         if same and not w.JOIN_RE.fullmatch(s.low[same[-1].end : item.start]):
             groups.append(current)
             current = ([], [])
@@ -536,6 +539,19 @@ def _groups(s: _Scanner, days: list[_Day], times: list[_Time]) -> list[tuple[lis
     if current[0] or current[1]:
         groups.append(current)
     return groups
+
+
+def _refine(first: _Time, second: _Time) -> _Time | None:
+    """A day part and a clock time side by side are one time: "Tuesday morning at 10", "at 4 in the afternoon"."""
+    window, point = (first, second) if first.window else (second, first)
+    if window.window is None or point.minutes is None or point.window is not None:
+        return None
+    minutes = point.minutes
+    if window.window[0] >= 720 and minutes < 720:  # an afternoon or evening: the pm reading
+        minutes += 720
+    elif window.window[1] <= 720 and minutes >= 780:  # a morning: the am reading
+        minutes -= 720
+    return _Time(min(first.start, second.start), max(first.end, second.end), minutes=minutes)
 
 
 @dataclass

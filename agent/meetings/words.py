@@ -93,9 +93,9 @@ WINDOWS: list[tuple[str, tuple[int, int]]] = [
     (r"late afternoon", (900, 1020)),
     (r"end of (?:the )?(?:business )?day|eod|cob|close of business", (960, 1020)),
     (r"lunch ?time|lunch|mediod[ií]a\b(?! *a las)", (720, 780)),
-    (r"por la mañana|por la manana|in the morning|dans la matinée|vormittags?|morning|matin(?:ée)?", (540, 720)),
-    (r"por la tarde|in the afternoon|après-midi|apres-midi|nachmittags?|afternoon|tarde", (720, 1020)),
-    (r"in the evening|evening|tonight|abends?|soir(?:ée)?", (1020, 1200)),
+    (r"por la mañana|por la manana|in the morning|dans la matinée|vormittags?|mornings?|matin(?:ée)?", (540, 720)),
+    (r"por la tarde|in the afternoon|après-midi|apres-midi|nachmittags?|afternoons?|tarde", (720, 1020)),
+    (r"in the evening|evenings?|tonight|abends?|soir(?:ée)?", (1020, 1200)),
 ]
 WINDOW_RE = "|".join(f"(?:{pattern})" for pattern, _ in WINDOWS)
 
@@ -185,8 +185,8 @@ TIME_FOLLOWERS = frozenset(
 # Negative clauses: a time named there is one the prospect cannot do.
 NEGATIVE_RE = re.compile(
     r"\b(?:can't|cant|cannot|can not|won't|wont|doesn't|does not|don't|do not|isn't|is not|not available|no longer"
-    r"|is out|are out|bad for me|doesn't suit|does not suit|packed|fully booked|booked up|slammed|swamped"
-    r"|unavailable|out of (?:the )?office|won't work|no good"
+    r"|is out|are out|is bad|are bad|bad for me|doesn't suit|does not suit|packed|fully booked|booked up"
+    r"|slammed|swamped|unavailable|out of (?:the )?office|won't work|no good"
     r"|ne peux pas|pas possible|kann nicht|geht nicht|no puedo|no me va)\b"
 )
 # Where a clause ends, for deciding which clause a mention belongs to.

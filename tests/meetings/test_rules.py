@@ -41,6 +41,14 @@ def read(text: str, **kwargs: Any) -> tuple[str, list[str], bool]:
         ("Dec 3rd at 9:30am PST", ("slot", ["2026-12-03T09:30:00-08:00"], False)),
         ("our budget is 2.50 per unit", ("none", [], False)),
         ("Mon at 2", ("slot", ["2026-11-23T14:00:00-05:00"], False)),
+        ("Friday at 6 in the morning", ("slot", ["2026-11-20T06:00:00-05:00"], False)),
+        ("Tuesday morning at 10", ("slot", ["2026-11-24T10:00:00-05:00"], False)),
+        ("Thursday afternoon at 3", ("slot", ["2026-11-19T15:00:00-05:00"], False)),
+        (
+            "I have 2 kids so mornings are bad, afternoons are good, say Thursday?",
+            ("range", [f"2026-11-19T{h}:00-05:00" for h in ("12:00", "12:30", "13:00", "13:30")], False),
+        ),
+        ("Friday at 8 in the evening", ("slot", ["2026-11-20T20:00:00-05:00"], False)),
         (
             "Friday 14-16 Uhr",
             ("range", [f"2026-11-20T{h}:00-05:00" for h in ("14:00", "14:30", "15:00", "15:30")], False),
