@@ -43,6 +43,7 @@ class DraftView(BaseModel):
     version: int
     claims: list[dict[str, Any]]
     sources: list[dict[str, Any]]
+    call_snippets: list[dict[str, Any]]  # what past calls suggested; `drew_on` marks those the draft used
     failed_checks: list[str]
 
 
@@ -82,6 +83,7 @@ def _view(ws: Workspace, draft: Draft, briefs: dict[int, Any]) -> DraftView:
         version=draft.version,
         claims=draft.claims,
         sources=sources,
+        call_snippets=draft.snippets,
         failed_checks=[f"{c['check']}: {c['detail']}" for c in draft.checks if not c["ok"]],
     )
 

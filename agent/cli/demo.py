@@ -36,6 +36,7 @@ def demo(
 ) -> None:
     """Import the demo accounts, run the demo campaign, and send what the policy approved."""
     from agent.accounts.importer import import_file
+    from agent.calls.ingest import ingest
     from agent.pipeline import run_campaign
     from agent.sending.sender import send_due
 
@@ -45,6 +46,8 @@ def demo(
     for name in ("accounts.csv", "contacts.csv"):
         s = import_file(ws.store, examples / name)
         console.print(f"imported {name}: {s.accounts_created} new accounts, {s.contacts_created} new contacts")
+    calls = ingest(ws.settings, examples / "calls")
+    console.print(f"ingested {calls.calls_added} past calls ({calls.chunks_added} snippets) for messaging context")
     with progress_bars() as progress:
         summary = run_campaign(ws, campaign_file, progress=progress)
     console.print(

@@ -34,6 +34,11 @@ def _show(view: DraftView) -> None:
         console.print(table)
     else:
         console.print("[dim]no personal claims; nothing to source[/]")
+    if view.call_snippets:
+        table = Table("call", "outcome", "drew on", "what was said", title="past calls behind its angle")
+        for s in view.call_snippets:
+            table.add_row(s["call_id"], str(s["outcome"]), "yes" if s["drew_on"] else "context", s["text"][:300])
+        console.print(table)
     for failure in view.failed_checks:
         console.print(f"[red]check failed[/] {failure}")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -21,6 +21,7 @@ class DraftContext:
     contact: Contact
     brief: Brief | None
     hooks: list[Hook]
+    snippets: list[Any] = field(default_factory=list)  # past-call snippets (agent.calls.retrieve.Snippet)
 
     @classmethod
     def build(

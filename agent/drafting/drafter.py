@@ -7,12 +7,14 @@ fails there too is flagged for a human and never sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from agent.campaign import CampaignSpec, Channel
+from agent.drafting.calls import call_snippets, provenance
 from agent.drafting.checks import CheckResult, StepDraft, passed, run_checks
 from agent.drafting.compliance import compose_body, unsubscribe_url
 from agent.drafting.context import DraftContext
@@ -32,6 +34,7 @@ class Candidate:
     checks: list[CheckResult]
     made_by: str
     prompt_version: str | None = None
+    snippets: list[dict[str, Any]] = field(default_factory=list)  # past calls it was given / drew on
 
 
 def composed_text(ws: Workspace, ctx: DraftContext, draft: StepDraft) -> str:
@@ -50,7 +53,9 @@ def _checked(ws: Workspace, ctx: DraftContext, draft: StepDraft, made_by: str, v
 
 def _template(ws: Workspace, ctx: DraftContext, step_number: int) -> Candidate:
     try:
-        return _checked(ws, ctx, render_step(ctx, step_number), "template")
+        candidate = _checked(ws, ctx, render_step(ctx, step_number), "template")
+        candidate.snippets = provenance(ctx.snippets, None)
+        return candidate
     except TemplateProblem as exc:
         step = ctx.spec.sequence[step_number - 1]
         empty = StepDraft(step_number=step_number, channel=step.channel, subject=step.subject, body="")
@@ -75,11 +80,13 @@ def write_candidates(
     version = load_prompt("draft_sequence").version_tag
     for _ in range(ctx.spec.drafting.max_attempts):
         try:
-            written = write_sequence(ws.llm, ctx, feedback, subject)
+            written, drew_on = write_sequence(ws.llm, ctx, feedback, subject)
         except ModelError as exc:
             feedback = [f"the previous answer failed: {exc}"]
             continue
         attempt = [_checked(ws, ctx, draft, f"model:{ws.llm.name}", version) for draft in written]
+        for candidate in attempt:
+            candidate.snippets = provenance(ctx.snippets, drew_on)
         if attempts is not None:
             attempts.append(attempt)
         for candidate in attempt:
@@ -128,6 +135,7 @@ def store_candidates(
             prompt_version=candidate.prompt_version,
             checks=[c.model_dump() for c in candidate.checks],
             state=state,
+            snippets=candidate.snippets,
         )
         session.add(draft)
         session.flush()
@@ -162,7 +170,9 @@ def context_for(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: da
         account = contact.account
         session.expunge_all()
     brief = latest_brief(ws, account.id)
-    return DraftContext.build(spec, account, contact, brief, today), enrollment
+    ctx = DraftContext.build(spec, account, contact, brief, today)
+    ctx.snippets = call_snippets(ws, ctx)
+    return ctx, enrollment
 
 
 def draft_enrollment(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: date) -> list[Draft]:

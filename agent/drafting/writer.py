@@ -30,6 +30,9 @@ class WrittenStep(BaseModel):
 
 class WrittenSequence(BaseModel):
     steps: list[WrittenStep]
+    drew_on: list[str] = Field(
+        default_factory=list, max_length=3, description="Ids of the past-call snippets the sequence drew on."
+    )
 
 
 def _schema(ctx: DraftContext) -> dict[str, Any]:
@@ -38,10 +41,14 @@ def _schema(ctx: DraftContext) -> dict[str, Any]:
     schema["$defs"]["WrittenClaim"]["properties"]["fact_id"]["enum"] = ids
     count = len(ctx.spec.sequence)
     schema["properties"]["steps"].update(minItems=count, maxItems=count)
+    schema["properties"]["drew_on"]["items"] = {"type": "string", "enum": [s.id for s in ctx.snippets] or [""]}
     return schema
 
 
-def write_sequence(llm: LLM, ctx: DraftContext, feedback: list[str], subject: dict[str, int | None]) -> list[StepDraft]:
+def write_sequence(
+    llm: LLM, ctx: DraftContext, feedback: list[str], subject: dict[str, int | None]
+) -> tuple[list[StepDraft], list[str]]:
+    """The sequence's steps, and the ids of the past-call snippets it drew on."""
     variables = ctx.variables()
     brief_pains = [p.text for p in ctx.brief.pains] if ctx.brief else []
     answer = llm.ask(
@@ -75,9 +82,11 @@ def write_sequence(llm: LLM, ctx: DraftContext, feedback: list[str], subject: di
             }
             for i, s in enumerate(ctx.spec.sequence)
         ],
+        call_snippets=[{"id": s.id, "outcome": s.metadata.get("outcome"), "text": s.text} for s in ctx.snippets],
         feedback=feedback,
     )
-    return [
+    known = {s.id for s in ctx.snippets}
+    steps = [
         StepDraft(
             step_number=i + 1,
             channel=step.channel,
@@ -87,3 +96,4 @@ def write_sequence(llm: LLM, ctx: DraftContext, feedback: list[str], subject: di
         )
         for i, (step, written) in enumerate(zip(ctx.spec.sequence, answer.steps, strict=False))
     ]
+    return steps, [i for i in answer.drew_on if i in known]

@@ -176,6 +176,7 @@ class Draft(Base):
     made_by: Mapped[str] = mapped_column(String(128))  # "template" or "model:<name>"
     prompt_version: Mapped[str | None] = mapped_column(String(64))
     checks: Mapped[list[Any]] = mapped_column(default=list)  # [{check, ok, detail}]
+    snippets: Mapped[list[Any]] = mapped_column(default=list)  # past-call snippets: [{id, call_id, text, drew_on}]
     state: Mapped[DraftState] = mapped_column(String(32), default=DraftState.pending_review)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,67 @@
+"""Drafts draw on past calls (real embeddings, embedded Chroma) and say which ones."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from agent import review
+from agent.calls.ingest import ingest
+from tests.conftest import EXAMPLES, function_model, make_workspace
+from tests.helpers import HUMAN_REVIEW, campaign_variant, run_demo
+
+
+def writer(messages: list[Any]) -> dict[str, Any]:
+    prompt = messages[1].content
+    snippet_ids = re.findall(r"\[(C[0-9a-f]+)\] \(won\)", prompt)
+    body = (
+        "Hi there,\n\nTeams running busy docks often lose hours at the gate waiting for a free door. Lumen Dock "
+        "lets carriers book their own dock appointments and shows every door live, so detention fees fall. "
+        "Would a 20-minute call next week be useful?\n\nMaya"
+    )
+    short = "Hi, I work with operations teams on dock scheduling and truck detention. Glad to connect."
+    call = "Call the prospect. Ask how carriers book dock appointments today and what detention cost last quarter."
+    return {
+        "steps": [
+            {"subject": "Trucks at the gate", "body": body, "claims": []},
+            {"subject": None, "body": short, "claims": []},
+            {"subject": "Detention fees", "body": body, "claims": []},
+            {"subject": None, "body": call, "claims": []},
+        ],
+        "drew_on": snippet_ids[:1],
+    }
+
+
+def test_model_drafts_record_the_snippets_they_drew_on(tmp_path: Path) -> None:
+    handle, chat = function_model(writer)
+    ws = make_workspace(tmp_path, handle)
+    report = ingest(ws.settings, EXAMPLES / "calls")
+    assert report.calls_added >= 30
+    run_demo(ws, tmp_path, ["reno-freight.example"], campaign=campaign_variant(tmp_path, HUMAN_REVIEW))
+    prompt = chat.calls[0][1].content
+    offered = re.findall(r"\[(C[0-9a-f]+)\] \(won\)", prompt)
+    assert offered, "the prompt offers winning past-call snippets"
+    views = [v for v in review.list_drafts(ws) if v.made_by.startswith("model:")]
+    assert views
+    for view in views:
+        # the model drew on the first (most similar) snippet its prompt offered
+        used = [s["id"] for s in view.call_snippets if s["drew_on"]]
+        assert used == [view.call_snippets[0]["id"]]
+        assert all(s["outcome"] == "won" and s["text"] for s in view.call_snippets)
+
+
+def test_template_drafts_carry_snippets_as_reviewer_context(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)  # the default scripted model is no writer: templates
+    ingest(ws.settings, EXAMPLES / "calls")
+    run_demo(ws, tmp_path, ["reno-freight.example"], campaign=campaign_variant(tmp_path, HUMAN_REVIEW))
+    view = review.list_drafts(ws)[0]
+    assert view.made_by == "template" and view.call_snippets
+    assert not any(s["drew_on"] for s in view.call_snippets)
+
+
+def test_no_calls_no_snippets_and_no_store_opened(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    run_demo(ws, tmp_path, ["reno-freight.example"], campaign=campaign_variant(tmp_path, HUMAN_REVIEW))
+    assert all(v.call_snippets == [] for v in review.list_drafts(ws))
+    assert not (ws.settings.workspace / "chroma").exists()
