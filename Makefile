@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # build for any x86-64 with AVX2.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
 
-.PHONY: help setup demo test test-fast lint eval eval-check bench clean
+.PHONY: help setup demo test test-fast lint eval eval-check eval-record bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
@@ -26,6 +26,15 @@ test: setup  ## the whole test suite (a few tests run the real embedded model)
 
 test-fast: setup  ## the suite without the model-backed tests
 	$(BIN)/pytest -m "not model"
+
+eval: setup  ## every eval suite in full, on the configured model
+	$(BIN)/sdr eval
+
+eval-check: setup  ## the CI gate: the gated subset against the recorded baseline
+	$(BIN)/sdr eval --check --gate
+
+eval-record: setup  ## run every suite and record it as the model's baseline (commit the result)
+	$(BIN)/sdr eval --record
 
 lint: setup  ## ruff and mypy
 	$(BIN)/ruff check .
