@@ -36,14 +36,19 @@ def call_snippets(ws: Workspace, ctx: DraftContext) -> list[Snippet]:
     pain = (persona["pains"][0] if persona and persona["pains"] else "") or "the day-to-day problem we solve"
     who = (persona["name"].replace("_", " ") if persona else ctx.contact.title) or "a buyer"
     query = f"How a {who} at a {ctx.account.industry or 'company'} described {pain}, and the answer that won the deal"
-    return find_snippets(
+    found = find_snippets(
         ws,
         query,
         industry=ctx.account.industry,
         persona=persona["name"] if persona else None,
         outcome="won",
-        k=SNIPPETS_PER_CONTACT,
+        k=3 * SNIPPETS_PER_CONTACT,
     )
+    # one snippet per call: three moments of one conversation say less than three conversations
+    distinct: dict[str, Snippet] = {}
+    for snippet in found:
+        distinct.setdefault(snippet.call_id, snippet)
+    return list(distinct.values())[:SNIPPETS_PER_CONTACT]
 
 
 def provenance(snippets: list[Snippet], drew_on: list[str] | None) -> list[dict[str, Any]]:

@@ -14,6 +14,18 @@ from agent.store.tables import Account, Contact
 MAX_HOOKS = 5
 
 
+def snippet_variable(snippet: Any) -> dict[str, Any]:
+    """A past-call snippet as templates see it: `quote` is one line, trimmed for a call task."""
+    quote = " / ".join(line.strip() for line in snippet.text.splitlines() if line.strip())
+    return {
+        "id": snippet.id,
+        "call_id": snippet.call_id,
+        "account": snippet.metadata.get("account"),
+        "outcome": snippet.metadata.get("outcome"),
+        "quote": quote[:280] + ("..." if len(quote) > 280 else ""),
+    }
+
+
 @dataclass
 class DraftContext:
     spec: CampaignSpec
@@ -64,6 +76,7 @@ class DraftContext:
             "proof_point": spec.proof_points[0] if spec.proof_points else None,
             "proof_points": list(spec.proof_points),
             "step": {"number": step_number, "goal": step.goal},
+            "call_snippets": [snippet_variable(s) for s in self.snippets],
         }
 
     def allowed_terms(self) -> list[str]:

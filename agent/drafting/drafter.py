@@ -53,8 +53,9 @@ def _checked(ws: Workspace, ctx: DraftContext, draft: StepDraft, made_by: str, v
 
 def _template(ws: Workspace, ctx: DraftContext, step_number: int) -> Candidate:
     try:
-        candidate = _checked(ws, ctx, render_step(ctx, step_number), "template")
-        candidate.snippets = provenance(ctx.snippets, None)
+        draft, quoted = render_step(ctx, step_number)
+        candidate = _checked(ws, ctx, draft, "template")
+        candidate.snippets = provenance(ctx.snippets, quoted)
         return candidate
     except TemplateProblem as exc:
         step = ctx.spec.sequence[step_number - 1]

@@ -37,31 +37,39 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-class _TrackedHook(dict[str, object]):
-    """A hook that remembers being read: a template that says anything drawn from a hook
-    ("I saw the funding news") makes a claim, and the claim cites that hook's fact."""
+class _Tracked(dict[str, object]):
+    """A hook or call snippet that remembers being read: a template that says anything drawn from
+    a hook ("I saw the funding news") makes a claim citing that hook's fact, and a call task that
+    quotes a snippet drew on that call."""
 
-    def __init__(self, data: dict[str, object], used: set[str]) -> None:
+    def __init__(self, data: dict[str, object], used: set[str], id_key: str) -> None:
         super().__init__(data)
-        self._used = used
+        self._used, self._id_key = used, id_key
 
     def __getitem__(self, key: str) -> object:
-        self._used.add(str(dict.__getitem__(self, "fact_id")))
+        self._used.add(str(dict.__getitem__(self, self._id_key)))
         return super().__getitem__(key)
 
 
-def render_step(ctx: DraftContext, step_number: int) -> StepDraft:
+def render_step(ctx: DraftContext, step_number: int) -> tuple[StepDraft, list[str]]:
+    """The step as the campaign's template writes it, and the ids of the call snippets it quoted."""
     step = ctx.spec.sequence[step_number - 1]
     variables = ctx.variables(step_number)
     used: set[str] = set()
-    hooks = [_TrackedHook(h, used) for h in variables["hooks"]]
-    variables.update(hooks=hooks, hook=hooks[0] if hooks else None)
+    quoted: set[str] = set()
+    hooks = [_Tracked(h, used, "fact_id") for h in variables["hooks"]]
+    variables.update(
+        hooks=hooks,
+        hook=hooks[0] if hooks else None,
+        call_snippets=[_Tracked(s, quoted, "id") for s in variables["call_snippets"]],
+    )
     body = _tidy(_render(step.template, variables, step_number - 1, "template"))
     subject = _tidy(_render(step.subject, variables, step_number - 1, "subject")) if step.subject else None
     text = f"{subject or ''}\n{body}"
     claims = [Claim(text=h.text, fact_id=h.fact_id) for h in ctx.hooks if h.fact_id in used]
     claims += [Claim(text=p, fact_id="campaign") for p in ctx.spec.proof_points if p in text]
-    return StepDraft(step_number=step_number, channel=step.channel, subject=subject, body=body, claims=claims)
+    draft = StepDraft(step_number=step_number, channel=step.channel, subject=subject, body=body, claims=claims)
+    return draft, sorted(quoted)
 
 
 def sample_contexts(spec: CampaignSpec) -> list[dict[str, object]]:
@@ -101,7 +109,16 @@ def sample_contexts(spec: CampaignSpec) -> list[dict[str, object]]:
         "proof_points": list(spec.proof_points),
     }
     full["hooks"] = [full["hook"]]
-    bare = {**full, "persona": None, "pain": None, "hook": None, "hooks": []}
+    full["call_snippets"] = [
+        {
+            "id": "C0",
+            "call_id": "call-1",
+            "account": "Other Co",
+            "outcome": "won",
+            "quote": "Buyer: our trucks wait two hours at the gate.",
+        }
+    ]
+    bare = {**full, "persona": None, "pain": None, "hook": None, "hooks": [], "call_snippets": []}
     return [full, bare]
 
 

@@ -51,13 +51,28 @@ def test_model_drafts_record_the_snippets_they_drew_on(tmp_path: Path) -> None:
         assert all(s["outcome"] == "won" and s["text"] for s in view.call_snippets)
 
 
-def test_template_drafts_carry_snippets_as_reviewer_context(tmp_path: Path) -> None:
+def test_template_call_tasks_quote_won_calls_for_the_rep_but_emails_cannot(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path)  # the default scripted model is no writer: templates
     ingest(ws.settings, EXAMPLES / "calls")
     run_demo(ws, tmp_path, ["reno-freight.example"], campaign=campaign_variant(tmp_path, HUMAN_REVIEW))
-    view = review.list_drafts(ws)[0]
-    assert view.made_by == "template" and view.call_snippets
-    assert not any(s["drew_on"] for s in view.call_snippets)
+    views = review.list_drafts(ws)
+    assert all(v.made_by == "template" and v.call_snippets for v in views)
+    for view in views:
+        quoted = [s for s in view.call_snippets if s["drew_on"]]
+        if view.channel == "call":  # the rep's call task quotes what won similar deals
+            assert quoted and all(s["account"] in view.body for s in quoted) and not view.failed_checks
+        else:
+            assert not quoted
+    email = next(v for v in views if v.channel == "email")
+    other = next(s for s in views[0].call_snippets)["account"]
+    problems = review.edit(
+        ws,
+        email.id,
+        body=email.body.replace("Best,", f"{other} saw results.\n\nBest,"),
+        subject=email.subject,
+        reviewer="sam",
+    )
+    assert any(p.startswith("claims") and other.split()[0] in p for p in problems)
 
 
 def test_no_calls_no_snippets_and_no_store_opened(tmp_path: Path) -> None:
