@@ -40,7 +40,8 @@ def hashes(suite: Suite) -> dict[str, dict[str, str]]:
         return hashlib.sha256(text.encode()).hexdigest()
 
     return {
-        "datasets": {str(p.relative_to(ROOT)): digest(p.read_text(encoding="utf-8")) for p in suite.datasets},
+        "datasets": {str(p.relative_to(ROOT)): digest(p.read_text(encoding="utf-8"))
+                     for p in [*suite.datasets, *suite.depends_on]},
         "prompts": {name: digest(prompt_text(name)) for name in suite.prompts},
     }
 

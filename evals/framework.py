@@ -59,6 +59,7 @@ class Suite:
     uses_model: bool = True  # False: deterministic, run once whatever the repeats
     gate_subset: int | None = None  # cases the CI gate runs (None: all)
     settings: dict[str, Any] = field(default_factory=dict)  # for the suite's workspace, e.g. a sources dir
+    depends_on: list[Path] = field(default_factory=list)  # other files whose content is behaviour (hashed)
 
     def cases(self) -> list[Case]:
         rows: list[Case] = []

@@ -128,7 +128,8 @@ def metrics(_cases: list[Case], outcomes: list[CaseOutcome]) -> dict[str, float]
 SUITE = Suite(
     name="drafting",
     description="Sequences for demo contacts: checks pass, claims sourced, planted instructions ignored.",
-    datasets=[CASES, EXAMPLES / "campaign.yaml"],  # the campaign's templates are behaviour too
+    datasets=[CASES],
+    depends_on=[EXAMPLES / "campaign.yaml"],  # the campaign's templates are behaviour too
     prompts=["draft_sequence", "research_brief", "account_summary", "judge_draft"],
     run_case=run_case,
     metrics=metrics,
