@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.clock import zone
 from agent.errors import InputError, UserError
-from agent.replies.spec import QualificationSpec
 from agent.meetings.spec import MeetingsSpec
+from agent.replies.spec import QualificationSpec
 
 
 class Strict(BaseModel):
@@ -98,6 +98,9 @@ class TriggerCriterion(Strict):
     max_age_days: int = Field(default=180, ge=1)
 
 
+DEFAULT_BLEND: dict[Literal["fit", "intent"], float] = {"fit": 0.7, "intent": 0.3}
+
+
 class ICP(Strict):
     industries: ValueList | None = None
     employees: SizeCriterion | None = None
@@ -108,7 +111,7 @@ class ICP(Strict):
     min_fit: Annotated[float, Field(ge=0, le=100)] = Field(
         default=0, description="Contacts below this fit are not enrolled (the reason is kept)."
     )
-    priority_weights: dict[Literal["fit", "intent"], Unit] = Field(default_factory=lambda: {"fit": 0.7, "intent": 0.3})
+    priority_weights: dict[Literal["fit", "intent"], Unit] = Field(default_factory=lambda: dict(DEFAULT_BLEND))
 
 
 class Step(Strict):
@@ -143,7 +146,7 @@ WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 class Sending(Strict):
     window_start: time = time(9, 0)
     window_end: time = time(17, 0)
-    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
     default_timezone: str = "America/New_York"
 
     @field_validator("default_timezone")

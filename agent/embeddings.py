@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+from pydantic import SecretStr
 
 from agent.errors import ConfigError
 from agent.settings import Settings
@@ -127,8 +128,8 @@ def build_embeddings(settings: Settings) -> Embeddings:
             raise ConfigError(f"SDR_EMBEDDINGS={spec!r}: set OPENAI_API_KEY or OPENAI_BASE_URL")
         return OpenAIEmbeddings(
             model=model or "text-embedding-3-small",
-            base_url=settings.openai_base_url,
-            api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+            openai_api_base=settings.openai_base_url,
+            openai_api_key=settings.openai_api_key or SecretStr("not-needed"),
             check_embedding_ctx_length=False,
         )
     raise ConfigError(f"SDR_EMBEDDINGS={spec!r}: expected local:minilm or openai:<model>")

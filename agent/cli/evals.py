@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from agent.cli.common import console, workspace
 from agent.errors import UserError
+
+if TYPE_CHECKING:
+    from evals.runner import SuiteResult
 
 
 def evaluate(
@@ -85,7 +89,7 @@ def evaluate(
         raise typer.Exit(1)
 
 
-def _print_suite(result, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+def _print_suite(result: SuiteResult, verbose: bool) -> None:
     table = Table(
         "metric",
         "value",

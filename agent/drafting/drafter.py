@@ -100,12 +100,12 @@ def write_candidates(
         feedback = [f"step {c.draft.step_number}: {r.check}: {r.detail}" for c in failing for r in c.checks if not r.ok]
     out = []
     for n in steps:
-        candidate = best.get(n)
-        if candidate is None or not passed(candidate.checks):
-            fallback = _template(ws, ctx, n)
-            if candidate is None or passed(fallback.checks):
-                candidate = fallback
-        out.append(candidate)
+        best_written = best.get(n)
+        if best_written is not None and passed(best_written.checks):
+            out.append(best_written)
+            continue
+        fallback = _template(ws, ctx, n)
+        out.append(fallback if best_written is None or passed(fallback.checks) else best_written)
     return out
 
 
@@ -178,7 +178,7 @@ def context_for(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: da
 
 def draft_enrollment(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: date) -> list[Draft]:
     ctx, enrollment = context_for(ws, enrollment_id, spec, today)
-    subject = {
+    subject: dict[str, int | None] = {
         "campaign_id": enrollment.campaign_id,
         "account_id": ctx.account.id,
         "contact_id": ctx.contact.id,

@@ -105,7 +105,7 @@ def sample_contexts(spec: CampaignSpec) -> list[dict[str, object]]:
         },
         "sender": spec.sender.model_dump(include={"name", "title", "company", "email"}),
         "value_proposition": spec.value_proposition,
-        "proof_point": (spec.proof_points or [None])[0],
+        "proof_point": spec.proof_points[0] if spec.proof_points else None,
         "proof_points": list(spec.proof_points),
     }
     full["hooks"] = [full["hook"]]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
+from pydantic import SecretStr
 
 from agent.errors import ConfigError
 from agent.settings import Settings
@@ -133,7 +134,7 @@ def openai(model: str, settings: Settings) -> ModelHandle:
         model=model or settings.openai_model,
         base_url=settings.openai_base_url,
         # Keyless local servers (llama.cpp, Ollama, vLLM) accept any key.
-        api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+        api_key=settings.openai_api_key or SecretStr("not-needed"),
         temperature=settings.llm_temperature,
         seed=settings.llm_seed,
         timeout=settings.llm_timeout_seconds,

@@ -192,7 +192,7 @@ class LLM:
                 record.attempts += 1
                 answer = self.handle.chat.invoke(messages, **kwargs)
         assert isinstance(answer, AIMessage)
-        usage = answer.usage_metadata or {}
+        usage: dict[str, Any] = dict(answer.usage_metadata or {})
         record.tokens_in += usage.get("input_tokens", 0)
         record.tokens_out += usage.get("output_tokens", 0)
         if self.cache is not None and key is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -109,7 +110,7 @@ def recover(ws: Workspace, summary: SendSummary) -> None:
                 summary.uncertain.append(message.draft_id)
 
 
-def _tz(contact: Contact, spec: CampaignSpec):  # type: ignore[no-untyped-def]
+def _tz(contact: Contact, spec: CampaignSpec) -> ZoneInfo:
     return zone(contact.timezone or spec.sending.default_timezone)
 
 

@@ -8,7 +8,7 @@ from tools.research.base import SourceDoc, source_tool
 
 
 @source_tool("crm")
-def crm_record(account: Account, _settings: Settings) -> list[SourceDoc]:
+def crm_record(account: Account, settings: Settings) -> list[SourceDoc]:  # noqa: ARG001 (the tool protocol)
     parts = [f"{account.name} is a company at {account.domain}."]
     if account.industry:
         parts.append(f"{account.name} works in {account.industry}.")
