@@ -176,18 +176,25 @@ def send(ctx: typer.Context) -> None:
 def evaluate(
     ctx: typer.Context,
     llm_only: bool = typer.Option(False, "--llm-only", help="The configured model alone, no rules or classifier."),
+    no_llm: bool = typer.Option(False, "--no-llm", help="Rules and classifier only, no model calls."),
     limit: int | None = typer.Option(None, help="Only the first N cases."),
+    out: Path | None = typer.Option(None, "--out", help="Also write each case's reading here (JSONL), as it goes."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run the reply eval set: per-intent precision and recall, field accuracy, opt-out recall, tier shares."""
-    from evals.replies.suite import LLM_ONLY, SUITE
+    from evals.replies.suite import LLM_ONLY, NO_LLM, SUITE
 
-    suite = LLM_ONLY if llm_only else SUITE
+    suite = LLM_ONLY if llm_only else NO_LLM if no_llm else SUITE
     ws = workspace(ctx)
     cases = suite.cases()[:limit]
     outcomes = []
+    sink = out.open("w", encoding="utf-8") if out else None
     for index, case in enumerate(cases, 1):
         outcomes.append(suite.run_case(case, ws))
+        if sink:
+            sink.write(json.dumps({"id": case["id"], "output": outcomes[-1].output,
+                                   "scores": {s.name: s.value for s in outcomes[-1].scores}}) + "\n")
+            sink.flush()
         errors.print(f"\r{index}/{len(cases)}", end="")
     errors.print("")
     figures = suite.metrics(cases, outcomes)

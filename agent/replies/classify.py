@@ -93,8 +93,9 @@ class ReplyReader:
         else:
             analysis = self._classify(reply, text, language, ids)
         self._dates(analysis, text, local, language)
-        if analysis.intent is Intent.referral and analysis.referral is None:
-            analysis.referral = referral_from_text(text, reply.from_address)
+        if analysis.intent in (Intent.referral, Intent.unsubscribe) and analysis.referral is None \
+                and self.mode != "llm_only":
+            analysis.referral = referral_from_text(text, reply.from_address, self.ours)
         if verdict.injection:
             analysis.flag(Flag.injection_suspected, Flag.needs_review)
             analysis.reasons.append(f"tries to steer the agent: {verdict.injected[0][:80]!r}")

@@ -135,22 +135,59 @@ def checked_referral(reading: ModelReading, text: str) -> Referral | None:
     return Referral(name=name, email=email, title=_mention(reading.referral_title, text))
 
 
-_NAME = re.compile(r"([A-ZÀ-Ý][a-zà-ÿ'-]+(?:\s+[A-ZÀ-Ý][a-zà-ÿ'-]+){1,2})[\s(,:–-]*$")
+_WORD = r"[A-ZÀ-Ý][a-zà-ÿ'-]+"
+_CANDIDATE = re.compile(rf"{_WORD}(?:\s+{_WORD}){{1,3}}")
+_HONORIFIC = {"herr", "frau", "mr", "mrs", "ms", "sr", "sra", "señor", "señora", "m", "mme", "dr", "hi", "hello",
+              "try", "adding", "contact", "ask", "loop", "cc", "you", "please", "talk", "reach", "escríbele",
+              "contactez", "olá", "hola", "bonjour"}
+_POINTER = re.compile(r"(?:that's|that is|talk to|reach out to|contact|try|you want|ask|loop in|speak (?:to|with)|escr[ií]bele a"
+                      r"|habla con|contactez|wenden sie sich an|fale com|procure)\s+", re.IGNORECASE)
+_TITLE = re.compile(r"^,?\s*(?:\(|-|–)?\s*(?:our|the|notre|nuestr[oa]|unser(?:e[rn]?)?|a|o|la|el|le)?\s*"
+                    r"([^,.:;()\n@]{2,40}?)\s*(?:[,.:;()\n]|$| - | – )")
 
 
-def referral_from_text(text: str, sender: str = "") -> Referral | None:
-    """Without a model: the first address in the reply that is not the sender's, and the name before it."""
+def _names(window: str) -> list[str]:
+    out = []
+    for found in _CANDIDATE.finditer(window):
+        words = found.group(0).split()
+        titled = [i for i, w in enumerate(words) if w.lower() in ("herr", "frau", "mr", "mrs", "ms", "sr", "sra")]
+        words = words[titled[-1] + 1:] if titled else words
+        while words and words[0].lower().strip("'") in _HONORIFIC:
+            words = words[1:]
+        if len(words) >= 2:
+            out.append(" ".join(words[:3]))
+    return out
+
+
+def _title_after(text: str, name: str) -> str | None:
+    rest = text[text.find(name) + len(name):]
+    match = _TITLE.match(rest)
+    title = match.group(1).strip() if match else None
+    if not title or _EMAIL.search(title) or len(title.split()) > 5 or title.lower().startswith(("is ", "he ", "she ")):
+        return None
+    return title
+
+
+def referral_from_text(text: str, sender: str = "", ours: frozenset[str] = frozenset()) -> Referral | None:
+    """Without a model: a colleague named next to an address (or after "talk to"), as written in the reply."""
+    skip = {w.lower() for a in (sender, *ours) for w in re.split(r"[@._-]", a) if w}
     for found in _EMAIL.finditer(text):
         email = found.group(0).lower().rstrip(".")
-        if email == sender.lower():
+        if email == sender.lower() or email in ours:
             continue
-        before = text[max(0, found.start() - 100):found.start()].split("\n")[-1]
-        before = re.sub(r"[\s(<\[:]*$", "", before)
-        before = re.sub(r"\s+(at|en|à|an|em|unter|via|is|es|est|ist|é)$", "", before, flags=re.IGNORECASE)
-        title = None
-        if parenthetical := re.search(r"\(([^()]{2,60})\)\s*$", before):
-            title, before = parenthetical.group(1).strip(), before[:parenthetical.start()]
-        name = _NAME.search(before.split(". ")[-1].rstrip(" ,"))
-        if name:
-            return Referral(name=name.group(1), email=email, title=title)
+        local = re.sub(r"[^a-z]", "", email.split("@")[0])
+        paragraph = text[max(0, text.rfind("\n\n", 0, found.start())):found.start()]
+        names = [n for n in _names(paragraph) if not {w.lower() for w in n.split()} & skip]
+
+        def fits(name: str) -> int:
+            parts = [re.sub(r"[^a-z]", "", w.lower()) for w in name.split()]
+            return sum(1 for w in parts if w and w in local) + (1 if parts and local.startswith(parts[0][:1]) else 0)
+
+        if names:
+            name = max(reversed(names), key=fits)
+            return Referral(name=name, email=email, title=_title_after(text, name))
+    if pointer := _POINTER.search(text):
+        names = _names(text[pointer.end():pointer.end() + 60])
+        if names and text[pointer.end():].startswith(names[0].split()[0]):
+            return Referral(name=names[0], email=None, title=_title_after(text, names[0]))
     return None

@@ -171,7 +171,6 @@ def close(ws: Workspace, handoff_id: int, disposition: Disposition, *, reason: s
             qualification.move(session, contact, LeadStage.contacted, "recycled to nurture")
         elif disposition is Disposition.not_qualified:
             qualification.move(session, contact, LeadStage.replied, f"not qualified: {reason}")
-            pause(session, contact.id, utcnow(), "back with the SDR")
         record_event(session, "handoff_closed", contact_id=contact.id, campaign_id=row.campaign_id,
                      data={"handoff": handoff_id, "disposition": disposition, "reason": reason,
                            "recycle_on": recycle_on.isoformat() if recycle_on else None})

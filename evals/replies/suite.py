@@ -94,6 +94,10 @@ def run_llm_only(case: Case, ws: Workspace) -> CaseOutcome:
     return _run(case, ws, "llm_only")
 
 
+def run_no_llm(case: Case, ws: Workspace) -> CaseOutcome:
+    return _run(case, ws, "no_llm")
+
+
 def metrics(cases: list[Case], outcomes: list[CaseOutcome]) -> dict[str, float]:
     gold = {c["id"]: expected_of(c)["intent"] for c in cases}
     predicted = {o.case_id: (o.output or {}).get("intent") for o in outcomes}
@@ -129,4 +133,5 @@ def _suite(name: str, run: Any, description: str) -> Suite:
 
 
 SUITE = _suite("replies", run_tiers, "Reply handling: rules, then classifier, then the model (fields, unsure intents).")
+NO_LLM = _suite("replies-no-llm", run_no_llm, "Rules and classifier only: what is decided without a model.")
 LLM_ONLY = _suite("replies-llm-only", run_llm_only, "The same cases read by the configured model alone.")

@@ -93,8 +93,9 @@ def receive(s: Seeded, who: str, body: str, **kwargs: Any) -> Handled:
 
 @pytest.fixture
 def make_seeded(tmp_path):  # type: ignore[no-untyped-def]
-    def build(*answers: Any, emails: list[str] | None = None, writer: bool = False) -> Seeded:
+    def build(*answers: Any, emails: list[str] | None = None, writer: bool = False,
+              title: str = "VP of Operations") -> Seeded:
         ws = make_workspace(tmp_path, model=scripted(*answers, writer=writer))
-        return seed(ws, emails or ["dana.ops@acme-freight.example"])
+        return seed(ws, emails or ["dana.ops@acme-freight.example"], title=title)
 
     return build
