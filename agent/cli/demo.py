@@ -37,6 +37,8 @@ def demo(
     """Import the demo accounts, run the demo campaign, and send what the policy approved."""
     from agent.accounts.importer import import_file
     from agent.calls.ingest import ingest
+    from agent.campaign import load_campaign
+    from agent.meetings.admin import seed_calendars
     from agent.pipeline import run_campaign
     from agent.sending.sender import send_due
 
@@ -46,6 +48,9 @@ def demo(
     for name in ("accounts.csv", "contacts.csv"):
         s = import_file(ws.store, examples / name)
         console.print(f"imported {name}: {s.accounts_created} new accounts, {s.contacts_created} new contacts")
+    spec = load_campaign(campaign_file)
+    if spec.meetings is not None:  # the AEs' calendars, with their existing meetings
+        seed_calendars(ws, spec.meetings, examples / "calendars")
     calls = ingest(ws.settings, examples / "calls")
     console.print(f"ingested {calls.calls_added} past calls ({calls.chunks_added} snippets) for messaging context")
     with progress_bars() as progress:
