@@ -40,25 +40,35 @@ class Plan:
 
 
 def pause(session: Session, contact_id: int, until: datetime, reason: str) -> int:
-    enrollments = session.scalars(select(Enrollment).where(Enrollment.contact_id == contact_id,
-                                                           Enrollment.state == EnrollmentState.active)).all()
+    enrollments = session.scalars(
+        select(Enrollment).where(Enrollment.contact_id == contact_id, Enrollment.state == EnrollmentState.active)
+    ).all()
     for enrollment in enrollments:
         enrollment.state, enrollment.paused_until, enrollment.stop_reason = EnrollmentState.paused, until, reason
-        record_event(session, "sequence_paused", campaign_id=enrollment.campaign_id, contact_id=contact_id,
-                     data={"until": until.isoformat(), "reason": reason})
+        record_event(
+            session,
+            "sequence_paused",
+            campaign_id=enrollment.campaign_id,
+            contact_id=contact_id,
+            data={"until": until.isoformat(), "reason": reason},
+        )
     return len(enrollments)
 
 
 def cancel_pending(session: Session, contact_id: int, reason: str) -> int:
     """Unsent responses and scheduled touches to a contact who must not hear from us again."""
     cancelled = 0
-    for response in session.scalars(select(Response).where(
+    for response in session.scalars(
+        select(Response).where(
             Response.contact_id == contact_id,
-            Response.state.in_([ResponseState.pending_review, ResponseState.approved]))):
+            Response.state.in_([ResponseState.pending_review, ResponseState.approved]),
+        )
+    ):
         response.state = ResponseState.cancelled
         cancelled += 1
-    for touch in session.scalars(select(NurtureTouch).where(NurtureTouch.contact_id == contact_id,
-                                                            NurtureTouch.state == "scheduled")):
+    for touch in session.scalars(
+        select(NurtureTouch).where(NurtureTouch.contact_id == contact_id, NurtureTouch.state == "scheduled")
+    ):
         touch.state = "cancelled"
         cancelled += 1
     if cancelled:
@@ -71,8 +81,13 @@ def _referral(session: Session, reply: Reply, analysis: ReplyAnalysis, contact: 
     if referral is None:
         analysis.flag(Flag.needs_review)
         return "referral without a usable name: for a person"
-    row = ReferredContact(reply_id=reply.id, referred_by=contact.id if contact else None, name=referral.name,
-                          email=referral.email, title=referral.title)
+    row = ReferredContact(
+        reply_id=reply.id,
+        referred_by=contact.id if contact else None,
+        name=referral.name,
+        email=referral.email,
+        title=referral.title,
+    )
     session.add(row)
     if referral.email and is_suppressed(session, referral.email):
         row.state = "suppressed"
@@ -87,16 +102,21 @@ def _referral(session: Session, reply: Reply, analysis: ReplyAnalysis, contact: 
             session.add(account)
             session.flush()
         first, _, last = referral.name.partition(" ")
-        created = Contact(account_id=account.id, email=referral.email, first_name=first, last_name=last or None,
-                          title=referral.title, timezone=contact.timezone if contact else None)
+        created = Contact(
+            account_id=account.id,
+            email=referral.email,
+            first_name=first,
+            last_name=last or None,
+            title=referral.title,
+            timezone=contact.timezone if contact else None,
+        )
         session.add(created)
         session.flush()
         row.contact_id = created.id
     return f"referred {referral.name} ({referral.email or 'no email'}): pending review, not enrolled"
 
 
-def act(session: Session, reply: Reply, analysis: ReplyAnalysis, policy: QualificationSpec,
-        now: datetime) -> Plan:
+def act(session: Session, reply: Reply, analysis: ReplyAnalysis, policy: QualificationSpec, now: datetime) -> Plan:
     plan = Plan()
     contact = session.get(Contact, reply.contact_id) if reply.contact_id else None
     intent = analysis.intent
@@ -133,8 +153,15 @@ def act(session: Session, reply: Reply, analysis: ReplyAnalysis, policy: Qualifi
         plan.actions.append(_referral(session, reply, analysis, contact))
     elif intent is Intent.not_now:
         due = analysis.nurture_date or (now.date() + NURTURE_WITHOUT_DATE)
-        session.add(NurtureTouch(contact_id=contact.id, campaign_id=reply.campaign_id, reply_id=reply.id, due_on=due,
-                                 reason=analysis.summary[:255] or "not now"))
+        session.add(
+            NurtureTouch(
+                contact_id=contact.id,
+                campaign_id=reply.campaign_id,
+                reply_id=reply.id,
+                due_on=due,
+                reason=analysis.summary[:255] or "not now",
+            )
+        )
         plan.actions.append(f"nurture touch on {due}" + ("" if analysis.nurture_date else " (no date given)"))
     elif intent in ANSWERED:
         plan.response = "answer"

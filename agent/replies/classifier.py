@@ -99,7 +99,7 @@ def load_classifier(cache_dir: Path, path: Path | None = None) -> IntentClassifi
     with _lock:
         if cached.is_file():
             # Our own file, written below from our own training run: never a download.
-            return IntentClassifier(pickle.loads(cached.read_bytes()), embeddings)  # noqa: S301
+            return IntentClassifier(pickle.loads(cached.read_bytes()), embeddings)
         model = train(path, embeddings)
         cache_dir.mkdir(parents=True, exist_ok=True)
         temporary = cached.with_suffix(".tmp")

@@ -19,7 +19,14 @@ from agent.llm import LLM
 from agent.replies import dates, rules
 from agent.replies.classifier import IntentClassifier, load_classifier
 from agent.replies.extract import (
-    ALL_FIELDS, BANT, NEEDS, ModelReading, ask_model, checked_fields, checked_referral, referral_from_text,
+    ALL_FIELDS,
+    BANT,
+    NEEDS,
+    ModelReading,
+    ask_model,
+    checked_fields,
+    checked_referral,
+    referral_from_text,
 )
 from agent.replies.ingest import Inbound
 from agent.replies.model import DecidedBy, Flag, Intent, Qualification, ReplyAnalysis
@@ -73,8 +80,14 @@ class ReplyReader:
             return self.trust_model_intent
         return self.llm is not None and self.llm.handle.capable_writer
 
-    def read(self, reply: Inbound, *, timezone: str | None = None, received_at: datetime | None = None,
-             ids: dict[str, int | None] | None = None) -> ReplyAnalysis:
+    def read(
+        self,
+        reply: Inbound,
+        *,
+        timezone: str | None = None,
+        received_at: datetime | None = None,
+        ids: dict[str, int | None] | None = None,
+    ) -> ReplyAnalysis:
         tz = _zone(timezone)
         when = received_at or reply.received_at or datetime.now(UTC)
         local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(tz)
@@ -84,17 +97,25 @@ class ReplyReader:
         if self.mode == "llm_only":
             analysis = self._model_decides(reply, text, language, ids, [], None)
         elif verdict.intent is not None:
-            analysis = ReplyAnalysis(intent=verdict.intent, language=language, decided_by=DecidedBy.rule,
-                                     confidence=1.0 if not verdict.reasons[0].startswith("auto-reply phrasing")
-                                     else 0.9, reasons=verdict.reasons, bounced_address=verdict.bounced_address)
+            analysis = ReplyAnalysis(
+                intent=verdict.intent,
+                language=language,
+                decided_by=DecidedBy.rule,
+                confidence=1.0 if not verdict.reasons[0].startswith("auto-reply phrasing") else 0.9,
+                reasons=verdict.reasons,
+                bounced_address=verdict.bounced_address,
+            )
             if verdict.intent is Intent.bounce and not verdict.permanent:
                 analysis.flag(Flag.needs_review)
                 analysis.reasons.append("temporary or policy failure: the address may still be good")
         else:
             analysis = self._classify(reply, text, language, ids)
         self._dates(analysis, text, local, language)
-        if analysis.intent in (Intent.referral, Intent.unsubscribe) and analysis.referral is None \
-                and self.mode != "llm_only":
+        if (
+            analysis.intent in (Intent.referral, Intent.unsubscribe)
+            and analysis.referral is None
+            and self.mode != "llm_only"
+        ):
             analysis.referral = referral_from_text(text, reply.from_address, self.ours)
         if verdict.injection:
             analysis.flag(Flag.injection_suspected, Flag.needs_review)
@@ -105,20 +126,29 @@ class ReplyReader:
             analysis.summary = _summary(analysis, text)
         return analysis
 
-    def _classify(self, reply: Inbound, text: str, language: str,
-                  ids: dict[str, int | None] | None) -> ReplyAnalysis:
+    def _classify(self, reply: Inbound, text: str, language: str, ids: dict[str, int | None] | None) -> ReplyAnalysis:
         if self.classifier is None:  # the model alone decides (tests with a scripted model, or no classifier)
             return self._model_decides(reply, text, language, ids, list(Intent), None)
         guess = self.classifier.classify_one(text or reply.subject)
         unsub = guess.probability_of(Intent.unsubscribe)
         if guess.intent is not Intent.unsubscribe and unsub >= OPT_OUT_DOUBT and rules.OPT_OUT_CUES.search(text):
-            return ReplyAnalysis(intent=Intent.unsubscribe, language=language, decided_by=DecidedBy.classifier,
-                                 confidence=unsub, flags=[Flag.needs_review],
-                                 reasons=[f"opt-out in doubt (p={unsub:.2f}): suppressed"])
+            return ReplyAnalysis(
+                intent=Intent.unsubscribe,
+                language=language,
+                decided_by=DecidedBy.classifier,
+                confidence=unsub,
+                flags=[Flag.needs_review],
+                reasons=[f"opt-out in doubt (p={unsub:.2f}): suppressed"],
+            )
         # Only a capable model may overrule the classifier: a small one guesses worse (measured).
         if guess.sure or self.llm is None or self.mode == "no_llm" or not self._trusts_model():
-            analysis = ReplyAnalysis(intent=guess.intent, language=language, decided_by=DecidedBy.classifier,
-                                     confidence=guess.probability, reasons=[f"classifier p={guess.probability:.2f}"])
+            analysis = ReplyAnalysis(
+                intent=guess.intent,
+                language=language,
+                decided_by=DecidedBy.classifier,
+                confidence=guess.probability,
+                reasons=[f"classifier p={guess.probability:.2f}"],
+            )
             if not guess.sure:
                 analysis.flag(Flag.needs_review)
             if self.llm is not None and self.mode == "tiers":
@@ -126,8 +156,15 @@ class ReplyReader:
             return analysis
         return self._model_decides(reply, text, language, ids, [i for i, _ in guess.ranked], guess)
 
-    def _model_decides(self, reply: Inbound, text: str, language: str, ids: dict[str, int | None] | None,
-                       ranked: list[Intent], guess: object) -> ReplyAnalysis:
+    def _model_decides(
+        self,
+        reply: Inbound,
+        text: str,
+        language: str,
+        ids: dict[str, int | None] | None,
+        ranked: list[Intent],
+        guess: object,
+    ) -> ReplyAnalysis:
         from agent.replies.classifier import Guess
 
         fallback = guess if isinstance(guess, Guess) else None
@@ -135,21 +172,40 @@ class ReplyReader:
             assert self.llm is not None
             # A small model is asked for the intent alone: its quotes are noise and each token costs.
             capable = self._trusts_model()
-            reading = ask_model(self.llm, subject=reply.subject, text=text, fields=ALL_FIELDS if capable else (),
-                                intents=list(Intent), ids=ids, max_tokens=None if capable else SMALL_INTENT_TOKENS)
+            reading = ask_model(
+                self.llm,
+                subject=reply.subject,
+                text=text,
+                fields=ALL_FIELDS if capable else (),
+                intents=list(Intent),
+                ids=ids,
+                max_tokens=None if capable else SMALL_INTENT_TOKENS,
+            )
         except ModelError as exc:
             self.model_failures.append(str(exc))
             if fallback is None:
-                return ReplyAnalysis(intent=Intent.question, language=language, decided_by=DecidedBy.llm,
-                                     confidence=0.0, flags=[Flag.needs_review], reasons=[f"model failed: {exc}"])
-            return ReplyAnalysis(intent=fallback.intent, language=language, decided_by=DecidedBy.classifier,
-                                 confidence=fallback.probability, flags=[Flag.needs_review],
-                                 reasons=[f"classifier p={fallback.probability:.2f}; model failed"])
+                return ReplyAnalysis(
+                    intent=Intent.question,
+                    language=language,
+                    decided_by=DecidedBy.llm,
+                    confidence=0.0,
+                    flags=[Flag.needs_review],
+                    reasons=[f"model failed: {exc}"],
+                )
+            return ReplyAnalysis(
+                intent=fallback.intent,
+                language=language,
+                decided_by=DecidedBy.classifier,
+                confidence=fallback.probability,
+                flags=[Flag.needs_review],
+                reasons=[f"classifier p={fallback.probability:.2f}; model failed"],
+            )
         intent = reading.intent or (fallback.intent if fallback else Intent.question)
         decided_by, confidence = DecidedBy.llm, 0.6 if intent in ranked[:3] else 0.4
         reasons = [f"model read it as {intent}"]
-        analysis = ReplyAnalysis(intent=intent, language=language, decided_by=decided_by, confidence=confidence,
-                                 reasons=reasons)
+        analysis = ReplyAnalysis(
+            intent=intent, language=language, decided_by=decided_by, confidence=confidence, reasons=reasons
+        )
         if confidence < 0.5:
             analysis.flag(Flag.needs_review)
         self._apply(analysis, reading, text)
@@ -162,8 +218,15 @@ class ReplyReader:
         if not needs or self.llm is None or not text.strip():
             return
         try:
-            reading = ask_model(self.llm, subject=reply.subject, text=text, fields=needs, intents=None, ids=ids,
-                                max_tokens=None if self._trusts_model() else SMALL_FIELDS_TOKENS)
+            reading = ask_model(
+                self.llm,
+                subject=reply.subject,
+                text=text,
+                fields=needs,
+                intents=None,
+                ids=ids,
+                max_tokens=None if self._trusts_model() else SMALL_FIELDS_TOKENS,
+            )
         except ModelError as exc:
             self.model_failures.append(str(exc))
             analysis.reasons.append(f"fields unread: {exc}")
@@ -186,10 +249,12 @@ class ReplyReader:
         from_rules = self.mode != "llm_only"
         if analysis.intent is Intent.out_of_office:
             analysis.return_date = (dates.return_date(text, today, language) if from_rules else None) or (
-                dates.return_date(phrase, today, language) if phrase else None)
+                dates.return_date(phrase, today, language) if phrase else None
+            )
         elif analysis.intent is Intent.not_now:
             analysis.nurture_date = (dates.nurture_date(text, today, language) if from_rules else None) or (
-                dates.nurture_date(phrase, today, language) if phrase else None)
+                dates.nurture_date(phrase, today, language) if phrase else None
+            )
         elif analysis.intent in (Intent.meeting_request, Intent.reschedule):
             analysis.meeting_times = dates.meeting_times(text, local, language)
 

@@ -40,47 +40,106 @@ _WEEKDAYS = {
     6: "sunday sun domingo dimanche sonntag",
 }
 WEEKDAY = {word: number for number, words in _WEEKDAYS.items() for word in words.split()}
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "nine": 9, "ten": 10,
-            "twelve": 12, "a": 1, "un": 1, "une": 1, "uno": 1, "ein": 1, "einem": 1, "um": 1, "dos": 2, "deux": 2,
-            "zwei": 2, "dois": 2, "tres": 3, "trois": 3, "drei": 3, "três": 3, "seis": 6, "sechs": 6, "six mois": 6}
+_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "a": 1,
+    "un": 1,
+    "une": 1,
+    "uno": 1,
+    "ein": 1,
+    "einem": 1,
+    "um": 1,
+    "dos": 2,
+    "deux": 2,
+    "zwei": 2,
+    "dois": 2,
+    "tres": 3,
+    "trois": 3,
+    "drei": 3,
+    "três": 3,
+    "seis": 6,
+    "sechs": 6,
+    "six mois": 6,
+}
 
 _MONTH_RE = "|".join(sorted((re.escape(w) for w in MONTH), key=len, reverse=True))
 _WEEKDAY_RE = "|".join(sorted((re.escape(w) for w in WEEKDAY), key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th|er|º|ª|\.)?"
 
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(p, re.IGNORECASE)) for name, p in [
-    ("iso", r"\b(20\d\d)-(\d\d)-(\d\d)\b"),
-    ("numeric", r"(?<![\d/.:])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\.?(?![\d/:])"),
-    ("month_day", rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}}){_ORD}(?:,?\s+(20\d\d))?\b"),
-    ("day_month", rf"\b(\d{{1,2}}){_ORD}\s*(?:of\s+|de\s+)?({_MONTH_RE})\b\.?(?:,?\s+(?:de\s+)?(20\d\d))?"),
-    ("quarter", r"\b(?:end of |fin (?:du |de )?|ende )?(?:q|quarter |trimestre |quartal )([1-4])\b(?:\s+(20\d\d))?"),
-    ("month", rf"\b(early |mid-?|late |end of |beginning of |start of |début |mi-|principios de |mediados de "
-              rf"|finales de |fin de |anfang |mitte |ende |início de |meados de |final de )?({_MONTH_RE})\b\.?"
-              rf"(?:\s+(20\d\d))?"),
-    ("next_year", r"\b(next year|the new year|new year|el año que viene|el próximo año|el proximo año"
-                  r"|l'année prochaine|l'an prochain|nächstes jahr|nächsten jahr|ano que vem|próximo ano)\b"),
-    ("relative", r"\b(?:in|en|dans|em|within)\s+(\d+|a|one|two|three|four|six|eight|twelve|un|une|dos|deux|zwei|dois"
-                 r"|tres|trois|drei|três|seis|sechs)\s+(days?|weeks?|months?|years?|días|dias|semanas?|meses|mois"
-                 r"|semaines?|ans?|jours?|monaten?|wochen?|tagen?|jahren?|anos?)\b"),
-    ("next_week", r"\b(next week|the week after next|la semana que viene|la próxima semana|la proxima semana"
-                  r"|la semaine prochaine|nächste woche|nächsten woche|próxima semana|semana que vem)\b"),
-    ("tomorrow", r"\b(tomorrow|mañana|demain|morgen|amanhã|amanha)\b"),
-    ("week_after", r"\bthe week after (thanksgiving|christmas)\b"),
-    ("holiday", r"\b(thanksgiving|reyes|christmas|navidad|noël|noel|weihnachten|natal)\b"),
-    ("weekday_after", rf"\bthe ({_WEEKDAY_RE}) after\b"),
-    ("weekday_day", rf"\b({_WEEKDAY_RE}),?\s+(?:the\s+|der\s+|dia\s+)?(\d{{1,2}}){_ORD}(?![\d:/]|\s*(?:am|pm|h|uhr)\b)"),
-    ("weekday", rf"\b({_WEEKDAY_RE})\b(?:'s)?"),
-    ("ordinal", r"\b(?:the|le|el|am|dia|on the)\s+(\d{1,2})(?:st|nd|rd|th|er)?\b(?![\d:/]|\.\d|\s*(?:am|pm|h|uhr))"),
-]]
-_AFTER = re.compile(r"(after|nach dem|nach|después de|despues de|après|apres|depois d[eo]|passado)\s+(the |our |el |"
-                    r"la |le |los |o |a )?$", re.IGNORECASE)
-_RETURN = re.compile(r"(back|return|returning|retour|de retour|regreso|regresaré|de vuelta|volto|volta|retorno|wieder"
-                     r"|zurück|ab dem|ab|dès le|a partir d[eo]l?|à partir du|reachable|available again)\b", re.IGNORECASE)
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (name, re.compile(p, re.IGNORECASE))
+    for name, p in [
+        ("iso", r"\b(20\d\d)-(\d\d)-(\d\d)\b"),
+        ("numeric", r"(?<![\d/.:])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\.?(?![\d/:])"),
+        ("month_day", rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}}){_ORD}(?:,?\s+(20\d\d))?\b"),
+        ("day_month", rf"\b(\d{{1,2}}){_ORD}\s*(?:of\s+|de\s+)?({_MONTH_RE})\b\.?(?:,?\s+(?:de\s+)?(20\d\d))?"),
+        (
+            "quarter",
+            r"\b(?:end of |fin (?:du |de )?|ende )?(?:q|quarter |trimestre |quartal )([1-4])\b(?:\s+(20\d\d))?",
+        ),
+        (
+            "month",
+            rf"\b(early |mid-?|late |end of |beginning of |start of |début |mi-|principios de |mediados de "
+            rf"|finales de |fin de |anfang |mitte |ende |início de |meados de |final de )?({_MONTH_RE})\b\.?"
+            rf"(?:\s+(20\d\d))?",
+        ),
+        (
+            "next_year",
+            r"\b(next year|the new year|new year|el año que viene|el próximo año|el proximo año"
+            r"|l'année prochaine|l'an prochain|nächstes jahr|nächsten jahr|ano que vem|próximo ano)\b",
+        ),
+        (
+            "relative",
+            r"\b(?:in|en|dans|em|within)\s+(\d+|a|one|two|three|four|six|eight|twelve|un|une|dos|deux|zwei|dois"
+            r"|tres|trois|drei|três|seis|sechs)\s+(days?|weeks?|months?|years?|días|dias|semanas?|meses|mois"
+            r"|semaines?|ans?|jours?|monaten?|wochen?|tagen?|jahren?|anos?)\b",
+        ),
+        (
+            "next_week",
+            r"\b(next week|the week after next|la semana que viene|la próxima semana|la proxima semana"
+            r"|la semaine prochaine|nächste woche|nächsten woche|próxima semana|semana que vem)\b",
+        ),
+        ("tomorrow", r"\b(tomorrow|mañana|demain|morgen|amanhã|amanha)\b"),
+        ("week_after", r"\bthe week after (thanksgiving|christmas)\b"),
+        ("holiday", r"\b(thanksgiving|reyes|christmas|navidad|noël|noel|weihnachten|natal)\b"),
+        ("weekday_after", rf"\bthe ({_WEEKDAY_RE}) after\b"),
+        (
+            "weekday_day",
+            rf"\b({_WEEKDAY_RE}),?\s+(?:the\s+|der\s+|dia\s+)?(\d{{1,2}}){_ORD}(?![\d:/]|\s*(?:am|pm|h|uhr)\b)",
+        ),
+        ("weekday", rf"\b({_WEEKDAY_RE})\b(?:'s)?"),
+        (
+            "ordinal",
+            r"\b(?:the|le|el|am|dia|on the)\s+(\d{1,2})(?:st|nd|rd|th|er)?\b(?![\d:/]|\.\d|\s*(?:am|pm|h|uhr))",
+        ),
+    ]
+]
+_AFTER = re.compile(
+    r"(after|nach dem|nach|después de|despues de|après|apres|depois d[eo]|passado)\s+(the |our |el |"
+    r"la |le |los |o |a )?$",
+    re.IGNORECASE,
+)
+_RETURN = re.compile(
+    r"(back|return|returning|retour|de retour|regreso|regresaré|de vuelta|volto|volta|retorno|wieder"
+    r"|zurück|ab dem|ab|dès le|a partir d[eo]l?|à partir du|reachable|available again)\b",
+    re.IGNORECASE,
+)
 _UNTIL = re.compile(r"\b(until|till|through|thru|hasta|jusqu'au|jusqu'à|bis|até|ate)\b", re.IGNORECASE)
 _INCLUSIVE = re.compile(r"\b(through|thru|inclus|inclusive|einschließlich|incluido|inclusive)\b", re.IGNORECASE)
-_CONTACT = re.compile(r"(reach|circle|check|ping|try|contact|write|get|touch|follow|revisit|talk|put me down|"
-                      r"recontact|vuelve|escríbe|escribe|melden|procura|volte|fale|schreiben|reprendre|then)",
-                      re.IGNORECASE)
+_CONTACT = re.compile(
+    r"(reach|circle|check|ping|try|contact|write|get|touch|follow|revisit|talk|put me down|"
+    r"recontact|vuelve|escríbe|escribe|melden|procura|volte|fale|schreiben|reprendre|then)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -133,13 +192,14 @@ def _holiday(name: str, today: date) -> date:
     if name == "thanksgiving":
         day = _thanksgiving(today.year)
         return day if day >= today else _thanksgiving(today.year + 1)
-    month, day = (1, 6) if name == "reyes" else (12, 25)
-    candidate = date(today.year, month, day)
-    return candidate if candidate >= today else date(today.year + 1, month, day)
+    month, day_of_month = (1, 6) if name == "reyes" else (12, 25)
+    candidate = date(today.year, month, day_of_month)
+    return candidate if candidate >= today else date(today.year + 1, month, day_of_month)
 
 
-def _resolve(kind: str, m: re.Match[str], today: date, language: str,
-             previous: Mention | None) -> tuple[date, date] | None:
+def _resolve(
+    kind: str, m: re.Match[str], today: date, language: str, previous: Mention | None
+) -> tuple[date, date] | None:
     g = m.groups()
     if kind == "iso":
         d = _safe(int(g[0]), int(g[1]), int(g[2]))
@@ -174,8 +234,25 @@ def _resolve(kind: str, m: re.Match[str], today: date, language: str,
         return start, end
     elif kind == "month":
         word = g[1].lower()
-        if word in ("may", "mar", "jan", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "feb", "apr", "mai", "sat",
-                    "sun", "dez", "okt") and (not g[1][0].isupper() or word == "may" and not g[2]):
+        if word in (
+            "may",
+            "mar",
+            "jan",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "oct",
+            "nov",
+            "dec",
+            "feb",
+            "apr",
+            "mai",
+            "sat",
+            "sun",
+            "dez",
+            "okt",
+        ) and (not g[1][0].isupper() or (word == "may" and not g[2])):
             return None
         month = MONTH[word]
         year = _next_month(month, today, g[2])
@@ -243,25 +320,35 @@ def mentions(text: str, today: date, language: str = "en") -> list[Mention]:
         if resolved:
             found.append(Mention(start, end, resolved[0], resolved[1], m.group(0)))
     # "Tuesday Dec 1", "Friday 10/16": the weekday only confirms the date written next to it.
-    found = [x for i, x in enumerate(found) if not (
-        WEEKDAY.get(x.text.lower().rstrip(",")) is not None and i + 1 < len(found)
-        and 0 <= found[i + 1].start - x.end <= 3)]
+    found = [
+        x
+        for i, x in enumerate(found)
+        if not (
+            WEEKDAY.get(x.text.lower().rstrip(",")) is not None
+            and i + 1 < len(found)
+            and 0 <= found[i + 1].start - x.end <= 3
+        )
+    ]
     if re.search(_PATTERNS[8][1], text):  # "next week" moves a bare weekday into that week
         monday = today + timedelta(days=7 - today.weekday())
-        found = [Mention(x.start, x.end, x.day + timedelta(days=7), x.period_end + timedelta(days=7), x.text)
-                 if WEEKDAY.get(x.text.lower().rstrip("'s")) is not None and x.day < monday else x for x in found]
+        found = [
+            Mention(x.start, x.end, x.day + timedelta(days=7), x.period_end + timedelta(days=7), x.text)
+            if WEEKDAY.get(x.text.lower().rstrip("'s")) is not None and x.day < monday
+            else x
+            for x in found
+        ]
     return found
 
 
 def _before(text: str, mention: Mention, width: int = 45) -> str:
-    return text[max(0, mention.start - width):mention.start]
+    return text[max(0, mention.start - width) : mention.start]
 
 
 def return_date(text: str, today: date, language: str = "en") -> date | None:
     """When an out-of-office prospect is back."""
     best: tuple[int, date] | None = None
     for mention in mentions(text, today, language):
-        before, after = _before(text, mention), text[mention.end:mention.end + 25]
+        before, after = _before(text, mention), text[mention.end : mention.end + 25]
         day = mention.day
         score = 1
         if _RETURN.search(before[-30:]):
@@ -303,7 +390,9 @@ _TIME = re.compile(
     r"|\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?![a-z])"
     r"|\b(\d{1,2})[:h](\d{2})\b(?:\s*(?:uhr|h))?"
     r"|\b(\d{1,2})\s*(?:h|uhr)\b"
-    r"|\b(?:at|à|às|as|a las|um|ab)\s+(\d{1,2})\b(?![:/.\d]))", re.IGNORECASE)
+    r"|\b(?:at|à|às|as|a las|um|ab)\s+(\d{1,2})\b(?![:/.\d]))",
+    re.IGNORECASE,
+)
 _ZONES = [
     (r"eastern|\bet\b|\best\b|\bedt\b|new york", "America/New_York"),
     (r"central|\bct\b|\bcst\b|\bcdt\b|chicago", "America/Chicago"),
@@ -335,7 +424,7 @@ def _clock(m: re.Match[str]) -> time | None:
 
 
 def _zone_after(text: str, end: int, default: ZoneInfo) -> ZoneInfo:
-    window = text[end:end + 30].lower()
+    window = text[end : end + 30].lower()
     window = window.split(",")[0] if "your time" not in window else window
     for pattern, name in _ZONES:
         if re.search(pattern, window):
@@ -351,9 +440,12 @@ def meeting_times(text: str, received_local: datetime, language: str = "en") -> 
     out: list[datetime] = []
     previous_end = -1
     for m in _TIME.finditer(text):
-        after = text[m.end():m.end() + 20].lower()
-        if re.search(r"(instead of|rather than|statt|en lugar de|au lieu de|em vez de)\s*$", text[:m.start()]) or re.match(r"\s*(for you|para ti|pour vous|für sie|pra você)", after) or re.match(
-                r"\s*(minutes|min\b|hours?|people|doors|trucks|trailers|%)", after):
+        after = text[m.end() : m.end() + 20].lower()
+        if (
+            re.search(r"(instead of|rather than|statt|en lugar de|au lieu de|em vez de)\s*$", text[: m.start()])
+            or re.match(r"\s*(for you|para ti|pour vous|für sie|pra você)", after)
+            or re.match(r"\s*(minutes|min\b|hours?|people|doors|trucks|trailers|%)", after)
+        ):
             continue
         clock = _clock(m)
         if clock is None:

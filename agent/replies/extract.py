@@ -31,8 +31,16 @@ NEEDS: dict[Intent, tuple[str, ...]] = {
     Intent.referral: ("referral_name", "referral_email", "referral_title", "summary"),
     Intent.cancel: ("competitor", "summary"),
 }
-ALL_FIELDS = (*BANT, "competitor", "objection", "referral_name", "referral_email", "referral_title",
-              "date_phrase", "summary")
+ALL_FIELDS = (
+    *BANT,
+    "competitor",
+    "objection",
+    "referral_name",
+    "referral_email",
+    "referral_title",
+    "date_phrase",
+    "summary",
+)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
@@ -67,8 +75,13 @@ def schema_for(fields: tuple[str, ...], intents: list[Intent] | None) -> dict[st
             properties[name] = text
     if intents:
         properties = {"intent": {"enum": [i.value for i in intents]}, **properties}
-    return {"title": full["title"], "type": "object", "properties": properties,
-            "required": list(properties), "additionalProperties": False}
+    return {
+        "title": full["title"],
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
 
 
 def bounded(llm: LLM, max_tokens: int) -> LLM:
@@ -82,15 +95,36 @@ def bounded(llm: LLM, max_tokens: int) -> LLM:
     def schema_kwargs(name: str, schema: dict[str, Any]) -> dict[str, Any]:
         return {**handle.schema_kwargs(name, schema), "max_tokens": max_tokens}
 
-    return LLM(replace(handle, schema_kwargs=schema_kwargs), recorder=llm.recorder, repair_attempts=0,
-               max_attempts=llm.max_attempts, max_wait_seconds=llm.max_wait_seconds)
+    return LLM(
+        replace(handle, schema_kwargs=schema_kwargs),
+        recorder=llm.recorder,
+        repair_attempts=0,
+        max_attempts=llm.max_attempts,
+        max_wait_seconds=llm.max_wait_seconds,
+    )
 
 
-def ask_model(llm: LLM, *, subject: str, text: str, fields: tuple[str, ...], intents: list[Intent] | None,
-              ids: dict[str, int | None] | None = None, max_tokens: int | None = None) -> ModelReading:
+def ask_model(
+    llm: LLM,
+    *,
+    subject: str,
+    text: str,
+    fields: tuple[str, ...],
+    intents: list[Intent] | None,
+    ids: dict[str, int | None] | None = None,
+    max_tokens: int | None = None,
+) -> ModelReading:
     keys = (*(["intent"] if intents else []), *fields)
-    return bounded(llm, max_tokens or 40 + 30 * len(keys)).ask("reply_fields", ModelReading, schema=schema_for(fields, intents), subject=ids or {},
-                   subject_line=subject, reply=text, fields=list(keys), intents=[i.value for i in intents or []])
+    return bounded(llm, max_tokens or 40 + 30 * len(keys)).ask(
+        "reply_fields",
+        ModelReading,
+        schema=schema_for(fields, intents),
+        subject=ids or {},
+        subject_line=subject,
+        reply=text,
+        fields=list(keys),
+        intents=[i.value for i in intents or []],
+    )
 
 
 def _quote(value: str | None, text: str) -> str | None:
@@ -117,7 +151,8 @@ def checked_fields(reading: ModelReading, text: str) -> Qualification:
     """The model's fields that the visible reply supports; everything else stays unknown."""
     return Qualification(
         **{name: Evidence.quote(_quote(getattr(reading, name), text)) for name in BANT},
-        competitor=_mention(reading.competitor, text), objection=reading.objection,
+        competitor=_mention(reading.competitor, text),
+        objection=reading.objection,
     )
 
 
@@ -129,7 +164,7 @@ def checked_referral(reading: ModelReading, text: str) -> Referral | None:
     if email and email not in text.lower():
         email = None
     if email is None:  # an address written right after the name
-        window = text[text.find(name):text.find(name) + 120]
+        window = text[text.find(name) : text.find(name) + 120]
         found = _EMAIL.search(window)
         email = found.group(0).lower() if found else None
     return Referral(name=name, email=email, title=_mention(reading.referral_title, text))
@@ -137,13 +172,46 @@ def checked_referral(reading: ModelReading, text: str) -> Referral | None:
 
 _WORD = r"[A-ZÀ-Ý][a-zà-ÿ'-]+"
 _CANDIDATE = re.compile(rf"{_WORD}(?:\s+{_WORD}){{1,3}}")
-_HONORIFIC = {"herr", "frau", "mr", "mrs", "ms", "sr", "sra", "señor", "señora", "m", "mme", "dr", "hi", "hello",
-              "try", "adding", "contact", "ask", "loop", "cc", "you", "please", "talk", "reach", "escríbele",
-              "contactez", "olá", "hola", "bonjour"}
-_POINTER = re.compile(r"(?:that's|that is|talk to|reach out to|contact|try|you want|ask|loop in|speak (?:to|with)|escr[ií]bele a"
-                      r"|habla con|contactez|wenden sie sich an|fale com|procure)\s+", re.IGNORECASE)
-_TITLE = re.compile(r"^,?\s*(?:\(|-|–)?\s*(?:our|the|notre|nuestr[oa]|unser(?:e[rn]?)?|a|o|la|el|le)?\s*"
-                    r"([^,.:;()\n@]{2,40}?)\s*(?:[,.:;()\n]|$| - | – )")
+_HONORIFIC = {
+    "herr",
+    "frau",
+    "mr",
+    "mrs",
+    "ms",
+    "sr",
+    "sra",
+    "señor",
+    "señora",
+    "m",
+    "mme",
+    "dr",
+    "hi",
+    "hello",
+    "try",
+    "adding",
+    "contact",
+    "ask",
+    "loop",
+    "cc",
+    "you",
+    "please",
+    "talk",
+    "reach",
+    "escríbele",
+    "contactez",
+    "olá",
+    "hola",
+    "bonjour",
+}
+_POINTER = re.compile(
+    r"(?:that's|that is|talk to|reach out to|contact|try|you want|ask|loop in|speak (?:to|with)|escr[ií]bele a"
+    r"|habla con|contactez|wenden sie sich an|fale com|procure)\s+",
+    re.IGNORECASE,
+)
+_TITLE = re.compile(
+    r"^,?\s*(?:\(|-|–)?\s*(?:our|the|notre|nuestr[oa]|unser(?:e[rn]?)?|a|o|la|el|le)?\s*"
+    r"([^,.:;()\n@]{2,40}?)\s*(?:[,.:;()\n]|$| - | – )"
+)
 
 
 def _names(window: str) -> list[str]:
@@ -151,7 +219,7 @@ def _names(window: str) -> list[str]:
     for found in _CANDIDATE.finditer(window):
         words = found.group(0).split()
         titled = [i for i, w in enumerate(words) if w.lower() in ("herr", "frau", "mr", "mrs", "ms", "sr", "sra")]
-        words = words[titled[-1] + 1:] if titled else words
+        words = words[titled[-1] + 1 :] if titled else words
         while words and words[0].lower().strip("'") in _HONORIFIC:
             words = words[1:]
         if len(words) >= 2:
@@ -160,12 +228,18 @@ def _names(window: str) -> list[str]:
 
 
 def _title_after(text: str, name: str) -> str | None:
-    rest = text[text.find(name) + len(name):]
+    rest = text[text.find(name) + len(name) :]
     match = _TITLE.match(rest)
     title = match.group(1).strip() if match else None
     if not title or _EMAIL.search(title) or len(title.split()) > 5 or title.lower().startswith(("is ", "he ", "she ")):
         return None
     return title
+
+
+def _fits(name: str, local: str) -> int:
+    """How well a name matches an address's local part ("ogrant" fits "Olivia Grant")."""
+    parts = [re.sub(r"[^a-z]", "", w.lower()) for w in name.split()]
+    return sum(1 for w in parts if w and w in local) + (1 if parts and local.startswith(parts[0][:1]) else 0)
 
 
 def referral_from_text(text: str, sender: str = "", ours: frozenset[str] = frozenset()) -> Referral | None:
@@ -176,18 +250,14 @@ def referral_from_text(text: str, sender: str = "", ours: frozenset[str] = froze
         if email == sender.lower() or email in ours:
             continue
         local = re.sub(r"[^a-z]", "", email.split("@")[0])
-        paragraph = text[max(0, text.rfind("\n\n", 0, found.start())):found.start()]
+        paragraph = text[max(0, text.rfind("\n\n", 0, found.start())) : found.start()]
         names = [n for n in _names(paragraph) if not {w.lower() for w in n.split()} & skip]
 
-        def fits(name: str) -> int:
-            parts = [re.sub(r"[^a-z]", "", w.lower()) for w in name.split()]
-            return sum(1 for w in parts if w and w in local) + (1 if parts and local.startswith(parts[0][:1]) else 0)
-
         if names:
-            name = max(reversed(names), key=fits)
+            name = max(reversed(names), key=lambda n: _fits(n, local))
             return Referral(name=name, email=email, title=_title_after(text, name))
     if pointer := _POINTER.search(text):
-        names = _names(text[pointer.end():pointer.end() + 60])
-        if names and text[pointer.end():].startswith(names[0].split()[0]):
+        names = _names(text[pointer.end() : pointer.end() + 60])
+        if names and text[pointer.end() :].startswith(names[0].split()[0]):
             return Referral(name=names[0], email=None, title=_title_after(text, names[0]))
     return None

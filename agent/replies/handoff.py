@@ -21,7 +21,6 @@ from agent.campaign import CampaignSpec
 from agent.clock import utcnow
 from agent.errors import NotFound, UserError
 from agent.replies import qualification
-from agent.replies.actions import pause
 from agent.replies.model import ReplyAnalysis
 from agent.replies.responses import policy_of
 from agent.replies.tables import Disposition, Handoff, NurtureTouch, ReferredContact, Reply
@@ -46,22 +45,34 @@ class HandoffView(BaseModel):
 
 def _conversation(session: Session, contact: Contact) -> list[dict[str, str]]:
     turns: list[tuple[Any, str, str]] = []
-    sent = session.scalars(select(Message).join(Draft).join(Enrollment).where(
-        Enrollment.contact_id == contact.id, Message.status == MessageStatus.sent)).all()
+    sent = session.scalars(
+        select(Message)
+        .join(Draft)
+        .join(Enrollment)
+        .where(Enrollment.contact_id == contact.id, Message.status == MessageStatus.sent)
+    ).all()
     for message in sent:
         draft = message.draft
-        turns.append((message.sent_at, f"us ({draft.channel}, step {draft.step_number})",
-                      (f"{draft.subject}: " if draft.subject else "") + draft.body))
+        turns.append(
+            (
+                message.sent_at,
+                f"us ({draft.channel}, step {draft.step_number})",
+                (f"{draft.subject}: " if draft.subject else "") + draft.body,
+            )
+        )
     for reply in session.scalars(select(Reply).where(Reply.contact_id == contact.id)):
         turns.append((reply.received_at, f"{contact.full_name} ({reply.intent})", reply.text))
-    return [{"at": at.strftime("%Y-%m-%d %H:%M UTC") if at else "", "who": who, "text": text}
-            for at, who, text in sorted(turns, key=lambda t: t[0] or utcnow())]
+    return [
+        {"at": at.strftime("%Y-%m-%d %H:%M UTC") if at else "", "who": who, "text": text}
+        for at, who, text in sorted(turns, key=lambda t: t[0] or utcnow())
+    ]
 
 
 def _checklist(session: Session, contact: Contact, next_step: str) -> dict[str, Any]:
     account = contact.account
-    enrollment = session.scalar(select(Enrollment).where(Enrollment.contact_id == contact.id)
-                                .order_by(Enrollment.id.desc()))
+    enrollment = session.scalar(
+        select(Enrollment).where(Enrollment.contact_id == contact.id).order_by(Enrollment.id.desc())
+    )
     spec = CampaignSpec.model_validate(enrollment.campaign.spec) if enrollment else None
     facts = qualification.lead_facts(session, contact.id)
     check = qualification.check_sql(policy_of(spec).sql, facts, contact.title, utcnow().date())
@@ -79,15 +90,33 @@ def _checklist(session: Session, contact: Contact, next_step: str) -> dict[str, 
         risks.append("no confirmed next step")
     f = facts.fields
     return {
-        "problem_signal": {"need": f.need.evidence, "account_summary": content.get("summary"),
-                           "triggers": triggers, "pains": content.get("pains", [])[:3]},
-        "contact_context": {"name": contact.full_name, "title": contact.title, "email": contact.email,
-                            "phone": contact.phone, "account": account.name, "domain": account.domain,
-                            "industry": account.industry, "employees": account.employees,
-                            "budget": f.budget.evidence, "authority": f.authority.evidence,
-                            "timeline": f.timeline.evidence, "sql": check.met},
-        "source": (f"referral from contact {referred.referred_by}" if referred else
-                   f"outbound: campaign {enrollment.campaign.name}" if enrollment else "inbound"),
+        "problem_signal": {
+            "need": f.need.evidence,
+            "account_summary": content.get("summary"),
+            "triggers": triggers,
+            "pains": content.get("pains", [])[:3],
+        },
+        "contact_context": {
+            "name": contact.full_name,
+            "title": contact.title,
+            "email": contact.email,
+            "phone": contact.phone,
+            "account": account.name,
+            "domain": account.domain,
+            "industry": account.industry,
+            "employees": account.employees,
+            "budget": f.budget.evidence,
+            "authority": f.authority.evidence,
+            "timeline": f.timeline.evidence,
+            "sql": check.met,
+        },
+        "source": (
+            f"referral from contact {referred.referred_by}"
+            if referred
+            else f"outbound: campaign {enrollment.campaign.name}"
+            if enrollment
+            else "inbound"
+        ),
         "next_step": next_step,
         "disqualification_risks": risks,
         "conversation": _conversation(session, contact),
@@ -96,20 +125,33 @@ def _checklist(session: Session, contact: Contact, next_step: str) -> dict[str, 
 
 def render_note(checklist: dict[str, Any]) -> str:
     c, p = checklist["contact_context"], checklist["problem_signal"]
-    lines = [f"# Handoff: {c['name']}, {c['title'] or 'no title'} at {c['account']}", "",
-             "## Problem signal (why this account, why now)"]
-    lines += [f"- Need, in their words: \"{p['need']}\"" if p["need"] else "- Need: not stated in a reply"]
+    lines = [
+        f"# Handoff: {c['name']}, {c['title'] or 'no title'} at {c['account']}",
+        "",
+        "## Problem signal (why this account, why now)",
+    ]
+    lines += [f'- Need, in their words: "{p["need"]}"' if p["need"] else "- Need: not stated in a reply"]
     lines += [f"- Account: {p['account_summary']}"] if p["account_summary"] else []
     lines += [f"- Trigger: {t}" for t in p["triggers"]] + [f"- Pain: {t}" for t in p["pains"]]
-    lines += ["", "## Contact context",
-              f"- {c['name']} <{c['email']}>{', ' + c['phone'] if c['phone'] else ''}; {c['title'] or 'no title'}",
-              f"- {c['account']} ({c['domain']}), {c['industry'] or 'industry unknown'}, "
-              f"{c['employees'] or '?'} employees"]
+    lines += [
+        "",
+        "## Contact context",
+        f"- {c['name']} <{c['email']}>{', ' + c['phone'] if c['phone'] else ''}; {c['title'] or 'no title'}",
+        f"- {c['account']} ({c['domain']}), {c['industry'] or 'industry unknown'}, {c['employees'] or '?'} employees",
+    ]
     for name in ("budget", "authority", "timeline"):
-        lines.append(f"- {name.capitalize()}: " + (f"\"{c[name]}\"" if c[name] else "unknown"))
-    lines += [f"- Meets the SQL definition on: {', '.join(c['sql']) or 'nothing yet'}", "",
-              "## Source", f"- {checklist['source']}", "", "## Confirmed next step", f"- {checklist['next_step']}",
-              "", "## Disqualification risks"]
+        lines.append(f"- {name.capitalize()}: " + (f'"{c[name]}"' if c[name] else "unknown"))
+    lines += [
+        f"- Meets the SQL definition on: {', '.join(c['sql']) or 'nothing yet'}",
+        "",
+        "## Source",
+        f"- {checklist['source']}",
+        "",
+        "## Confirmed next step",
+        f"- {checklist['next_step']}",
+        "",
+        "## Disqualification risks",
+    ]
     lines += [f"- {r}" for r in checklist["disqualification_risks"]] or ["- none found"]
     lines += ["", "## Conversation so far"]
     for turn in checklist["conversation"]:
@@ -136,12 +178,18 @@ def hand_off(ws: Workspace, contact_id: int, next_step: str) -> int:
     with ws.store.transaction() as session:
         contact = _contact(session, contact_id)
         if LeadStage(contact.stage) not in (LeadStage.qualified, LeadStage.meeting_booked):
-            raise UserError(f"{contact.email} is {contact.stage}: only a qualified lead or one with a booked "
-                            "meeting is handed off")
+            raise UserError(
+                f"{contact.email} is {contact.stage}: only a qualified lead or one with a booked meeting is handed off"
+            )
         checklist = _checklist(session, contact, next_step)
         campaign_id = session.scalar(select(Enrollment.campaign_id).where(Enrollment.contact_id == contact_id))
-        row = Handoff(contact_id=contact_id, campaign_id=campaign_id, next_step=next_step, checklist=checklist,
-                      note=render_note(checklist))
+        row = Handoff(
+            contact_id=contact_id,
+            campaign_id=campaign_id,
+            next_step=next_step,
+            checklist=checklist,
+            note=render_note(checklist),
+        )
         session.add(row)
         qualification.move(session, contact, LeadStage.handed_off, f"handed off: {next_step}")
         session.flush()
@@ -149,8 +197,14 @@ def hand_off(ws: Workspace, contact_id: int, next_step: str) -> int:
         return row.id
 
 
-def close(ws: Workspace, handoff_id: int, disposition: Disposition, *, reason: str | None = None,
-          recycle_on: date | None = None) -> None:
+def close(
+    ws: Workspace,
+    handoff_id: int,
+    disposition: Disposition,
+    *,
+    reason: str | None = None,
+    recycle_on: date | None = None,
+) -> None:
     """The AE's verdict, exactly once: opportunity, recycle (with a date) or not qualified (with a reason)."""
     if disposition is Disposition.recycle_to_nurture and recycle_on is None:
         raise UserError("recycling to nurture needs a date (--on YYYY-MM-DD)")
@@ -166,14 +220,29 @@ def close(ws: Workspace, handoff_id: int, disposition: Disposition, *, reason: s
         row.disposition, row.reason, row.recycle_on, row.closed_at = disposition, reason, recycle_on, utcnow()
         if disposition is Disposition.recycle_to_nurture:
             assert recycle_on is not None
-            session.add(NurtureTouch(contact_id=contact.id, campaign_id=row.campaign_id, due_on=recycle_on,
-                                     reason=f"recycled from handoff {handoff_id}: {reason or ''}".strip()[:255]))
+            session.add(
+                NurtureTouch(
+                    contact_id=contact.id,
+                    campaign_id=row.campaign_id,
+                    due_on=recycle_on,
+                    reason=f"recycled from handoff {handoff_id}: {reason or ''}".strip()[:255],
+                )
+            )
             qualification.move(session, contact, LeadStage.contacted, "recycled to nurture")
         elif disposition is Disposition.not_qualified:
             qualification.move(session, contact, LeadStage.replied, f"not qualified: {reason}")
-        record_event(session, "handoff_closed", contact_id=contact.id, campaign_id=row.campaign_id,
-                     data={"handoff": handoff_id, "disposition": disposition, "reason": reason,
-                           "recycle_on": recycle_on.isoformat() if recycle_on else None})
+        record_event(
+            session,
+            "handoff_closed",
+            contact_id=contact.id,
+            campaign_id=row.campaign_id,
+            data={
+                "handoff": handoff_id,
+                "disposition": disposition,
+                "reason": reason,
+                "recycle_on": recycle_on.isoformat() if recycle_on else None,
+            },
+        )
 
 
 def list_handoffs(ws: Workspace, *, open_only: bool = False) -> list[HandoffView]:
@@ -184,10 +253,21 @@ def list_handoffs(ws: Workspace, *, open_only: bool = False) -> list[HandoffView
         out = []
         for row in session.scalars(query):
             contact = session.get_one(Contact, row.contact_id)
-            out.append(HandoffView(id=row.id, contact=contact.full_name, email=contact.email,
-                                   account=contact.account.name, next_step=row.next_step, disposition=row.disposition,
-                                   reason=row.reason, recycle_on=row.recycle_on, created_at=row.created_at.isoformat(),
-                                   checklist=row.checklist, note=row.note))
+            out.append(
+                HandoffView(
+                    id=row.id,
+                    contact=contact.full_name,
+                    email=contact.email,
+                    account=contact.account.name,
+                    next_step=row.next_step,
+                    disposition=row.disposition,
+                    reason=row.reason,
+                    recycle_on=row.recycle_on,
+                    created_at=row.created_at.isoformat(),
+                    checklist=row.checklist,
+                    note=row.note,
+                )
+            )
         return out
 
 

@@ -50,47 +50,83 @@ def _ours(ws: Workspace) -> frozenset[str]:
     return frozenset(s.sender.email.lower() for s in specs)
 
 
-def handle(ws: Workspace, inbound: Inbound, *, reader: ReplyReader | None = None,
-           now: datetime | None = None) -> Handled:
+def handle(
+    ws: Workspace, inbound: Inbound, *, reader: ReplyReader | None = None, now: datetime | None = None
+) -> Handled:
     now = now or utcnow()
     reader = reader or reader_for(ws)
     reader.ours = reader.ours or _ours(ws)
     with ws.store.transaction() as session:
-        if inbound.message_id and (seen := session.scalar(select(Reply).where(
-                Reply.message_id == inbound.message_id))) is not None:
-            return Handled(seen.id, None, seen.intent, seen.decided_by, seen.analysis.get("flags", []), seen.actions,
-                           None, duplicate=True)
+        if (
+            inbound.message_id
+            and (seen := session.scalar(select(Reply).where(Reply.message_id == inbound.message_id))) is not None
+        ):
+            return Handled(
+                seen.id,
+                None,
+                seen.intent,
+                seen.decided_by,
+                seen.analysis.get("flags", []),
+                seen.actions,
+                None,
+                duplicate=True,
+            )
         first = match(session, inbound)
         contact = session.get(Contact, first.contact_id) if first.contact_id else None
         timezone, contact_id = (contact.timezone if contact else None), first.contact_id
-    analysis = reader.read(inbound, timezone=timezone, received_at=inbound.received_at or now.replace(tzinfo=UTC),
-                           ids={"contact_id": contact_id})
+    analysis = reader.read(
+        inbound,
+        timezone=timezone,
+        received_at=inbound.received_at or now.replace(tzinfo=UTC),
+        ids={"contact_id": contact_id},
+    )
     with ws.store.transaction() as session:
         found = match(session, inbound, analysis.bounced_address)
         campaign = session.get(Campaign, found.campaign_id) if found.campaign_id else None
         spec = CampaignSpec.model_validate(campaign.spec) if campaign else None
         if found.contact_id is None:
             analysis.flag(Flag.needs_review)
-        reply = Reply(message_id=inbound.message_id, contact_id=found.contact_id, campaign_id=found.campaign_id,
-                      in_reply_to=found.message_id, matched_by=found.matched_by, from_address=inbound.from_address,
-                      subject=inbound.subject[:998], text=inbound.visible,
-                      received_at=as_utc(inbound.received_at) if inbound.received_at else now,
-                      source=inbound.source or None, intent=analysis.intent, decided_by=analysis.decided_by,
-                      confidence=analysis.confidence, needs_review=Flag.needs_review in analysis.flags,
-                      analysis=analysis.model_dump(mode="json"))
+        reply = Reply(
+            message_id=inbound.message_id,
+            contact_id=found.contact_id,
+            campaign_id=found.campaign_id,
+            in_reply_to=found.message_id,
+            matched_by=found.matched_by,
+            from_address=inbound.from_address,
+            subject=inbound.subject[:998],
+            text=inbound.visible,
+            received_at=as_utc(inbound.received_at) if inbound.received_at else now,
+            source=inbound.source or None,
+            intent=analysis.intent,
+            decided_by=analysis.decided_by,
+            confidence=analysis.confidence,
+            needs_review=Flag.needs_review in analysis.flags,
+            analysis=analysis.model_dump(mode="json"),
+        )
         session.add(reply)
         session.flush()
         plan = actions.act(session, reply, analysis, responses.policy_of(spec), now)
         reply.actions = plan.actions
-        record_event(session, "reply_received", campaign_id=found.campaign_id, contact_id=found.contact_id,
-                     data={"reply": reply.id, "intent": analysis.intent, "decided_by": analysis.decided_by,
-                           "flags": analysis.flags, "actions": plan.actions})
-        reply_id, email = reply.id, session.get(Contact, found.contact_id).email if found.contact_id else None
+        record_event(
+            session,
+            "reply_received",
+            campaign_id=found.campaign_id,
+            contact_id=found.contact_id,
+            data={
+                "reply": reply.id,
+                "intent": analysis.intent,
+                "decided_by": analysis.decided_by,
+                "flags": analysis.flags,
+                "actions": plan.actions,
+            },
+        )
+        reply_id, email = reply.id, session.get_one(Contact, found.contact_id).email if found.contact_id else None
     response_id = None
     if plan.response and found.contact_id:
         response_id = respond(ws, reply_id, plan.response, analysis, inbound.message_id)
-    return Handled(reply_id, email, analysis.intent, analysis.decided_by, list(analysis.flags), plan.actions,
-                   response_id)
+    return Handled(
+        reply_id, email, analysis.intent, analysis.decided_by, list(analysis.flags), plan.actions, response_id
+    )
 
 
 def respond(ws: Workspace, reply_id: int, kind: str, analysis: ReplyAnalysis, their_id: str | None) -> int | None:
@@ -102,8 +138,9 @@ def respond(ws: Workspace, reply_id: int, kind: str, analysis: ReplyAnalysis, th
         reply = session.get_one(Reply, reply_id)
         contact_id, campaign_id = reply.contact_id, reply.campaign_id
     assert contact_id is not None
-    stored = responses.store(ws, reply_id, contact_id, campaign_id, kind, written, their_id, analysis.intent,
-                             list(analysis.flags))
+    stored = responses.store(
+        ws, reply_id, contact_id, campaign_id, kind, written, their_id, analysis.intent, list(analysis.flags)
+    )
     return stored.id if stored else None
 
 
@@ -125,13 +162,20 @@ def due_touches(ws: Workspace, today: date | None = None) -> list[int]:
     """Nurture touches whose date has come: a drafted message each, for review."""
     today = today or utcnow().date()
     with ws.store.transaction() as session:
-        due = [(t.id, t.contact_id, t.campaign_id, t.reply_id) for t in session.scalars(
-            select(NurtureTouch).where(NurtureTouch.state == "scheduled", NurtureTouch.due_on <= today))]
+        due = [
+            (t.id, t.contact_id, t.campaign_id, t.reply_id)
+            for t in session.scalars(
+                select(NurtureTouch).where(NurtureTouch.state == "scheduled", NurtureTouch.due_on <= today)
+            )
+        ]
     drafted = []
     for touch_id, contact_id, campaign_id, reply_id in due:
         written = responses.write(ws, reply_id, "nurture") if reply_id else None
-        stored = responses.store(ws, reply_id, contact_id, campaign_id, "nurture", written, None, None,
-                                 []) if written else None
+        stored = (
+            responses.store(ws, reply_id, contact_id, campaign_id, "nurture", written, None, None, [])
+            if written
+            else None
+        )
         with ws.store.transaction() as session:
             touch = session.get_one(NurtureTouch, touch_id)
             touch.state = "drafted" if stored else "cancelled"

@@ -15,21 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import html2text
 
-from agent.clock import utcnow
 from agent.errors import InputError
 
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|font-size\s*:\s*0(?:px|pt|em)?\s*(?:;|$)|visibility\s*:\s*hidden", re.IGNORECASE
 )
-_VOID = frozenset(
-    ["br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr", "source", "track"]
-)
+_VOID = frozenset(["br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr", "source", "track"])
 
 # A line that opens the quoted history, in the five languages and the common mail clients.
 _QUOTE_HEADER = re.compile(
@@ -165,11 +162,7 @@ def strip_quoted(text: str) -> tuple[str, str]:
                 continue
             cut = index
             break
-        if (
-            line.lstrip().startswith(">")
-            and index + 1 < len(lines)
-            and lines[index + 1].lstrip().startswith(">")
-        ):
+        if line.lstrip().startswith(">") and index + 1 < len(lines) and lines[index + 1].lstrip().startswith(">"):
             cut = index
             break
     reply = "\n".join(lines[:cut]).strip()
@@ -179,16 +172,19 @@ def strip_quoted(text: str) -> tuple[str, str]:
 def reduce_body(text: str | None, html: str | None) -> tuple[str, str, str]:
     """(visible, full, hidden) from a plain-text and/or an HTML body; plain text wins when both exist."""
     if text and text.strip():
-        visible, quoted = strip_quoted(text)
-        return visible, text, ""
+        return strip_quoted(text)[0], text, ""
     shown, quoted, hidden = html_parts(html or "")
-    visible, rest = strip_quoted(shown)
+    visible = strip_quoted(shown)[0]
     full = "\n\n".join(p for p in (shown, quoted, hidden) if p)
     return visible, full, hidden
 
 
 def _ids(value: str) -> list[str]:
     return re.findall(r"<[^<>\s]+>", value or "")
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
 
 
 def _bodies(message: Message) -> tuple[str | None, str | None, str]:
@@ -206,7 +202,8 @@ def _bodies(message: Message) -> tuple[str | None, str | None, str]:
         if kind == "message/rfc822":
             continue
         if kind in ("text/plain", "text/html"):
-            payload = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            payload = payload if isinstance(payload, bytes) else b""
             charset = part.get_content_charset() or "utf-8"
             try:
                 decoded = payload.decode(charset, errors="replace")
@@ -239,8 +236,8 @@ def parse_message(message: Message, *, source: str = "", received_at: datetime |
         from_address=address.lower(),
         from_name=name,
         headers=headers,
-        message_id=(_ids(headers.get("message-id", "")) or [None])[0],
-        in_reply_to=(_ids(headers.get("in-reply-to", "")) or [None])[0],
+        message_id=_first(_ids(headers.get("message-id", ""))),
+        in_reply_to=_first(_ids(headers.get("in-reply-to", ""))),
         references=_ids(headers.get("references", "")),
         received_at=when,
         delivery_status=status,
@@ -269,7 +266,7 @@ def from_fields(
         from_address=address.lower(),
         from_name=name,
         headers=lowered,
-        in_reply_to=(_ids(lowered.get("in-reply-to", "")) or [None])[0],
+        in_reply_to=_first(_ids(lowered.get("in-reply-to", ""))),
         references=_ids(lowered.get("references", "")),
         received_at=received_at,
     )
@@ -287,25 +284,15 @@ def read_messages(path: Path) -> Iterator[tuple[str, EmailMessage]]:
         if all((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
             box = mailbox.Maildir(path, factory=None, create=False)
             for key in sorted(box.keys()):
-                yield f"{path}:{key}", message_from_bytes(box.get_bytes(key), policy=policy.default)  # type: ignore[misc]
+                yield f"{path}:{key}", message_from_bytes(box.get_bytes(key), policy=policy.default)
             return
         for file in sorted(path.glob("*.eml")):
-            yield str(file), message_from_bytes(file.read_bytes(), policy=policy.default)  # type: ignore[misc]
+            yield str(file), message_from_bytes(file.read_bytes(), policy=policy.default)
         return
     head = path.read_bytes()[:5]
     if head.startswith(b"From "):
-        box = mailbox.mbox(path, factory=None, create=False)
-        for key in box.keys():
-            yield f"{path}:{key}", message_from_bytes(box.get_bytes(key), policy=policy.default)  # type: ignore[misc]
+        archive = mailbox.mbox(path, factory=None, create=False)
+        for key in archive.iterkeys():
+            yield f"{path}:{key}", message_from_bytes(archive.get_bytes(key), policy=policy.default)
         return
-    yield str(path), message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
-
-
-def recipients(message: Message) -> list[str]:
-    return [a.lower() for _, a in getaddresses(message.get_all("to", []) + message.get_all("cc", [])) if a]
-
-
-def now_aware() -> datetime:
-    from datetime import UTC
-
-    return utcnow().replace(tzinfo=UTC)
+    yield str(path), message_from_bytes(path.read_bytes(), policy=policy.default)

@@ -24,8 +24,11 @@ def _by_message(session: Session, message_id: str) -> Message | None:
 
 
 def _campaign_of(session: Session, contact_id: int) -> int | None:
-    return session.scalar(select(Enrollment.campaign_id).where(Enrollment.contact_id == contact_id)
-                          .order_by(Enrollment.created_at.desc(), Enrollment.id.desc()))
+    return session.scalar(
+        select(Enrollment.campaign_id)
+        .where(Enrollment.contact_id == contact_id)
+        .order_by(Enrollment.created_at.desc(), Enrollment.id.desc())
+    )
 
 
 def match(session: Session, reply: Inbound, bounced_address: str | None = None) -> Match:

@@ -22,14 +22,23 @@ from agent.replies.tables import Reply
 from agent.store.db import record_event
 from agent.store.tables import Contact, LeadStage
 
-ORDER = [LeadStage.new, LeadStage.contacted, LeadStage.replied, LeadStage.qualified, LeadStage.meeting_booked,
-         LeadStage.handed_off]
+ORDER = [
+    LeadStage.new,
+    LeadStage.contacted,
+    LeadStage.replied,
+    LeadStage.qualified,
+    LeadStage.meeting_booked,
+    LeadStage.handed_off,
+]
 # Moves other than one step forward: a reply can come before our send is marked (inbound first),
 # a booked meeting can qualify on the call, and a closed handoff sends the lead back.
 EXTRA = {
-    (LeadStage.new, LeadStage.replied), (LeadStage.replied, LeadStage.meeting_booked),
-    (LeadStage.qualified, LeadStage.handed_off), (LeadStage.handed_off, LeadStage.replied),
-    (LeadStage.handed_off, LeadStage.contacted), (LeadStage.qualified, LeadStage.replied),
+    (LeadStage.new, LeadStage.replied),
+    (LeadStage.replied, LeadStage.meeting_booked),
+    (LeadStage.qualified, LeadStage.handed_off),
+    (LeadStage.handed_off, LeadStage.replied),
+    (LeadStage.handed_off, LeadStage.contacted),
+    (LeadStage.qualified, LeadStage.replied),
 }
 
 
@@ -50,8 +59,13 @@ def move(session: Session, contact: Contact, target: LeadStage, why: str) -> boo
     if not can_move(current, target):
         raise StageError(f"{contact.email} is {current}: it cannot move to {target} ({why})")
     contact.stage = target
-    record_event(session, "stage_changed", contact_id=contact.id, account_id=contact.account_id,
-                 data={"from": current, "to": target, "why": why})
+    record_event(
+        session,
+        "stage_changed",
+        contact_id=contact.id,
+        account_id=contact.account_id,
+        data={"from": current, "to": target, "why": why},
+    )
     return True
 
 
@@ -101,7 +115,8 @@ class SqlCheck:
 
 def check_sql(definition: SqlDefinition, facts: LeadFacts, title: str | None, today: date) -> SqlCheck:
     """The written SQL definition applied to what is known; every miss named."""
-    missing, met = [], []
+    missing: list[str] = []
+    met: list[str] = []
     f = facts.fields
     if definition.need:
         (met if f.need.status == "known" else missing).append("need")

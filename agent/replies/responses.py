@@ -60,7 +60,8 @@ def offered_times(analysis: ReplyAnalysis, tz_name: str, today: date) -> tuple[l
 
     if analysis.meeting_times:
         return [t.strftime("%A %d %B at %H:%M %Z").replace(" 0", " ") for t in analysis.meeting_times[:2]], True
-    tz, slots, day = ZoneInfo(tz_name), [], today
+    tz, day = ZoneInfo(tz_name), today
+    slots: list[datetime] = []
     while len(slots) < 2:
         day += timedelta(days=1)
         if day.weekday() < 5:
@@ -87,25 +88,48 @@ def write(ws: Workspace, reply_id: int, kind: str) -> tuple[str, str, str] | Non
     if use_model and kind != "nurture":
         try:
             written = ws.llm.ask(
-                "reply_response", WrittenResponse,
+                "reply_response",
+                WrittenResponse,
                 subject={"campaign_id": reply.campaign_id, "account_id": account.id, "contact_id": contact.id},
-                contact=contact, account=account, sender=spec.sender, value_proposition=spec.value_proposition,
-                proof_points=spec.proof_points, intent=str(analysis.intent), reply=text, times=times,
-                ae=policy.account_executive, minutes=policy.meeting_minutes)
+                contact=contact,
+                account=account,
+                sender=spec.sender,
+                value_proposition=spec.value_proposition,
+                proof_points=spec.proof_points,
+                intent=str(analysis.intent),
+                reply=text,
+                times=times,
+                ae=policy.account_executive,
+                minutes=policy.meeting_minutes,
+            )
             return subject, written.body.strip(), f"model:{ws.llm.name}"
         except ModelError:
             pass  # the template below still gives the reviewer something to start from
     templates = _templates()
     source = templates["answer"][analysis.intent] if kind == "answer" else templates[kind]
-    body = _env.from_string(source).render(contact=contact, sender=spec.sender, analysis=analysis, times=times,
-                                           proposed=proposed, ae=policy.account_executive,
-                                           minutes=policy.meeting_minutes)
+    body = _env.from_string(source).render(
+        contact=contact,
+        sender=spec.sender,
+        analysis=analysis,
+        times=times,
+        proposed=proposed,
+        ae=policy.account_executive,
+        minutes=policy.meeting_minutes,
+    )
     return subject, body.strip(), "template"
 
 
-def store(ws: Workspace, reply_id: int | None, contact_id: int, campaign_id: int | None, kind: str,
-          written: tuple[str, str, str], in_reply_to: str | None, intent: Intent | None,
-          flags: list[Flag]) -> Response | None:
+def store(
+    ws: Workspace,
+    reply_id: int | None,
+    contact_id: int,
+    campaign_id: int | None,
+    kind: str,
+    written: tuple[str, str, str],
+    in_reply_to: str | None,
+    intent: Intent | None,
+    flags: list[Flag],
+) -> Response | None:
     subject, body, made_by = written
     with ws.store.transaction() as session:
         contact = session.get_one(Contact, contact_id)
@@ -114,14 +138,27 @@ def store(ws: Workspace, reply_id: int | None, contact_id: int, campaign_id: int
         spec = CampaignSpec.model_validate(session.get_one(Campaign, campaign_id).spec) if campaign_id else None
         policy = policy_of(spec).replies
         automatic = intent is not None and intent in policy.auto_send and not flags
-        response = Response(reply_id=reply_id, contact_id=contact_id, campaign_id=campaign_id, kind=kind,
-                            subject=subject[:255], body=body, made_by=made_by, in_reply_to=in_reply_to,
-                            state=ResponseState.approved if automatic else ResponseState.pending_review,
-                            reviewer="policy:auto_send" if automatic else None)
+        response = Response(
+            reply_id=reply_id,
+            contact_id=contact_id,
+            campaign_id=campaign_id,
+            kind=kind,
+            subject=subject[:255],
+            body=body,
+            made_by=made_by,
+            in_reply_to=in_reply_to,
+            state=ResponseState.approved if automatic else ResponseState.pending_review,
+            reviewer="policy:auto_send" if automatic else None,
+        )
         session.add(response)
         session.flush()
-        record_event(session, "response_drafted", campaign_id=campaign_id, contact_id=contact_id,
-                     data={"response": response.id, "kind": kind, "state": response.state, "made_by": made_by})
+        record_event(
+            session,
+            "response_drafted",
+            campaign_id=campaign_id,
+            contact_id=contact_id,
+            data={"response": response.id, "kind": kind, "state": response.state, "made_by": made_by},
+        )
         session.expunge(response)
         return response
 
@@ -137,8 +174,12 @@ def decide(ws: Workspace, response_id: int, *, approve: bool, reviewer: str, bod
             response.body = body
         response.state = ResponseState.approved if approve else ResponseState.rejected
         response.reviewer = reviewer
-        record_event(session, "response_approved" if approve else "response_rejected", contact_id=response.contact_id,
-                     data={"response": response_id, "reviewer": reviewer})
+        record_event(
+            session,
+            "response_approved" if approve else "response_rejected",
+            contact_id=response.contact_id,
+            data={"response": response_id, "reviewer": reviewer},
+        )
 
 
 @dataclass
@@ -147,8 +188,9 @@ class ResponseSummary:
     skipped: dict[str, int] = field(default_factory=dict)
 
 
-def _compose(response: Response, contact: Contact, spec: CampaignSpec, message_id: str, secret: str,
-             now: datetime) -> Outgoing:
+def _compose(
+    response: Response, contact: Contact, spec: CampaignSpec, message_id: str, secret: str, now: datetime
+) -> Outgoing:
     sender = spec.sender
     link = unsubscribe_url(sender, contact.email, spec.name, secret)
     message = EmailMessage(policy=POLICY)
@@ -163,8 +205,15 @@ def _compose(response: Response, contact: Contact, spec: CampaignSpec, message_i
     message["List-Unsubscribe"] = f"<{link}>, <mailto:{sender.email}?subject=unsubscribe>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(compose_body(response.body, sender, link))
-    return Outgoing(message_id=message_id, channel="email", mailbox=sender.email, to=contact.email,
-                    subject=response.subject, text=message.get_content(), email=message)
+    return Outgoing(
+        message_id=message_id,
+        channel="email",
+        mailbox=sender.email,
+        to=contact.email,
+        subject=response.subject,
+        text=message.get_content(),
+        email=message,
+    )
 
 
 def _settle(ws: Workspace) -> None:
@@ -204,8 +253,9 @@ def send_responses(ws: Workspace, *, now: datetime | None = None) -> ResponseSum
             domain = spec.sender.email.rsplit("@", 1)[1]
             response.message_id = f"<sdr.reply.{response.id}.{secrets.token_hex(6)}@{domain}>"
             response.state = ResponseState.sending
-            outgoing = _compose(response, contact, spec, response.message_id,
-                                ws.settings.unsubscribe_secret.get_secret_value(), now)
+            outgoing = _compose(
+                response, contact, spec, response.message_id, ws.settings.unsubscribe_secret.get_secret_value(), now
+            )
         try:
             ws.transports["email"].deliver(outgoing)
         except DeliveryError as exc:
@@ -218,7 +268,12 @@ def send_responses(ws: Workspace, *, now: datetime | None = None) -> ResponseSum
         with ws.store.transaction() as session:
             response = session.get_one(Response, response_id)
             response.state, response.sent_at = ResponseState.sent, now
-            record_event(session, "response_sent", contact_id=response.contact_id, campaign_id=response.campaign_id,
-                         data={"response": response_id, "message_id": response.message_id})
+            record_event(
+                session,
+                "response_sent",
+                contact_id=response.contact_id,
+                campaign_id=response.campaign_id,
+                data={"response": response_id, "message_id": response.message_id},
+            )
         summary.sent.append(response_id)
     return summary

@@ -44,9 +44,7 @@ _BOUNCE_TEXT = re.compile(
     r"|final-recipient|diagnostic-code|transcript of session",
     re.IGNORECASE,
 )
-_TRANSIENT = re.compile(
-    r"will retry|temporary problem|temporarily|try again later|delayed|delay\b", re.IGNORECASE
-)
+_TRANSIENT = re.compile(r"will retry|temporary problem|temporarily|try again later|delayed|delay\b", re.IGNORECASE)
 
 _AUTO_SUBJECT = re.compile(
     r"automatic reply|auto[- ]?reply|autoreply|out of (the )?office|réponse automatique|respuesta automática"
@@ -55,8 +53,10 @@ _AUTO_SUBJECT = re.compile(
 )
 _AWAY = re.compile(
     r"out of (the )?office|\booo\b|\bon (pto|vacation|holiday|annual leave|leave|maternity leave|paternity leave"
-    r"|parental leave|sabbatical)|\bout (for|on) (the )?[\w ]{0,20}(holiday|vacation|break|leave)|away from (my desk|the office)|(limited|no|spotty|intermittent) (access to )?e-?mail"
-    r"|(i am|i'm|i will be|i'll be) (currently )?(out|away|traveling|travelling|off)\b.{0,60}(back|return|until|through)"
+    r"|parental leave|sabbatical)|\bout (for|on) (the )?[\w ]{0,20}(holiday|vacation|break|leave)"
+    r"|away from (my desk|the office)|(limited|no|spotty|intermittent) (access to )?e-?mail"
+    r"|(i am|i'm|i will be|i'll be) (currently )?(out|away|traveling|travelling|off)\b.{0,60}"
+    r"(back|return|until|through)"
     r"|back (at my desk|in the office)|fuera de la oficina|de vacaciones|ausente hasta|estoy fuera|estaré de vuelta"
     r"|absent(e)? du bureau|en congé|je suis absent|de retour (le|lundi|mardi|mercredi|jeudi|vendredi)"
     r"|nicht im büro|abwesend|im urlaub|in elternzeit|wieder (im büro|erreichbar)|außer haus"
@@ -78,7 +78,8 @@ _OPT_OUT = re.compile(
             r"take (me|my \w+) off",
             r"get me off",
             r"off (your|the|all|this) (\w+ )?(list|lists|database|distribution|mailing)",
-            r"(stop|quit|cease) (all )?(emailing|e mailing|contacting|sending|writing|spamming|messaging|communication|emails)",
+            r"(stop|quit|cease) (all )?(emailing|e mailing|contacting|sending|writing|spamming|messaging"
+            r"|communication|emails)",
             r"stop (it|this|these)\b",
             r"(don t|do not|dont|never) (ever )?(email|e mail|contact|write|message|mail|send)",
             r"no (more|further) (emails|e mails|messages|contact)",
@@ -93,7 +94,8 @@ _OPT_OUT = re.compile(
             r"lose my (email|address|number)",
             r"(not|don t) want to (receive|hear|get)",
             r"no longer (wish|want) to (receive|hear)",
-            r"(please|pls|kindly) (stop|remove)(?! (the|our|that|this|my) (meeting|invite|call|appointment|event|demo))",
+            r"(please|pls|kindly) (stop|remove)"
+            r"(?! (the|our|that|this|my) (meeting|invite|call|appointment|event|demo))",
             # Spanish
             r"(dar|darme|denme|deme|den) de baja",
             r"baja de (su|la|vuestra|sus) list",
@@ -175,8 +177,8 @@ _INJECTION = re.compile(
             r"ignorieren sie (alle )?"
             r"(vorherigen|bisherigen|obigen) anweisungen",
             r"(desconsidere|ignore) as instru[cç][oõ]es",
-            r"\b(note|message|p\.?s\.?|instructions?) (to|for) (the |any |whatever |all )?(ai|a\.i\.|assistant|bot|llm|model"
-            r"|agent|gpt)s?\b",
+            r"\b(note|message|p\.?s\.?|instructions?) (to|for) (the |any |whatever |all )?"
+            r"(ai|a\.i\.|assistant|bot|llm|model|agent|gpt)s?\b",
             r"\b(ai|a\.i\.) (agents?|assistants?|models?|bots?|systems?)? ?(reading|processing|summari[sz]ing)"
             r" this",
             r"\bto any ai\b",
@@ -259,9 +261,7 @@ def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | 
     ):
         return None
     reasons = (
-        structural
-        + (["bounce subject"] if subject else [])
-        + ([f"SMTP status {status.group(0)}"] if status else [])
+        structural + (["bounce subject"] if subject else []) + ([f"SMTP status {status.group(0)}"] if status else [])
     )
     failed = reply.header("x-failed-recipients").strip()
     if not failed and (match := re.search(r"Final-Recipient:\s*rfc822;\s*(\S+)", body, re.IGNORECASE)):

@@ -15,7 +15,15 @@ from agent.replies.classify import ReplyReader
 from agent.replies.inbound import Handled, handle
 from agent.replies.ingest import parse_message
 from agent.store.tables import (
-    Account, Contact, Draft, DraftState, Enrollment, EnrollmentState, LeadStage, Message, MessageStatus,
+    Account,
+    Contact,
+    Draft,
+    DraftState,
+    Enrollment,
+    EnrollmentState,
+    LeadStage,
+    Message,
+    MessageStatus,
 )
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, make_workspace, scripted
@@ -42,30 +50,66 @@ def seed(ws: Workspace, emails: list[str], *, title: str = "VP of Operations") -
             session.flush()
         for email in emails:
             first = email.split("@")[0].split(".")[0].capitalize()
-            contact = Contact(account_id=account.id, email=email, first_name=first, last_name="Doe", title=title,
-                              timezone="America/Chicago", stage=LeadStage.contacted)
+            contact = Contact(
+                account_id=account.id,
+                email=email,
+                first_name=first,
+                last_name="Doe",
+                title=title,
+                timezone="America/Chicago",
+                stage=LeadStage.contacted,
+            )
             session.add(contact)
             session.flush()
             enrollment = Enrollment(campaign_id=campaign_id, contact_id=contact.id, state=EnrollmentState.active)
             session.add(enrollment)
             session.flush()
-            first_step = Draft(enrollment_id=enrollment.id, step_number=1, channel="email", subject="Dock scheduling",
-                               body="Hi there, a short note about dock scheduling.", made_by="template",
-                               state=DraftState.sent)
-            follow_up = Draft(enrollment_id=enrollment.id, step_number=3, channel="email", subject="Truck wait times",
-                              body="Following up.", made_by="template", state=DraftState.approved)
+            first_step = Draft(
+                enrollment_id=enrollment.id,
+                step_number=1,
+                channel="email",
+                subject="Dock scheduling",
+                body="Hi there, a short note about dock scheduling.",
+                made_by="template",
+                state=DraftState.sent,
+            )
+            follow_up = Draft(
+                enrollment_id=enrollment.id,
+                step_number=3,
+                channel="email",
+                subject="Truck wait times",
+                body="Following up.",
+                made_by="template",
+                state=DraftState.approved,
+            )
             session.add_all([first_step, follow_up])
             session.flush()
             message_id = f"<sdr.test.{contact.id}@lumendock.example>"
-            session.add(Message(draft_id=first_step.id, channel="email", transport="outbox",
-                                mailbox="maya.lindgren@lumendock.example", to_address=email, message_id=message_id,
-                                status=MessageStatus.sent, sent_at=datetime(2026, 11, 20, 15, 0)))
+            session.add(
+                Message(
+                    draft_id=first_step.id,
+                    channel="email",
+                    transport="outbox",
+                    mailbox="maya.lindgren@lumendock.example",
+                    to_address=email,
+                    message_id=message_id,
+                    status=MessageStatus.sent,
+                    sent_at=datetime(2026, 11, 20, 15, 0),
+                )
+            )
             contacts[email], sent[email] = contact.id, message_id
     return Seeded(ws, campaign_id, contacts, sent)
 
 
-def email(sender: str, body: str, *, in_reply_to: str | None = None, subject: str = "Re: Dock scheduling",
-          headers: dict[str, str] | None = None, message_id: str | None = None) -> EmailMessage:
+def email(
+    sender: str,
+    body: str,
+    *,
+    in_reply_to: str | None = None,
+    subject: str = "Re: Dock scheduling",
+    headers: dict[str, str] | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = "maya.lindgren@lumendock.example"
@@ -93,8 +137,9 @@ def receive(s: Seeded, who: str, body: str, **kwargs: Any) -> Handled:
 
 @pytest.fixture
 def make_seeded(tmp_path):  # type: ignore[no-untyped-def]
-    def build(*answers: Any, emails: list[str] | None = None, writer: bool = False,
-              title: str = "VP of Operations") -> Seeded:
+    def build(
+        *answers: Any, emails: list[str] | None = None, writer: bool = False, title: str = "VP of Operations"
+    ) -> Seeded:
         ws = make_workspace(tmp_path, model=scripted(*answers, writer=writer))
         return seed(ws, emails or ["dana.ops@acme-freight.example"], title=title)
 

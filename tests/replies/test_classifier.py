@@ -36,8 +36,11 @@ def test_trains_once_then_loads_from_the_cache(tmp_path, small_training, monkeyp
 
 def test_a_changed_training_file_is_a_new_model(tmp_path, small_training):
     load_classifier(tmp_path / "models", small_training)
-    small_training.write_text(small_training.read_text() + json.dumps(
-        {"id": "x", "text": "Can we do Thursday at 3?", "expected": {"intent": "meeting_request"}}) + "\n")
+    small_training.write_text(
+        small_training.read_text()
+        + json.dumps({"id": "x", "text": "Can we do Thursday at 3?", "expected": {"intent": "meeting_request"}})
+        + "\n"
+    )
     load_classifier(tmp_path / "models", small_training)
     assert len(list((tmp_path / "models").glob("reply-intent-*.pickle"))) == 2
 
@@ -51,6 +54,8 @@ def test_it_says_how_sure_it_is(tmp_path, small_training):
 
 
 def test_the_training_set_is_kept_apart_from_the_eval_set():
-    eval_texts = {json.loads(line).get("text") for line in
-                  (Path(__file__).parents[2] / "evals/replies/cases.jsonl").read_text().splitlines()}
+    eval_texts = {
+        json.loads(line).get("text")
+        for line in (Path(__file__).parents[2] / "evals/replies/cases.jsonl").read_text().splitlines()
+    }
     assert not eval_texts & {r["text"] for r in training_rows(training_file())}

@@ -21,7 +21,6 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from sqlalchemy import select
 
 from agent import review
-from agent.accounts.importer import import_file
 from agent.llm import LLM, scripted_handle
 from agent.pipeline import run_campaign
 from agent.replies.classify import ReplyReader
@@ -39,8 +38,20 @@ from tests.helpers import IN_WINDOW, TODAY, import_demo
 from tests.replies.conftest import email
 
 DOMAINS = ["reno-freight.example", "harvest-lane.example"]
-INTENTS = ["interested", "question", "meeting_request", "reschedule", "cancel", "not_now", "not_interested",
-           "objection", "referral", "out_of_office", "unsubscribe", "bounce"]
+INTENTS = [
+    "interested",
+    "question",
+    "meeting_request",
+    "reschedule",
+    "cancel",
+    "not_now",
+    "not_interested",
+    "objection",
+    "referral",
+    "out_of_office",
+    "unsubscribe",
+    "bounce",
+]
 TEXTS = {
     "unsubscribe": "Please remove me from your list.",
     "out_of_office": "I am out of the office until next Monday.",
@@ -89,8 +100,10 @@ event = st.one_of(
 
 class World:
     def __init__(self, folder: Path, campaign: Path) -> None:
-        self.ws = Workspace(load_settings(workspace=folder, research_with_model=False,
-                                          sources_dir_setting=EXAMPLES / "sources"), model=None)
+        self.ws = Workspace(
+            load_settings(workspace=folder, research_with_model=False, sources_dir_setting=EXAMPLES / "sources"),
+            model=None,
+        )
         self.campaign, self.clock, self.folder = campaign, IN_WINDOW, folder
         with self.ws.store.transaction() as session:
             self.emails = sorted(session.scalars(select(Contact.email)))
@@ -98,8 +111,11 @@ class World:
         self.written: set[Path] = set()
 
     def reader(self, intent: str) -> ReplyReader:
-        llm = LLM(scripted_handle(FakeListChatModel(responses=[json.dumps({"intent": intent, "summary": intent})]),
-                                  writer=False))
+        llm = LLM(
+            scripted_handle(
+                FakeListChatModel(responses=[json.dumps({"intent": intent, "summary": intent})]), writer=False
+            )
+        )
         return ReplyReader(classifier=None, llm=llm, trust_model_intent=True)
 
     def apply(self, step: tuple) -> None:  # type: ignore[type-arg]
@@ -107,8 +123,9 @@ class World:
         who = self.emails[step[1] % len(self.emails)] if len(step) > 1 else ""
         now = self.clock.replace(tzinfo=None)
         if kind == "approve":
-            pending = [v.id for v in review.list_drafts(self.ws, states=[DraftState.pending_review])
-                       if v.contact_email == who]
+            pending = [
+                v.id for v in review.list_drafts(self.ws, states=[DraftState.pending_review]) if v.contact_email == who
+            ]
             if pending:
                 review.approve(self.ws, pending, "tester")
         elif kind == "send":
@@ -117,13 +134,16 @@ class World:
         elif kind == "reply":
             intent = step[2]
             if intent == "bounce":
-                message = email("MAILER-DAEMON@mx.example", f"Delivery to the following recipient failed "
-                                f"permanently:\n\n    {who}\n\n550 5.1.1 user unknown",
-                                subject="Undelivered Mail Returned to Sender")
+                message = email(
+                    "MAILER-DAEMON@mx.example",
+                    f"Delivery to the following recipient failed permanently:\n\n    {who}\n\n550 5.1.1 user unknown",
+                    subject="Undelivered Mail Returned to Sender",
+                )
             else:
                 headers = {"Auto-Submitted": "auto-replied"} if intent == "out_of_office" else None
-                message = email(who, TEXTS.get(intent, f"About your note: {intent.replace('_', ' ')}."),
-                                headers=headers)
+                message = email(
+                    who, TEXTS.get(intent, f"About your note: {intent.replace('_', ' ')}."), headers=headers
+                )
             handle(self.ws, parse_message(message), reader=self.reader(intent), now=now)
         elif kind == "suppress":
             with self.ws.store.transaction() as session:
@@ -132,8 +152,7 @@ class World:
             due_touches(self.ws, now.date() + timedelta(days=200))
         elif kind == "approve_responses":
             with self.ws.store.transaction() as session:
-                ids = list(session.scalars(select(Response.id).where(
-                    Response.state == ResponseState.pending_review)))
+                ids = list(session.scalars(select(Response.id).where(Response.state == ResponseState.pending_review)))
             for response_id in ids:
                 decide(self.ws, response_id, approve=True, reviewer="tester")
         elif kind == "send_responses":
@@ -165,8 +184,9 @@ class World:
                 assert response.reviewer, f"response {response.id} sent without approval"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(steps=st.lists(event, min_size=4, max_size=14))
 def test_nothing_reaches_a_suppressed_address_and_nothing_unapproved_is_sent(tmp_path_factory, steps):
     template = _template(tmp_path_factory.getbasetemp())

@@ -10,19 +10,25 @@ from sqlalchemy import select
 
 from agent.errors import UserError
 from agent.replies.handoff import close, export, hand_off, handoff_note, list_handoffs
-from agent.replies.qualification import LeadFacts, StageError, can_move, check_sql, move
 from agent.replies.model import Evidence, Qualification
+from agent.replies.qualification import LeadFacts, StageError, can_move, check_sql, move
 from agent.replies.spec import SqlDefinition
 from agent.replies.tables import Disposition, NurtureTouch
 from agent.store.tables import Contact, LeadStage
 from tests.replies.conftest import receive
 
 DANA = "dana.ops@acme-freight.example"
-QUALIFYING = {"intent": "interested", "need": "we're losing two hours per trailer at the gate",
-              "authority": "I sign off on yard tooling", "timeline": "live before March",
-              "summary": "wants a demo"}
-TEXT = ("This is timely: we're losing two hours per trailer at the gate. I sign off on yard tooling and we want "
-        "to be live before March. Send me times.")
+QUALIFYING = {
+    "intent": "interested",
+    "need": "we're losing two hours per trailer at the gate",
+    "authority": "I sign off on yard tooling",
+    "timeline": "live before March",
+    "summary": "wants a demo",
+}
+TEXT = (
+    "This is timely: we're losing two hours per trailer at the gate. I sign off on yard tooling and we want "
+    "to be live before March. Send me times."
+)
 
 
 def test_stages_move_one_earned_step_at_a_time():
@@ -69,8 +75,14 @@ def test_handoff_note_carries_the_checklist_and_the_conversation(make_seeded):
     s = make_seeded(QUALIFYING, {})
     receive(s, DANA, TEXT)
     note = handoff_note(s.ws, s.contacts[DANA], "Demo with the AE on Thursday 26 Nov, 14:00 CT")
-    for section in ("## Problem signal", "## Contact context", "## Source", "## Confirmed next step",
-                    "## Disqualification risks", "## Conversation so far"):
+    for section in (
+        "## Problem signal",
+        "## Contact context",
+        "## Source",
+        "## Confirmed next step",
+        "## Disqualification risks",
+        "## Conversation so far",
+    ):
         assert section in note
     assert '"we\'re losing two hours per trailer at the gate"' in note
     assert "outbound: campaign q4-dock-ops" in note
@@ -84,11 +96,14 @@ def test_only_a_qualified_lead_is_handed_off(make_seeded):
         hand_off(s.ws, s.contacts[DANA], "call")
 
 
-@pytest.mark.parametrize(("disposition", "kwargs", "stage"), [
-    (Disposition.opportunity_created, {}, LeadStage.handed_off),
-    (Disposition.recycle_to_nurture, {"recycle_on": date(2027, 3, 1)}, LeadStage.contacted),
-    (Disposition.not_qualified, {"reason": "a 4-door site, no need"}, LeadStage.replied),
-])
+@pytest.mark.parametrize(
+    ("disposition", "kwargs", "stage"),
+    [
+        (Disposition.opportunity_created, {}, LeadStage.handed_off),
+        (Disposition.recycle_to_nurture, {"recycle_on": date(2027, 3, 1)}, LeadStage.contacted),
+        (Disposition.not_qualified, {"reason": "a 4-door site, no need"}, LeadStage.replied),
+    ],
+)
 def test_every_handoff_ends_in_exactly_one_disposition(make_seeded, disposition, kwargs, stage):
     s = make_seeded(QUALIFYING, {})
     receive(s, DANA, TEXT)
