@@ -69,6 +69,10 @@ class ReplyReader:
     mode: Mode = "tiers"
     ours: frozenset[str] = frozenset()  # our own mailboxes: never "the bounced address"
     trust_model_intent: bool | None = None  # None: when the model can write (a capable one)
+    # A small model's BANT quotes, measured on SmolLM2-135M: 14 calls, 9 truncated, every quote it
+    # gave a fragment pasted into all four fields, ~2 minutes a call on a busy 2-core machine.
+    # Off by default; the rules and the classifier carry a small model's workspace.
+    small_model_fields: bool = False
     model_failures: list[str] = field(default_factory=list)
 
     @classmethod
@@ -213,8 +217,10 @@ class ReplyReader:
 
     def _fields(self, analysis: ReplyAnalysis, reply: Inbound, text: str, ids: dict[str, int | None] | None) -> None:
         needs = NEEDS.get(analysis.intent, ())
-        if not self._trusts_model():  # a small model: only the BANT quotes, checked word for word
-            needs = tuple(f for f in needs if f in BANT)
+        if not self._trusts_model():
+            if not self.small_model_fields:
+                return
+            needs = tuple(f for f in needs if f in BANT)  # the BANT quotes only, checked word for word
         if not needs or self.llm is None or not text.strip():
             return
         try:

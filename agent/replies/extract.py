@@ -11,6 +11,7 @@ is asked only for the fields the reply's intent needs, so a small local model wr
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -148,9 +149,16 @@ def _mention(value: str | None, text: str) -> str | None:
 
 
 def checked_fields(reading: ModelReading, text: str) -> Qualification:
-    """The model's fields that the visible reply supports; everything else stays unknown."""
+    """The model's fields that the visible reply supports; everything else stays unknown.
+
+    A quote is a phrase (two words at least) written in the reply, and one phrase answers one
+    BANT question: a small model pasting "10h" into all four is noise, not evidence.
+    """
+    quotes = {name: _quote(getattr(reading, name), text) for name in BANT}
+    counts = Counter(q for q in quotes.values() if q)
+    kept = {n: q if q and counts[q] == 1 and len(q.split()) >= 2 else None for n, q in quotes.items()}
     return Qualification(
-        **{name: Evidence.quote(_quote(getattr(reading, name), text)) for name in BANT},
+        **{name: Evidence.quote(quote) for name, quote in kept.items()},
         competitor=_mention(reading.competitor, text),
         objection=reading.objection,
     )

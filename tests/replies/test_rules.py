@@ -201,3 +201,13 @@ def test_injected_claims_never_become_evidence():
     analysis = reader.read(from_fields(text=text))
     assert analysis.fields.budget.status == "unknown"
     assert Flag.injection_suspected in analysis.flags and Flag.needs_review in analysis.flags
+
+
+def test_a_fragment_pasted_into_every_field_is_not_evidence():
+    from agent.replies.extract import ModelReading, checked_fields
+
+    text = "Je peux vendredi à 10h. We lose two hours per truck at the gate."
+    noise = checked_fields(ModelReading(budget="10h", authority="10h", need="10h", timeline="10h"), text)
+    assert all(getattr(noise, n).status == "unknown" for n in ("budget", "authority", "need", "timeline"))
+    real = checked_fields(ModelReading(need="We lose two hours per truck at the gate"), text)
+    assert real.need.evidence == "We lose two hours per truck at the gate"
