@@ -165,13 +165,14 @@ def build(ws: Workspace, chunks: list[Chunk], base: np.ndarray | None) -> tuple[
 
 def stored_vectors(ws: Workspace, page: int = 5000) -> np.ndarray:
     collection = call_index(ws.settings).collection
-    out = []
+    out: list[np.ndarray] = []
+    read = 0
     while True:
-        found = collection.get(include=["embeddings"], limit=page, offset=sum(len(v) for v in out))
+        found = collection.get(include=["embeddings"], limit=page, offset=read)
         if len(found["ids"]) == 0:
-            break
+            return np.vstack(out)
         out.append(np.asarray(found["embeddings"], dtype=np.float32))
-    return np.vstack(out)
+        read += len(found["ids"])
 
 
 def latency(ws: Workspace, asked: list[str], filters: dict[str, Any]) -> dict[str, float]:
