@@ -24,6 +24,7 @@ from agent.replies.tables import NurtureTouch, ReferredContact, Reply, Response,
 from agent.store.db import record_event
 from agent.store.tables import Account, Contact, Enrollment, EnrollmentState, LeadStage
 from agent.suppression import is_suppressed, suppress
+from agent.workspace import Workspace
 
 ANSWERED = (Intent.interested, Intent.question, Intent.objection)
 MEETINGS = (Intent.meeting_request, Intent.reschedule, Intent.cancel)
@@ -36,7 +37,7 @@ class Plan:
     """What was done in the transaction, and the response still to draft after it."""
 
     actions: list[str] = field(default_factory=list)
-    response: str | None = None  # answer, offer_times, or None
+    response: str | None = None  # answer (drafted), meeting (routed), or None
 
 
 def pause(session: Session, contact_id: int, until: datetime, reason: str) -> int:
@@ -166,10 +167,24 @@ def act(session: Session, reply: Reply, analysis: ReplyAnalysis, policy: Qualifi
     elif intent in ANSWERED:
         plan.response = "answer"
     elif intent in MEETINGS:
-        plan.response = "offer_times" if intent is not Intent.cancel else "answer"
+        plan.response = "meeting"
     if intent not in (Intent.unsubscribe, Intent.bounce, Intent.not_interested):
         _maybe_qualify(session, contact, policy, now.date(), plan)
     return plan
+
+
+def route_meeting(ws: Workspace, reply_id: int, analysis: ReplyAnalysis, their_id: str | None) -> int | None:
+    """Meeting requests, reschedules and cancellations: booking's job once it exists.
+
+    Until then, a drafted reply offering times (or acknowledging a cancellation), for review.
+    With `agent.meetings`, this becomes one line:
+    `handle_meeting_request(ws, contact_id, text, received_at, handoff_note=handoff_note(ws, contact_id))`.
+    """
+    from agent.replies import responses
+
+    return responses.draft(
+        ws, reply_id, "answer" if analysis.intent is Intent.cancel else "offer_times", analysis, their_id
+    )
 
 
 def _maybe_qualify(session: Session, contact: Contact, policy: QualificationSpec, today: date, plan: Plan) -> None:

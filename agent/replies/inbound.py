@@ -21,7 +21,7 @@ from agent.replies import actions, responses
 from agent.replies.classify import ReplyReader
 from agent.replies.ingest import Inbound, parse_message, read_messages
 from agent.replies.matching import match
-from agent.replies.model import Flag, ReplyAnalysis
+from agent.replies.model import Flag
 from agent.replies.tables import NurtureTouch, Reply
 from agent.store.db import record_event
 from agent.store.tables import Campaign, Contact
@@ -123,25 +123,13 @@ def handle(
         reply_id, email = reply.id, session.get_one(Contact, found.contact_id).email if found.contact_id else None
     response_id = None
     if plan.response and found.contact_id:
-        response_id = respond(ws, reply_id, plan.response, analysis, inbound.message_id)
+        if plan.response == "meeting":
+            response_id = actions.route_meeting(ws, reply_id, analysis, inbound.message_id)
+        else:
+            response_id = responses.draft(ws, reply_id, plan.response, analysis, inbound.message_id)
     return Handled(
         reply_id, email, analysis.intent, analysis.decided_by, list(analysis.flags), plan.actions, response_id
     )
-
-
-def respond(ws: Workspace, reply_id: int, kind: str, analysis: ReplyAnalysis, their_id: str | None) -> int | None:
-    """Meeting requests go to booking once it exists; until then they get a drafted reply offering times."""
-    written = responses.write(ws, reply_id, kind)
-    if written is None:
-        return None
-    with ws.store.transaction() as session:
-        reply = session.get_one(Reply, reply_id)
-        contact_id, campaign_id = reply.contact_id, reply.campaign_id
-    assert contact_id is not None
-    stored = responses.store(
-        ws, reply_id, contact_id, campaign_id, kind, written, their_id, analysis.intent, list(analysis.flags)
-    )
-    return stored.id if stored else None
 
 
 def handle_message(ws: Workspace, message: Message, *, source: str = "", reader: ReplyReader | None = None) -> Handled:

@@ -163,6 +163,21 @@ def store(
         return response
 
 
+def draft(ws: Workspace, reply_id: int, kind: str, analysis: ReplyAnalysis, their_id: str | None) -> int | None:
+    """Write a response to a reply and put it where the reply policy says (review, or approved)."""
+    written = write(ws, reply_id, kind)
+    if written is None:
+        return None
+    with ws.store.transaction() as session:
+        reply = session.get_one(Reply, reply_id)
+        contact_id, campaign_id = reply.contact_id, reply.campaign_id
+    assert contact_id is not None
+    stored = store(
+        ws, reply_id, contact_id, campaign_id, kind, written, their_id, analysis.intent, list(analysis.flags)
+    )
+    return stored.id if stored else None
+
+
 def decide(ws: Workspace, response_id: int, *, approve: bool, reviewer: str, body: str | None = None) -> None:
     with ws.store.transaction() as session:
         response = session.get(Response, response_id)
