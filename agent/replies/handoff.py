@@ -25,7 +25,7 @@ from agent.replies.model import ReplyAnalysis
 from agent.replies.responses import policy_of
 from agent.replies.tables import Disposition, Handoff, NurtureTouch, ReferredContact, Reply
 from agent.store.db import record_event
-from agent.store.tables import Brief, Campaign, Contact, Draft, Enrollment, LeadStage, Message, MessageStatus
+from agent.store.tables import Brief, Contact, Draft, Enrollment, LeadStage, Message, MessageStatus
 from agent.workspace import Workspace
 
 
@@ -173,6 +173,13 @@ def handoff_note(ws: Workspace, contact_id: int, next_step: str = "") -> str:
         return render_note(_checklist(session, _contact(session, contact_id), next_step))
 
 
+def meeting_booked(ws: Workspace, contact_id: int, when: str) -> None:
+    """Booking confirmed a meeting (called by booking, or by a person): the lead's confirmed next step."""
+    with ws.store.transaction() as session:
+        contact = _contact(session, contact_id)
+        qualification.move(session, contact, LeadStage.meeting_booked, f"meeting booked: {when}")
+
+
 def hand_off(ws: Workspace, contact_id: int, next_step: str) -> int:
     """Hand a qualified lead (or one with a booked meeting) to the AE."""
     with ws.store.transaction() as session:
@@ -281,8 +288,3 @@ def export(views: list[HandoffView], fmt: str) -> str:
             parts.append(f"<!-- handoff {v.id}: {status} -->\n{v.note}")
         return "\n---\n\n".join(parts)
     raise UserError(f"unknown format {fmt!r} (md or json)")
-
-
-def campaign_names(ws: Workspace) -> list[str]:
-    with ws.store.transaction() as session:
-        return list(session.scalars(select(Campaign.name)))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from agent.errors import UserError
 from agent.replies import dates
-from agent.replies.model import Evidence, Intent, Qualification, ReplyAnalysis
+from agent.replies.model import Evidence, Qualification, ReplyAnalysis
 from agent.replies.spec import SqlDefinition
 from agent.replies.tables import Reply
 from agent.store.db import record_event
@@ -82,8 +82,6 @@ class LeadFacts:
     fields: Qualification = field(default_factory=Qualification)
     objections: list[str] = field(default_factory=list)
     competitors: list[str] = field(default_factory=list)
-    meeting_requested: bool = False
-    last_received: date | None = None
 
 
 def lead_facts(session: Session, contact_id: int) -> LeadFacts:
@@ -100,8 +98,6 @@ def lead_facts(session: Session, contact_id: int) -> LeadFacts:
             facts.objections.append(analysis.fields.objection)
         if analysis.fields.competitor and analysis.fields.competitor not in facts.competitors:
             facts.competitors.append(analysis.fields.competitor)
-        facts.meeting_requested |= analysis.intent in (Intent.meeting_request, Intent.reschedule)
-        facts.last_received = reply.received_at.date()
     facts.fields = Qualification(**known, competitor=facts.competitors[-1] if facts.competitors else None)
     return facts
 

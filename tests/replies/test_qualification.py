@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from agent.errors import UserError
-from agent.replies.handoff import close, export, hand_off, handoff_note, list_handoffs
+from agent.replies.handoff import close, export, hand_off, handoff_note, list_handoffs, meeting_booked
 from agent.replies.model import Evidence, Qualification
 from agent.replies.qualification import LeadFacts, StageError, can_move, check_sql, move
 from agent.replies.spec import SqlDefinition
@@ -87,6 +87,15 @@ def test_handoff_note_carries_the_checklist_and_the_conversation(make_seeded):
     assert '"we\'re losing two hours per trailer at the gate"' in note
     assert "outbound: campaign q4-dock-ops" in note
     assert "> " + TEXT in note and "Dock scheduling: Hi there" in note
+
+
+def test_a_booked_meeting_then_a_handoff(make_seeded):
+    s = make_seeded(QUALIFYING, {})
+    receive(s, DANA, TEXT)
+    meeting_booked(s.ws, s.contacts[DANA], "2026-11-26 14:00 CT")
+    hand_off(s.ws, s.contacts[DANA], "Demo booked for 2026-11-26 14:00 CT")
+    with s.ws.store.transaction() as session:
+        assert session.get_one(Contact, s.contacts[DANA]).stage == LeadStage.handed_off
 
 
 def test_only_a_qualified_lead_is_handed_off(make_seeded):
