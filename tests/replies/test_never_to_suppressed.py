@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -75,8 +76,7 @@ _TEMPLATE: dict[str, Path] = {}
 def _template(tmp_root: Path) -> Path:
     """One researched, enrolled and drafted workspace, copied for every example."""
     if "ws" not in _TEMPLATE:
-        base = tmp_root / "template"
-        base.mkdir()
+        base = Path(tempfile.mkdtemp(dir=tmp_root, prefix="template"))
         ws = make_workspace(base)
         import_demo(ws, base, DOMAINS)
         run_campaign(ws, _campaign(base), today=TODAY)
