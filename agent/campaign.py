@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.clock import zone
 from agent.errors import InputError, UserError
+from agent.inbound.spec import InboundSpec
 from agent.meetings.spec import MeetingsSpec
 from agent.replies.spec import QualificationSpec
 
@@ -190,6 +191,7 @@ class CampaignSpec(Strict):
         default=None, description="The SQL definition and the reply policy; defaults apply when absent."
     )
     meetings: MeetingsSpec | None = None
+    inbound: InboundSpec | None = Field(default=None, description="How inbound leads are answered; defaults apply.")
 
     @model_validator(mode="after")
     def _templates_compile(self) -> CampaignSpec:

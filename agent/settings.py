@@ -82,6 +82,10 @@ class Settings(BaseSettings):
         default=SecretStr("change-me"),
         description="HMAC key that signs one-click unsubscribe links.",
     )
+    # `sdr serve`: the shared secret that signs webhook bodies (POST /leads, /messages), and how old
+    # a signature may be before it counts as a replay.
+    inbound_secret: SecretStr | None = Field(default=None, description="HMAC-SHA256 key for signed webhooks.")
+    inbound_max_age_seconds: int = Field(default=300, ge=10, le=3600, description="Older signatures are refused.")
 
     # Research: saved sources per account domain; fetching a company's own site only if allowed.
     sources_dir_setting: Path | None = Field(default=None, validation_alias="SDR_SOURCES_DIR")

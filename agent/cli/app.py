@@ -7,9 +7,10 @@ from pathlib import Path
 
 import typer
 
-from agent.cli import calls, evals, handoffs, meetings, outbound, records, replies, review, send
+from agent.cli import calls, evals, handoffs, inbound, meetings, outbound, records, replies, review, send
 from agent.cli.common import errors
 from agent.cli.demo import demo
+from agent.cli.serve import serve
 from agent.errors import InputRejected, SdrError, UserError
 
 app = typer.Typer(
@@ -42,6 +43,8 @@ app.add_typer(replies.app, name="replies")
 app.add_typer(handoffs.app, name="handoffs")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(calls.app, name="calls")
+app.add_typer(inbound.app, name="inbound")
+app.command()(serve)
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ class Base(DeclarativeBase):
 __all__ = ["DraftState", "EnrollmentState", "LeadStage", "MessageStatus"]  # re-exported for callers
 
 # Capabilities that own tables keep them beside their code, in these modules.
-TABLE_MODULES = ("agent.replies.tables", "agent.meetings.tables")
+TABLE_MODULES = ("agent.replies.tables", "agent.meetings.tables", "agent.inbound.tables")
 
 
 def import_all_tables() -> None:

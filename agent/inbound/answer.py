@@ -1,0 +1,422 @@
+"""One inbound lead, end to end: record, research, score, read, route, answer, time it.
+
+`answer_lead` is what `sdr inbound answer` runs per line; the server records the lead while the
+form waits (`receive_lead`) and answers it right after (`answer_received`). Model calls (reading
+the message, a capable model's answer) run outside every write transaction. Answering a lead
+twice returns what was done the first time; a lead a crash left unanswered is found by
+`unanswered` and answered on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from pydantic import BaseModel
+from sqlalchemy import select, update
+
+from agent.campaign import CampaignSpec
+from agent.clock import as_utc, utcnow
+from agent.drafting.checks import CheckResult, passed
+from agent.enrollments import stop_sequences
+from agent.inbound import paths, screening
+from agent.inbound.delivery import notify
+from agent.inbound.intake import Received, receive
+from agent.inbound.lead import InboundLead
+from agent.inbound.routing import Decision, Facts, decide
+from agent.inbound.spec import InboundSpec
+from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord, Route
+from agent.pipeline import campaign_by_name
+from agent.replies.classify import ReplyReader
+from agent.replies.ingest import from_fields
+from agent.replies.model import Flag, Intent, ReplyAnalysis
+from agent.research.brief import Brief
+from agent.research.researcher import research_account
+from agent.scoring import ScoreCard, score
+from agent.store.db import record_event
+from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, Score
+from agent.suppression import is_suppressed, suppress
+from agent.workspace import Workspace
+
+log = logging.getLogger(__name__)
+# An inbound enrollment only ties the lead to the campaign (its AEs, its sender); it runs no
+# sequence. Its priority stays below any auto-approval threshold, so that the meetings capability
+# queues the offer and the desk's own policy and checks decide when it goes out.
+INBOUND_ENROLLMENT_PRIORITY = 0.0
+STALE_CLAIM = timedelta(minutes=10)  # a worker answering a lead for this long has died
+_readers: WeakKeyDictionary[Workspace, ReplyReader] = WeakKeyDictionary()
+
+
+class Clock:
+    """The moment the desk started on a lead, plus the time since (monotonic). With `start` given
+    (evals, benchmarks), a lead is answered as if at that moment: its slots, its speed-to-lead."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        start = start or datetime.now(UTC)
+        self.start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        self._t0 = time.perf_counter()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.perf_counter() - self._t0)
+
+
+class LeadAnswer(BaseModel):
+    """What the desk did with one lead."""
+
+    lead_id: int
+    email: str
+    route: Route | None
+    reasons: list[str]
+    disposition: str | None = None
+    disposition_reason: str | None = None
+    answer: AnswerState
+    via: AnswerVia | None = None
+    answer_ref: int | None = None
+    subject: str | None = None
+    body: str | None = None
+    slots: list[datetime] = []
+    checks: list[CheckResult] = []
+    speed_to_lead_seconds: float | None = None
+    needs_review: bool = False
+    duplicate_of: int | None = None
+    fit: float | None = None
+    priority: float | None = None
+    persona: str | None = None
+    intent: str | None = None
+    flags: list[str] = []
+    error: str | None = None
+
+
+def reader_of(ws: Workspace) -> ReplyReader:
+    """One reply reader per workspace: its classifier loads once."""
+    if ws not in _readers:
+        from agent.replies.inbound import reader_for
+
+        _readers[ws] = reader_for(ws)
+    return _readers[ws]
+
+
+def answer_lead(
+    ws: Workspace, lead: InboundLead, campaign: str, *, now: datetime | None = None, reader: ReplyReader | None = None
+) -> LeadAnswer:
+    clock = Clock(now)
+    received = receive_lead(ws, lead, campaign)
+    return answer_received(ws, received.lead_id, reader=reader, clock=clock)
+
+
+def receive_lead(ws: Workspace, lead: InboundLead, campaign: str) -> Received:
+    campaign_id, spec = campaign_by_name(ws, campaign)
+    return receive(ws, lead, campaign_id, (spec.inbound or InboundSpec()).duplicate_window_minutes)
+
+
+def unanswered(ws: Workspace) -> list[int]:
+    """Leads never answered: received only, or claimed by a worker that died (a stale claim)."""
+    stale = utcnow() - STALE_CLAIM
+    with ws.store.transaction() as session:
+        stuck = (LeadRecord.state == "answering") & (LeadRecord.claimed_at < stale)
+        for row in session.scalars(select(LeadRecord).where(stuck)):
+            row.state = "received"
+        query = select(LeadRecord.id).where(LeadRecord.state == "received").order_by(LeadRecord.id)
+        return list(session.scalars(query))
+
+
+def answer_received(
+    ws: Workspace, lead_id: int, *, reader: ReplyReader | None = None, clock: Clock | None = None
+) -> LeadAnswer:
+    clock = clock or Clock()
+    with ws.store.transaction() as session:
+        row = session.get_one(LeadRecord, lead_id)
+        claimed = session.execute(
+            update(LeadRecord)
+            .where(LeadRecord.id == lead_id, LeadRecord.state == "received")
+            .values(state="answering", claimed_at=utcnow())
+        )
+        if claimed.rowcount != 1:  # answered already, or being answered by another worker
+            return summary_of(row)
+        spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
+        lead = InboundLead.model_validate(row.lead, strict=False)
+        ids = (row.campaign_id, row.account_id, row.contact_id)
+        duplicate_of = row.duplicate_of
+        suppressed = is_suppressed(session, lead.email)
+        first = session.get(LeadRecord, duplicate_of) if duplicate_of else None
+        first_message = first.lead.get("message", "") if first else ""
+    if duplicate_of is not None:
+        new_words = bool(lead.message.strip()) and lead.message.strip() != first_message.strip()
+        reasons = [f"lead #{duplicate_of} came from the same address minutes before: one answer only"]
+        if new_words:
+            reasons.append("this one says something new: for a person")
+        return _finish(ws, lead_id, Decision(Route.duplicate, reasons, needs_review=new_words), None, None, clock)
+    campaign_id, account_id, contact_id = ids
+    policy = spec.inbound or InboundSpec()
+    card = _score(ws, campaign_id, account_id, contact_id, spec, lead.received_at) if account_id else None
+    reading, facts = _read(reader or reader_of(ws), lead, spec, policy, card, contact_id, suppressed)
+    decision = decide(facts)
+    _record(ws, lead_id, lead, decision, card, reading)
+    written, error = None, None
+    if decision.template is not None:
+        try:
+            written = _answer(ws, lead_id, lead, spec, policy, decision, reading, clock, facts)
+        except Exception as exc:  # a lead is never lost to an error: it goes to a person
+            log.exception("inbound lead %s: the first answer failed", lead_id)
+            error = f"{type(exc).__name__}: {exc}"
+    return _finish(ws, lead_id, decision, written, error, clock)
+
+
+# ---- steps ------------------------------------------------------------------------------------
+
+
+def _score(
+    ws: Workspace, campaign_id: int, account_id: int, contact_id: int | None, spec: CampaignSpec, at: datetime
+) -> ScoreCard:
+    brief: Brief | None
+    brief, _ = research_account(ws, account_id)
+    with ws.store.transaction() as session:
+        account = session.get_one(Account, account_id)
+        contact = session.get(Contact, contact_id) if contact_id else None
+        card = score(account, contact, brief, spec, at.date())
+        row = session.scalar(
+            select(Score).where(
+                Score.campaign_id == campaign_id, Score.account_id == account_id, Score.contact_id == contact_id
+            )
+        )
+        if row is None:
+            row = Score(campaign_id=campaign_id, account_id=account_id, contact_id=contact_id, fit=0, intent=0,
+                        priority=0, reasons=[])  # fmt: skip
+            session.add(row)
+        row.fit, row.intent, row.priority, row.reasons = card.fit, card.intent, card.priority, card.reasons
+        return card
+
+
+def _read(
+    reader: ReplyReader, lead: InboundLead, spec: CampaignSpec, policy: InboundSpec,
+    card: ScoreCard | None, contact_id: int | None, suppressed: bool,
+) -> tuple[ReplyAnalysis, Facts]:  # fmt: skip
+    from agent.replies import rules
+
+    inbound = from_fields(
+        text=lead.message, subject=lead.source, sender=f"{lead.name} <{lead.email}>", received_at=lead.received_at
+    )
+    reader.ours = reader.ours or frozenset({spec.sender.email.lower()})
+    reading = reader.read(inbound, timezone=lead.timezone, received_at=lead.received_at, ids={"contact_id": contact_id})
+    fields = from_fields(text="\n".join(f for f in (lead.name, lead.company, lead.title) if f))
+    injected = rules.injection(fields) + (rules.injection(inbound) if Flag.injection_suspected in reading.flags else [])
+    opt_out, in_doubt = None, False
+    if reading.intent is Intent.unsubscribe:
+        phrase = rules.opt_out(inbound.visible)
+        if phrase and screening.regulation_question(inbound.visible, phrase):
+            reading.intent = Intent.question
+            reading.reasons.append(f"{phrase!r} is asked about, not invoked: a question")
+        elif phrase:
+            opt_out = phrase
+        else:
+            in_doubt = True
+    answers = screening.approved_answers(lead, policy)
+    facts = Facts(
+        screen=screening.screen(lead, policy),
+        card=card,
+        min_fit=spec.icp.min_fit,
+        suppressed=suppressed,
+        opt_out=opt_out,
+        opt_out_in_doubt=in_doubt,
+        injection=injected,
+        talk=screening.wants_to_talk(lead, policy)
+        or (f"wants to talk ({reading.intent})" if reading.intent in (Intent.meeting_request, Intent.interested)
+            else None),
+        question=screening.asks_question(lead) or reading.intent is Intent.question,
+        answered_topics=[a.topic for a in answers],
+        books_meetings=spec.meetings is not None,
+    )  # fmt: skip
+    return reading, facts
+
+
+def _record(
+    ws: Workspace, lead_id: int, lead: InboundLead, decision: Decision, card: ScoreCard | None, reading: ReplyAnalysis
+) -> None:
+    with ws.store.transaction() as session:
+        row = session.get_one(LeadRecord, lead_id)
+        row.route, row.reasons, row.needs_review = decision.route, decision.reasons, decision.needs_review
+        row.intent, row.flags = str(reading.intent), [str(f) for f in reading.flags]
+        if card is not None:
+            row.fit, row.priority, row.persona = card.fit, card.priority, card.persona
+        if decision.disposition_reason:
+            row.disposition, row.disposition_reason = "not_qualified", decision.disposition_reason
+        if decision.suppress:
+            suppress(session, lead.email, "unsubscribe", source=f"inbound lead {lead_id}")
+        if row.contact_id and decision.route in (Route.meeting, Route.answer, Route.review, Route.not_qualified):
+            reason = f"inbound lead {lead_id}: {decision.route}"
+            stop_sequences(session, [row.contact_id], reason)  # one voice: the desk's answer, not a cold follow-up
+            enrolled = session.scalar(
+                select(Enrollment.id).where(
+                    Enrollment.campaign_id == row.campaign_id, Enrollment.contact_id == row.contact_id
+                )
+            )
+            if enrolled is None:  # ties the lead to the campaign's AEs and sender; never runs a sequence
+                session.add(Enrollment(campaign_id=row.campaign_id, contact_id=row.contact_id,
+                                       state=EnrollmentState.stopped, stop_reason=reason,
+                                       priority=INBOUND_ENROLLMENT_PRIORITY))  # fmt: skip
+        record_event(
+            session,
+            "inbound_lead_routed",
+            campaign_id=row.campaign_id,
+            account_id=row.account_id,
+            contact_id=row.contact_id,
+            data={"lead": lead_id, "route": decision.route, "reasons": decision.reasons},
+        )
+
+
+def _people(ws: Workspace, lead_id: int, lead: InboundLead) -> tuple[Account, Contact]:
+    """The lead's account and contact, detached; made up (never stored) for a lead without them."""
+    with ws.store.transaction() as session:
+        row = session.get_one(LeadRecord, lead_id)
+        account = session.get(Account, row.account_id) if row.account_id else None
+        contact = session.get(Contact, row.contact_id) if row.contact_id else None
+        for thing in (account, contact):
+            if thing is not None:
+                session.expunge(thing)
+    domain = lead.email.rsplit("@", 1)[1]
+    account = account or Account(name=lead.company or domain, domain=domain, technologies=[])
+    contact = contact or Contact(email=lead.email, first_name=lead.first_name, last_name=lead.last_name,
+                                 title=lead.title, timezone=lead.timezone)  # fmt: skip
+    return account, contact
+
+
+def _variables(lead: InboundLead, spec: CampaignSpec, account: Account, reading: ReplyAnalysis,
+               answers: list[Any], reason: str | None) -> dict[str, Any]:  # fmt: skip
+    sender = spec.sender
+    return {
+        "lead": {"first_name": lead.first_name, "last_name": lead.last_name or "", "name": lead.name,
+                 "email": lead.email, "company": lead.company or "", "title": lead.title or "", "source": lead.source},
+        "account": {"name": account.name, "domain": account.domain},
+        "sender": {"name": sender.name, "title": sender.title, "company": sender.company, "email": sender.email},
+        "ae": None, "slots": [], "timezone": lead.timezone or spec.sending.default_timezone, "meeting": None,
+        "answers": [{"topic": a.topic, "answer": a.answer} for a in answers],
+        "topics": [a.topic for a in answers],
+        "value_proposition": spec.value_proposition.strip(), "proof_points": list(spec.proof_points),
+        "language": reading.language, "reason": reason or "",
+    }  # fmt: skip
+
+
+def _auto(policy: InboundSpec, route: Route) -> bool:
+    if policy.send_without_review == "never" or route is Route.review:
+        return False
+    return policy.send_without_review == "all" or route in (Route.meeting, Route.answer)
+
+
+def _answer(
+    ws: Workspace, lead_id: int, lead: InboundLead, spec: CampaignSpec, policy: InboundSpec, decision: Decision,
+    reading: ReplyAnalysis, clock: Clock, facts: Facts,
+) -> paths.Written:  # fmt: skip
+    assert decision.template is not None
+    account, contact = _people(ws, lead_id, lead)
+    answers = screening.approved_answers(lead, policy)
+    head = paths.Letterhead(
+        ws=ws, spec=spec, lead_id=lead_id, account=account, contact=contact,
+        variables=_variables(lead, spec, account, reading, answers, decision.disposition_reason),
+        terms=[a.answer for a in answers] + [lead.source], auto=_auto(policy, decision.route), now=clock.now,
+    )  # fmt: skip
+    if decision.route is Route.meeting and contact.id is not None:
+        card = f"fit {facts.card.fit:g}, persona {facts.card.persona}" if facts.card else "not scored"
+        note = (
+            f"Inbound {lead.source} from {lead.name}" + (f" ({lead.title})" if lead.title else "")
+            + f" at {account.name}, {lead.received_at.isoformat()}; {card}.\nTheir words: {lead.message[:600]!r}"
+        )  # fmt: skip
+        return paths.offer_meeting(head, lead.message or lead.source, lead.received_at, note)
+    if decision.route in (Route.answer, Route.review) and contact.id is not None:
+        with ws.store.transaction() as session:
+            campaign_id = session.get_one(LeadRecord, lead_id).campaign_id
+            if spec.meetings is not None:  # who would take the call they are offered
+                from agent.meetings.routing import route as route_to_ae
+
+                ae = route_to_ae(session, spec.meetings, session.get_one(Account, account.id)).executive
+                head.variables["ae"] = {"name": ae.name, "minutes": ae.meeting_minutes}
+                head.terms += [ae.name, f"{ae.name}'s", f"{ae.meeting_minutes}-minute"]
+        model_may_write = (
+            decision.route is Route.answer and not answers and ws.llm.handle.capable_writer
+            and (spec.qualification is None or spec.qualification.replies.responses != "template")
+        )  # fmt: skip
+        return paths.answer_by_response(head, decision.template, campaign_id, reading_text(lead), lead.source,
+                                        lead.received_at, reading, model_may_write)  # fmt: skip
+    return paths.decline_by_letter(head, decision.template)
+
+
+def reading_text(lead: InboundLead) -> str:
+    return lead.message or f"({lead.source}, no message)"
+
+
+def _finish(
+    ws: Workspace, lead_id: int, decision: Decision, written: paths.Written | None, error: str | None, clock: Clock
+) -> LeadAnswer:
+    at = clock.now()
+    with ws.store.transaction() as session:
+        row = session.get_one(LeadRecord, lead_id)
+        row.route, row.reasons = decision.route, decision.reasons
+        row.needs_review = decision.needs_review or error is not None
+        if written is not None:
+            row.answer_via, row.answer_ref = written.via, written.ref
+            row.answer_subject, row.answer_body, row.answer_made_by = (
+                written.subject[:255],
+                written.body,
+                written.made_by,
+            )
+            row.answer_state = written.state
+            row.checks = [c.model_dump() for c in written.checks]
+            row.needs_review = row.needs_review or not passed(written.checks)
+            if written.state in (AnswerState.sent, AnswerState.approved, AnswerState.pending_review):
+                row.answered_at = as_utc(at)
+                row.speed_to_lead_seconds = round((at - row.received_at.replace(tzinfo=UTC)).total_seconds(), 3)
+            if written.state is AnswerState.sent:
+                row.sent_at = row.sent_at or as_utc(at)
+            if written.via is not AnswerVia.letter and written.state is not AnswerState.pending_review:
+                row.reviewer = paths.POLICY_REVIEWER
+        elif error is not None:
+            row.answer_state, row.error = AnswerState.failed, error
+        row.state = "routed"
+        record_event(
+            session,
+            "inbound_lead_answered" if written else "inbound_lead_closed",
+            campaign_id=row.campaign_id,
+            contact_id=row.contact_id,
+            data={"lead": lead_id, "route": row.route, "answer": row.answer_state,
+                  "speed_to_lead_seconds": row.speed_to_lead_seconds, "error": error},
+        )  # fmt: skip
+        answer = summary_of(row)
+        answer.slots = written.slots if written else []
+        spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
+    policy = spec.inbound or InboundSpec()
+    if policy.notify.to and decision.route in policy.notify.routes:
+        notify(ws, lead_id, policy.notify.to, *_note(answer), clock.now())
+    return answer
+
+
+def _note(answer: LeadAnswer) -> tuple[str, str]:
+    subject = f"Inbound lead #{answer.lead_id} ({answer.email}): {answer.route}"
+    speed = f", {answer.speed_to_lead_seconds:.1f} s after the form" if answer.speed_to_lead_seconds else ""
+    lines = [
+        f"Lead #{answer.lead_id}: {answer.email}",
+        f"Route: {answer.route} ({'; '.join(answer.reasons)})",
+        f"First answer: {answer.answer}{speed}",
+        *(
+            [f"Needs a person: {answer.error or 'see `sdr inbound list --needs-review`'}"]
+            if answer.needs_review
+            else []
+        ),
+        "",
+        "See `sdr inbound list` for every lead and its speed-to-lead.",
+    ]
+    return subject, "\n".join(lines)
+
+
+def summary_of(row: LeadRecord) -> LeadAnswer:
+    return LeadAnswer(
+        lead_id=row.id, email=row.email, route=Route(row.route) if row.route else None, reasons=list(row.reasons),
+        disposition=row.disposition, disposition_reason=row.disposition_reason, answer=AnswerState(row.answer_state),
+        via=AnswerVia(row.answer_via) if row.answer_via else None, answer_ref=row.answer_ref,
+        subject=row.answer_subject, body=row.answer_body,
+        checks=[CheckResult.model_validate(c) for c in row.checks],
+        speed_to_lead_seconds=row.speed_to_lead_seconds, needs_review=row.needs_review,
+        duplicate_of=row.duplicate_of, fit=row.fit, priority=row.priority, persona=row.persona, intent=row.intent,
+        flags=list(row.flags), error=row.error,
+    )  # fmt: skip

@@ -1,0 +1,138 @@
+"""A lead is recorded before anything else happens to it: the row, the duplicate check, the CRM upsert.
+
+One transaction. The lead's row is written first, so the transaction holds the store's write
+lock before it looks for an earlier lead from the same address: two submissions of one form
+handled at the same moment (two server workers, or the server and `sdr inbound answer`) are
+serialised, and the second sees the first. The account and contact go through the importer's
+own merge; a form fills blanks in the CRM and never overwrites it, since anyone can type
+anything into a form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pydantic import ValidationError
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from agent.accounts.importer import ImportSummary, _store_row
+from agent.accounts.records import Row
+from agent.clock import as_utc
+from agent.inbound.lead import InboundLead
+from agent.inbound.tables import LeadRecord
+from agent.store.db import record_event
+from agent.store.tables import Account, Contact
+from agent.workspace import Workspace
+
+ACCOUNT_FIELDS = ("name", "industry", "employees", "country", "region", "website")
+CONTACT_FIELDS = ("first_name", "last_name", "title", "timezone", "phone")
+
+
+@dataclass(frozen=True)
+class Received:
+    lead_id: int
+    duplicate_of: int | None
+    account_id: int | None
+    contact_id: int | None
+    note: str | None = None  # why there is no account or contact
+
+
+def _row_fields(lead: InboundLead) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "email": lead.email,
+        "name": lead.company,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "title": lead.title,
+        "timezone": lead.timezone,
+        "phone": lead.phone,
+        "website": lead.website,
+        "industry": lead.industry,
+        "employees": lead.employees,
+        "country": lead.country,
+        "region": lead.region,
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _blanks_only(session: Session, row: Row) -> Row:
+    """The row with every field the CRM already knows taken out."""
+    keep = row.model_dump(exclude_none=True)
+    account = session.scalar(select(Account).where(Account.domain == row.domain))
+    if account is not None:
+        for name in ACCOUNT_FIELDS:
+            if getattr(account, name) not in (None, "", []):
+                keep.pop(name, None)
+        if account.technologies:
+            keep.pop("technologies", None)
+    contact = session.scalar(select(Contact).where(Contact.email == row.email))
+    if contact is not None:
+        for name in CONTACT_FIELDS:
+            if getattr(contact, name) not in (None, ""):
+                keep.pop(name, None)
+        if contact.account_id != (account.id if account else None):
+            keep["domain"] = contact.account.domain  # the CRM's company for this person stands
+    return Row.model_validate(keep)
+
+
+def _upsert(session: Session, lead: InboundLead) -> tuple[int | None, int | None, str | None]:
+    try:
+        row = Row.model_validate(_row_fields(lead))
+    except ValidationError as exc:
+        return None, None, "no account or contact: " + exc.errors()[0]["msg"].removeprefix("Value error, ")
+    row = _blanks_only(session, row)
+    summary = ImportSummary(file=f"inbound lead from {lead.email}")
+    _store_row(session, row, summary, {})
+    session.flush()
+    account_id = session.scalar(select(Account.id).where(Account.domain == row.domain))
+    contact_id = session.scalar(select(Contact.id).where(Contact.email == lead.email))
+    note = "address suppressed: no contact created" if summary.suppressed_skipped else None
+    return account_id, contact_id, note
+
+
+def receive(ws: Workspace, lead: InboundLead, campaign_id: int, window_minutes: int) -> Received:
+    """Record the lead; a second one from the same address within the window is a duplicate."""
+    with ws.store.transaction() as session:
+        record = LeadRecord(
+            campaign_id=campaign_id,
+            received_at=as_utc(lead.received_at),
+            email=lead.email,
+            name=lead.name,
+            company=lead.company,
+            source=lead.source,
+            lead=lead.model_dump(mode="json"),
+        )
+        session.add(record)
+        session.flush()
+        if session.get_bind().dialect.name == "postgresql":  # SQLite serialises writers; PostgreSQL needs a lock
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": lead.email})
+        window = timedelta(minutes=window_minutes)
+        earlier = session.scalar(
+            select(LeadRecord.id)
+            .where(
+                LeadRecord.email == lead.email,
+                LeadRecord.id != record.id,
+                LeadRecord.duplicate_of.is_(None),
+                LeadRecord.received_at >= record.received_at - window,
+                LeadRecord.received_at <= record.received_at + window,
+            )
+            .order_by(LeadRecord.id)
+        )
+        if earlier is not None:
+            record.duplicate_of = earlier
+            first = session.get_one(LeadRecord, earlier)
+            record.account_id, record.contact_id = first.account_id, first.contact_id
+            return Received(record.id, earlier, first.account_id, first.contact_id)
+        account_id, contact_id, note = _upsert(session, lead)
+        record.account_id, record.contact_id = account_id, contact_id
+        record_event(
+            session,
+            "inbound_lead_received",
+            campaign_id=campaign_id,
+            account_id=account_id,
+            contact_id=contact_id,
+            data={"lead": record.id, "source": lead.source, "note": note},
+        )
+        return Received(record.id, None, account_id, contact_id, note)

@@ -1,0 +1,195 @@
+"""The three ways a first answer goes out, each through the capability that owns its kind of message.
+
+- meeting: `handle_meeting_request` routes the lead to an AE, finds real slots (or books the time
+  they named) and queues its message; the desk writes the words with the route's template and
+  the compliance footer, checks them, and approves and delivers the message when its policy lets it;
+- response: an answer to a question goes through the replies response path (`write` for a capable
+  model, else the template; `store`), so that the conversation continues where replies live;
+- letter: a polite decline is the desk's own, sent from the lead's row.
+Whatever the path, nothing goes out before the checks pass and the policy allows it, and the
+suppression list is consulted at the moment of sending by each path's sender.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from agent.campaign import CampaignSpec
+from agent.clock import as_utc
+from agent.drafting.checks import CheckResult, passed
+from agent.inbound.delivery import send_letter
+from agent.inbound.spec import TemplateName
+from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord
+from agent.inbound.writing import TemplateFailed, check, composed, render
+from agent.store.db import record_event
+from agent.store.tables import Account, Contact
+from agent.workspace import Workspace
+
+POLICY_REVIEWER = "policy:inbound"
+
+
+@dataclass
+class Letterhead:
+    """What every path needs to write and check one lead's answer."""
+
+    ws: Workspace
+    spec: CampaignSpec
+    lead_id: int
+    account: Account  # detached, or transient for a lead without one
+    contact: Contact
+    variables: dict[str, Any]  # the template's variables
+    terms: list[str]  # words the answer may use besides ours and the lead's
+    auto: bool  # the policy lets this answer go without review
+    now: Callable[[], datetime]
+
+    @property
+    def secret(self) -> str:
+        return self.ws.settings.unsubscribe_secret.get_secret_value()
+
+    def check(self, subject: str, body: str, terms: Sequence[str] = ()) -> list[CheckResult]:
+        return check(self.spec, self.account, self.contact, subject, body, self.secret, [*self.terms, *terms])
+
+
+@dataclass
+class Written:
+    via: AnswerVia
+    ref: int | None
+    state: AnswerState
+    subject: str
+    body: str
+    made_by: str
+    checks: list[CheckResult]
+    slots: list[datetime] = field(default_factory=list)
+
+
+# ---- meeting ----------------------------------------------------------------------------------
+
+
+def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note: str) -> Written:
+    from agent.meetings import outbox
+    from agent.meetings.letters import when
+    from agent.meetings.requests import handle_meeting_request
+    from agent.meetings.tables import MeetingMessage, MeetingOffer, MessageState
+
+    ws, spec = head.ws, head.spec
+    assert spec.meetings is not None
+    contact_id = head.contact.id
+    outcome = handle_meeting_request(ws, contact_id, lead_text, received_at, handoff_note=note, now=head.now())
+    with ws.store.transaction() as session:
+        if outcome.event is not None:
+            ae_email = outcome.event.ae_email
+        else:
+            ae_email = session.scalar(
+                select(MeetingOffer.ae_email)
+                .where(MeetingOffer.contact_id == contact_id)
+                .order_by(MeetingOffer.id.desc())
+            )
+    ae = spec.meetings.executive(ae_email or "") or spec.meetings.account_executives[0]
+    tz = head.contact.timezone or spec.sending.default_timezone
+    slots = [when(s, tz) for s in outcome.slots]
+    meeting = {"when": when(outcome.event.start, tz)} if outcome.event else None
+    head.variables.update(ae={"name": ae.name, "minutes": ae.meeting_minutes}, slots=slots, timezone=tz,
+                          meeting=meeting)  # fmt: skip
+    numbered = [f"{n}. {slot}" for n, slot in enumerate(slots, 1)]
+    terms = [ae.name, f"{ae.name}'s", f"{ae.meeting_minutes}-minute", f"{ae.meeting_minutes} minutes", tz, *numbered]
+    terms += [meeting["when"]] if meeting else []
+    message = outcome.message
+    if message is None:
+        raise TemplateFailed(f"the meetings capability queued no message ({outcome.kind}: {outcome.reason})")
+    name: TemplateName | None = {"offered": "meeting", "booked": "booked"}.get(outcome.kind)  # type: ignore[assignment]
+    subject, body, made_by = message.subject, message.body, "meetings"
+    if message.state == MessageState.pending_review and name is not None:
+        subject, body = render(spec, name, head.variables)
+        made_by = f"template:{name}"
+    checks = head.check(subject, body, terms)
+    if message.state == MessageState.pending_review:
+        with ws.store.transaction() as session:
+            row = session.get_one(MeetingMessage, message.id)
+            row.subject, row.body = subject[:255], composed(spec, head.contact.email, body, head.secret)
+            record_event(session, "inbound_answer_written", contact_id=contact_id,
+                         data={"lead": head.lead_id, "meeting_message": row.id, "made_by": made_by})  # fmt: skip
+        if head.auto and passed(checks):
+            outbox.review(ws, [message.id], approve=True, reviewer=POLICY_REVIEWER)
+            outbox.deliver(ws, [message.id])
+    with ws.store.transaction() as session:
+        state = session.get_one(MeetingMessage, message.id).state
+    return Written(AnswerVia.meeting, message.id, AnswerState.of(state), subject, body, made_by, checks,
+                   list(outcome.slots))  # fmt: skip
+
+
+# ---- response ---------------------------------------------------------------------------------
+
+
+def _reply_row(head: Letterhead, campaign_id: int, text: str, source: str, received_at: datetime, reading: Any) -> int:
+    from agent.replies.model import Flag
+    from agent.replies.tables import Reply
+
+    domain = head.spec.sender.email.rsplit("@", 1)[1]
+    their_id = f"<sdr.inbound.lead.{head.lead_id}@{domain}>"  # a form has no Message-ID: one per lead
+    with head.ws.store.transaction() as session:
+        existing = session.scalar(select(Reply.id).where(Reply.message_id == their_id))
+        if existing is not None:
+            return existing
+        reply = Reply(
+            message_id=their_id, contact_id=head.contact.id, campaign_id=campaign_id, in_reply_to=None,
+            matched_by="inbound form", from_address=head.contact.email, subject=source[:998], text=text,
+            received_at=as_utc(received_at), source=f"inbound lead {head.lead_id}", intent=str(reading.intent),
+            decided_by=str(reading.decided_by), confidence=reading.confidence,
+            needs_review=Flag.needs_review in reading.flags, analysis=reading.model_dump(mode="json"),
+            actions=[f"inbound lead {head.lead_id}: answered by the inbound desk"],
+        )  # fmt: skip
+        session.add(reply)
+        session.flush()
+        return reply.id
+
+
+def answer_by_response(
+    head: Letterhead, name: TemplateName, campaign_id: int, text: str, source: str, received_at: datetime,
+    reading: Any, model_may_write: bool,
+) -> Written:  # fmt: skip
+    from agent.replies import responses
+
+    ws = head.ws
+    reply_id = _reply_row(head, campaign_id, text, source, received_at, reading)
+    subject, body = render(head.spec, name, head.variables)
+    made_by, checks = f"template:{name}", head.check(subject, body)
+    if model_may_write:
+        written = responses.write(ws, reply_id, "answer")
+        if written is not None and written[2] != "template":
+            model_checks = head.check(subject, written[1])
+            if passed(model_checks):  # else the template stands: it says only what is approved
+                body, made_by, checks = written[1], written[2], model_checks
+    stored = responses.store(
+        ws, reply_id, head.contact.id, campaign_id, "answer", (subject, body, made_by), None, None, []
+    )  # fmt: skip  (no intent: the desk's policy, not the reply policy, approves)
+    if stored is None:
+        return Written(AnswerVia.response, None, AnswerState.blocked, subject, body, made_by, checks)
+    state = AnswerState.pending_review
+    if head.auto and passed(checks):
+        responses.decide(ws, stored.id, approve=True, reviewer=POLICY_REVIEWER)
+        # Approved responses are due: this sends ours now (and any other already approved).
+        summary = responses.send_responses(ws, now=as_utc(head.now()))
+        state = AnswerState.sent if stored.id in summary.sent else AnswerState.approved
+    return Written(AnswerVia.response, stored.id, state, subject, body, made_by, checks)
+
+
+# ---- letter -----------------------------------------------------------------------------------
+
+
+def decline_by_letter(head: Letterhead, name: TemplateName) -> Written:
+    subject, body = render(head.spec, name, head.variables)
+    checks = head.check(subject, body)
+    approve = head.auto and passed(checks)
+    with head.ws.store.transaction() as session:
+        row = session.get_one(LeadRecord, head.lead_id)
+        row.answer_via, row.answer_subject, row.answer_body = AnswerVia.letter, subject[:255], body
+        row.answer_made_by = f"template:{name}"
+        row.answer_state = AnswerState.approved if approve else AnswerState.pending_review
+        row.reviewer = POLICY_REVIEWER if approve else None
+    state = send_letter(head.ws, head.lead_id, head.now()) if approve else AnswerState.pending_review
+    return Written(AnswerVia.letter, None, state, subject, body, f"template:{name}", checks)
