@@ -193,3 +193,15 @@ def test_the_same_message_twice_is_handled_once(make_seeded):
     first = receive(s, DANA, "Does it work with SAP?", message_id="<same@acme-freight.example>")
     second = receive(s, DANA, "Does it work with SAP?", message_id="<same@acme-freight.example>")
     assert second.duplicate and second.reply_id == first.reply_id
+
+
+def test_reschedule_and_cancel_go_through_the_meeting_route(make_seeded):
+    moving = make_seeded({"intent": "reschedule", "summary": "move"}, {}, emails=["move@acme-freight.example"])
+    receive(moving, "move@acme-freight.example", "Can we move our call to Friday at 10am instead?")
+    s = make_seeded({"intent": "cancel", "summary": "cancel"}, {}, emails=["cancel@acme-freight.example"])
+    receive(s, "cancel@acme-freight.example", "Please cancel our demo, we signed with YardView.")
+    kinds = {r.contact_id: (r.kind, r.body) for r in _responses(s)}
+    offer = kinds[moving.contacts["move@acme-freight.example"]]
+    ack = kinds[s.contacts["cancel@acme-freight.example"]]
+    assert offer[0] == "offer_times" and "Friday 27 November at 10:00" in offer[1]
+    assert ack[0] == "answer" and "cancelled our meeting" in ack[1]
