@@ -84,7 +84,7 @@ def parse_lead(text: str, *, file: str | None = None, line: int | None = None) -
         return InboundLead.model_validate_json(text)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"]) or None
+        field = str(error["loc"][0]) if error["loc"] else None  # a lead is flat; deeper parts name union members
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "json_invalid":
             message, field = f"not JSON: {error['ctx'].get('error', message)}", None

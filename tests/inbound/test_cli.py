@@ -1,0 +1,82 @@
+"""`sdr inbound answer FILE --campaign NAME` and `sdr inbound list`, as an operator meets them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli.app import app
+from agent.errors import UserError
+from tests.inbound.conftest import TUESDAY, Desk
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> Desk:
+    """The commands run on the desk's workspace and its scripted reader (no classifier to train)."""
+    monkeypatch.setattr("agent.cli.inbound.workspace", lambda _ctx: desk.ws)
+    monkeypatch.setattr("agent.inbound.answer.reader_of", lambda _ws: desk.reader)
+    return desk
+
+
+def lead_line(**fields: object) -> str:
+    base = {
+        "name": "Ana Ruiz",
+        "email": "ana.ruiz@harvest-lane.example",
+        "company": "Harvest Lane Foods",
+        "title": "VP Supply Chain",
+        "source": "demo request",
+        "received_at": TUESDAY,
+        "message": "A demo, please.",
+    }
+    return json.dumps({**base, **fields})
+
+
+def test_a_bad_line_is_named_and_the_others_are_still_answered(cli: Desk, tmp_path: Path) -> None:
+    path = tmp_path / "leads.jsonl"
+    good_two = lead_line(email="dana.whitfield@reno-freight.example", name="Dana Whitfield", title="VP of Operations")
+    path.write_text("\n".join([lead_line(), lead_line(received_at="2026-11-24T09:05:00"), "", good_two]) + "\n")
+    result = runner.invoke(app, ["inbound", "answer", str(path), "--campaign", "q4-dock-ops", "--json"])
+    assert result.exit_code == 1 and isinstance(result.exception, UserError)
+    assert "1 of 3 leads could not be read" in str(result.exception)
+    assert result.stderr.strip().splitlines() == [
+        f"error {path}:2: received_at: needs a UTC offset, e.g. 2026-11-24T09:15:00-06:00"
+    ]
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(a["email"], a["route"], a["answer"]) for a in answers] == [
+        ("ana.ruiz@harvest-lane.example", "meeting", "sent"),
+        ("dana.whitfield@reno-freight.example", "meeting", "sent"),
+    ]
+
+
+def test_an_unknown_campaign_stops_before_any_lead(cli: Desk, tmp_path: Path) -> None:
+    path = tmp_path / "leads.jsonl"
+    path.write_text(lead_line() + "\n")
+    result = runner.invoke(app, ["inbound", "answer", str(path), "--campaign", "nope"])
+    assert result.exit_code == 1 and "no campaign 'nope'" in str(result.exception)
+    assert not cli.outbox(to="ana.ruiz@harvest-lane.example")
+
+
+def test_list_shows_each_lead_and_speed_to_lead_p50_p95(cli: Desk) -> None:
+    cli.answer(message="Demo please.")
+    cli.answer(
+        email="sal@growthleads.example",
+        name="Sal Ortiz",
+        company="GrowthLeads",
+        title="CEO",
+        source="contact form",
+        message="Our agency specializes in lead generation. Open to a call?",
+    )
+    listed = runner.invoke(app, ["inbound", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    data = json.loads(listed.stdout)
+    assert [row["route"] for row in data["leads"]] == ["not_qualified", "meeting"]
+    speed = data["speed_to_lead"]
+    assert speed["leads"] == 2 and speed["answered"] == 1 and speed["sent"] == 1
+    assert speed["p50_seconds"] is not None and speed["p95_seconds"] >= speed["p50_seconds"]
+    table = runner.invoke(app, ["inbound", "list"], env={"COLUMNS": "200"})
+    assert "speed-to-lead over 1 answered of 2 leads" in table.stdout

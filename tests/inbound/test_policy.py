@@ -1,0 +1,135 @@
+"""The campaign's inbound policy, the checks before anything goes out, review, and the invariants:
+nothing to a suppressed address, one answer per lead, the same form twice at once answered once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from agent.errors import UserError
+from agent.inbound.answer import receive_lead
+from agent.inbound.review import approve, reject
+from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord, Route
+from agent.meetings.tables import MeetingMessage
+from agent.suppression import suppress
+from tests.helpers import campaign_variant
+from tests.inbound.conftest import CAMPAIGN, Desk, build_desk
+
+STUDENT = {
+    "email": "tom@state.example.edu",
+    "name": "Tom Reyes",
+    "company": "State University",
+    "title": None,
+    "source": "contact form",
+    "message": "I'm a student writing my thesis on dock scheduling.",
+}
+PARTIAL = {
+    "email": "sam.lee@reno-freight.example",
+    "name": "Sam Lee",
+    "title": "Operations Analyst",
+    "message": "Can we see a demo?",
+}
+
+
+def variant(tmp_path: Path, *replacements: tuple[str, str]) -> Desk:
+    return build_desk(tmp_path, campaign_variant(tmp_path, *replacements))
+
+
+def test_send_without_review_all_sends_polite_declines_too(tmp_path: Path) -> None:
+    desk = variant(tmp_path, ("send_without_review: fits", "send_without_review: all"))
+    answer = desk.answer(**STUDENT)
+    assert answer.answer is AnswerState.sent
+    [mail] = desk.outbox(to=STUDENT["email"])
+    assert "Lumen Dock, Inc." in mail.get_content() and mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert desk.answer(**PARTIAL).answer is AnswerState.pending_review  # a partial fit always waits for a person
+
+
+def test_send_without_review_never_queues_even_a_fits_answer(tmp_path: Path) -> None:
+    desk = variant(tmp_path, ("send_without_review: fits", "send_without_review: never"))
+    answer = desk.answer(message="Demo please.")
+    assert answer.route is Route.meeting and answer.answer is AnswerState.pending_review
+    assert not desk.outbox(to=answer.email)
+    with desk.ws.store.transaction() as session:
+        queued = session.get_one(MeetingMessage, answer.answer_ref)
+        assert queued.state == "pending_review" and "Lumen Dock, Inc." in queued.body  # written, footer and all
+
+
+def test_an_answer_that_fails_the_checks_is_queued_never_sent(tmp_path: Path) -> None:
+    desk = variant(
+        tmp_path,
+        ("        Thanks for your interest in working with us.", "        Act now: our [CAREERS LINK] is here!!"),
+        ("send_without_review: fits", "send_without_review: all"),
+    )
+    answer = desk.answer(
+        email="lee.w@gmail.com",
+        name="Lee Wong",
+        company=None,
+        title=None,
+        source="contact form",
+        message="I'm looking for a job. Are you hiring?",
+    )
+    failed = {c.check for c in answer.checks if not c.ok}
+    assert {"placeholders", "spam"} <= failed
+    assert answer.answer is AnswerState.pending_review and answer.needs_review and not desk.outbox(to=answer.email)
+
+
+def test_a_template_with_an_unknown_variable_is_refused_when_the_file_is_read(tmp_path: Path) -> None:
+    from agent.campaign import load_campaign
+    from agent.errors import InputError
+
+    path = campaign_variant(tmp_path, ("Every open role is listed", "{{ lead.favourite_colour }} Every open role"))
+    with pytest.raises(InputError, match=r"inbound.*templates.job_seeker.body.*favourite_colour"):
+        load_campaign(path)
+
+
+def test_nothing_goes_to_an_address_suppressed_while_its_answer_waited(desk: Desk) -> None:
+    answer = desk.answer(**STUDENT)
+    with desk.ws.store.transaction() as session:
+        suppress(session, STUDENT["email"], "unsubscribe", source="test")
+    assert approve(desk.ws, [answer.lead_id], "rita") == {answer.lead_id: AnswerState.blocked}
+    assert not desk.outbox(to=STUDENT["email"])
+
+
+def test_a_person_approves_or_rejects_a_queued_answer_whichever_path_holds_it(desk: Desk) -> None:
+    student = desk.answer(**STUDENT)
+    partial = desk.answer(**PARTIAL)
+    assert (student.via, partial.via) == (AnswerVia.letter, AnswerVia.response)
+    assert approve(desk.ws, [student.lead_id, partial.lead_id], "rita") == {
+        student.lead_id: AnswerState.sent,
+        partial.lead_id: AnswerState.sent,
+    }
+    assert len(desk.outbox(to=STUDENT["email"])) == 1 and len(desk.outbox(to=PARTIAL["email"])) == 1
+    with pytest.raises(UserError, match="not pending_review"):
+        approve(desk.ws, [student.lead_id], "rita")  # sent once, never twice
+
+
+def test_a_rejected_answer_is_never_sent(tmp_path: Path) -> None:
+    desk = variant(tmp_path, ("send_without_review: fits", "send_without_review: never"))
+    answer = desk.answer(message="Demo please.")
+    with pytest.raises(UserError, match="needs a reason"):
+        reject(desk.ws, [answer.lead_id], "rita", " ")
+    reject(desk.ws, [answer.lead_id], "rita", "AE on leave: call them instead")
+    with desk.ws.store.transaction() as session:
+        assert session.get_one(LeadRecord, answer.lead_id).answer_state == AnswerState.rejected
+        assert session.get_one(MeetingMessage, answer.answer_ref).state == "rejected"
+    assert not desk.outbox(to=answer.email)
+
+
+def test_the_same_form_posted_twice_at_the_same_moment_is_recorded_once_as_first(desk: Desk) -> None:
+    lead = desk.lead(message="Demo please.")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        received = list(pool.map(lambda _: receive_lead(desk.ws, lead, CAMPAIGN), range(4)))
+    assert sorted(r.duplicate_of is None for r in received) == [False, False, False, True]
+    with desk.ws.store.transaction() as session:
+        firsts = session.scalars(select(LeadRecord.id).where(LeadRecord.duplicate_of.is_(None))).all()
+        assert len(firsts) == 1
+
+
+def test_the_people_who_follow_inbound_leads_are_told_once(desk: Desk) -> None:
+    answer = desk.answer(message="Demo please.")
+    [note] = desk.outbox(to="inbound@lumendock.example")
+    assert f"#{answer.lead_id}" in str(note["Subject"]) and "meeting" in str(note["Subject"])
+    assert "First answer: sent" in note.get_content()
