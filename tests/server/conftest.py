@@ -1,0 +1,49 @@
+"""The real app over the inbound desk's workspace: in-process (Starlette's TestClient) or on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from agent.server.app import create_app
+from tests.inbound.conftest import CAMPAIGN, Desk, build_desk
+
+SECRET = "webhook-secret-for-tests"
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Desk:
+    return build_desk(tmp_path, inbound_secret=SECRET, unsubscribe_secret="unsubscribe-secret-for-tests")
+
+
+@pytest.fixture
+def app(desk: Desk) -> Starlette:
+    return create_app(desk.ws, campaign=CAMPAIGN, reader=desk.reader)
+
+
+@contextmanager
+def serving(app: Starlette) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1, in a thread; stopped on the way out."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -1,0 +1,146 @@
+"""POST /leads and POST /messages: signed with HMAC-SHA256, fresh, used once; the lead answered right after."""
+
+from __future__ import annotations
+
+import json
+import time
+from email.message import EmailMessage
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from agent.inbound.tables import LeadRecord
+from agent.replies.tables import Reply
+from agent.server.app import create_app
+from agent.server.signatures import HEADER, Verifier, sign
+from tests.inbound.conftest import CAMPAIGN, TUESDAY, Desk
+from tests.server.conftest import SECRET, serving
+
+LEAD = {
+    "name": "Ana Ruiz",
+    "email": "ana.ruiz@harvest-lane.example",
+    "company": "Harvest Lane Foods",
+    "title": "VP Supply Chain",
+    "source": "demo request",
+    "received_at": TUESDAY,
+    "message": "We would like a demo for our Joliet DC.",
+}
+
+
+def post(client: TestClient, path: str, body: bytes, *, secret: str = SECRET, at: int | None = None) -> httpx.Response:
+    return client.post(path, content=body, headers={HEADER: sign(secret, body, at)})
+
+
+def leads(desk: Desk) -> int:
+    with desk.ws.store.transaction() as session:
+        return session.scalar(select(func.count()).select_from(LeadRecord)) or 0
+
+
+def test_a_signed_lead_gets_202_with_its_id_and_is_answered_right_after(desk: Desk, app: Starlette) -> None:
+    with TestClient(app) as client:
+        answer = post(client, "/leads", json.dumps(LEAD).encode())
+    assert answer.status_code == 202
+    lead_id = answer.json()["id"]
+    with desk.ws.store.transaction() as session:
+        row = session.get_one(LeadRecord, lead_id)
+        assert row.route == "meeting" and row.answer_state == "sent" and row.speed_to_lead_seconds is not None
+    assert len(desk.outbox(to="ana.ruiz@harvest-lane.example")) == 1
+
+
+def test_the_same_form_posted_twice_is_answered_once(desk: Desk, app: Starlette) -> None:
+    body = json.dumps(LEAD).encode()
+    with TestClient(app) as client:
+        first = post(client, "/leads", body)
+        second = post(client, "/leads", body, at=int(time.time()) + 1)  # a new signature: a second submission
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert second.json()["duplicate_of"] == first.json()["id"]
+    assert len(desk.outbox(to="ana.ruiz@harvest-lane.example")) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "why"),
+    [
+        ({}, "missing or malformed"),
+        ({HEADER: "t=123,v1=abc"}, "missing or malformed"),
+        ({HEADER: sign("not-the-secret", json.dumps(LEAD).encode())}, "bad signature"),
+        ({HEADER: sign(SECRET, json.dumps(LEAD).encode(), at=int(time.time()) - 3600)}, "stale"),
+        ({HEADER: sign(SECRET, b"a different body")}, "bad signature"),
+    ],
+)
+def test_an_unsigned_forged_or_stale_request_gets_401_and_changes_nothing(
+    desk: Desk, app: Starlette, headers: dict[str, str], why: str
+) -> None:
+    with TestClient(app) as client:
+        answer = client.post("/leads", content=json.dumps(LEAD).encode(), headers=headers)
+    assert answer.status_code == 401 and why in answer.json()["error"]
+    assert leads(desk) == 0
+
+
+def test_a_replayed_request_gets_401(desk: Desk, app: Starlette) -> None:
+    body = json.dumps(LEAD).encode()
+    header = {HEADER: sign(SECRET, body)}
+    with TestClient(app) as client:
+        assert client.post("/leads", content=body, headers=header).status_code == 202
+        replay = client.post("/leads", content=body, headers=header)
+    assert replay.status_code == 401 and "replayed" in replay.json()["error"]
+    assert leads(desk) == 1
+
+
+def test_the_verifier_refuses_a_signature_from_the_future_and_remembers_only_its_window() -> None:
+    verifier = Verifier(SECRET, max_age_seconds=300)
+    assert verifier.check(sign(SECRET, b"x", at=1_000_000 + 301), b"x", now=1_000_000) is not None
+    header = sign(SECRET, b"x", at=1_000_000)
+    assert verifier.check(header, b"x", now=1_000_000) is None
+    assert verifier.check(header, b"x", now=1_000_100) == "replayed request: this signature was used before"
+
+
+def test_a_bad_lead_gets_422_naming_the_field(desk: Desk, app: Starlette) -> None:
+    with TestClient(app) as client:
+        answer = post(client, "/leads", json.dumps({**LEAD, "received_at": "2026-11-24T09:05:00"}).encode())
+    assert answer.status_code == 422 and answer.json()["field"] == "received_at"
+    assert leads(desk) == 0
+
+
+def test_without_a_secret_or_a_campaign_webhooks_answer_503(desk: Desk) -> None:
+    from agent.settings import load_settings
+    from agent.workspace import Workspace
+
+    unsigned = Workspace(load_settings(workspace=desk.ws.settings.workspace), model=desk.ws.llm.handle)
+    with TestClient(create_app(unsigned, campaign=CAMPAIGN, reader=desk.reader)) as client:
+        assert post(client, "/leads", json.dumps(LEAD).encode()).status_code == 503
+    with TestClient(create_app(desk.ws, reader=desk.reader)) as client:
+        assert post(client, "/leads", json.dumps(LEAD).encode()).status_code == 503
+        assert client.get("/healthz").json() == {"ok": True, "campaign": None, "webhooks": True}
+
+
+def test_a_signed_raw_message_goes_to_reply_handling(desk: Desk, app: Starlette) -> None:
+    message = EmailMessage()
+    message["From"] = "Marisol Ortega <marisol.ortega@harvest-lane.example>"
+    message["To"] = "maya.lindgren@lumendock.example"
+    message["Subject"] = "Re: Dock scheduling"
+    message["Message-ID"] = "<webhook-1@harvest-lane.example>"
+    message.set_content("Please remove me from your list.")
+    with TestClient(app) as client:
+        answer = post(client, "/messages", bytes(message))
+        again = post(client, "/messages", bytes(message), at=int(time.time()) + 1)  # the provider retries
+        not_mail = post(client, "/messages", b"\r\n\r\njust a body")
+    assert (answer.status_code, again.status_code, not_mail.status_code) == (202, 202, 422)
+    with desk.ws.store.transaction() as session:
+        [reply] = session.scalars(select(Reply)).all()
+        assert reply.intent == "unsubscribe" and reply.message_id == "<webhook-1@harvest-lane.example>"
+
+
+def test_a_live_server_answers_healthz_and_a_signed_lead(desk: Desk, app: Starlette) -> None:
+
+    body = json.dumps(LEAD).encode()
+    with serving(app) as base, httpx.Client(base_url=base) as client:
+        assert client.get("/healthz").json()["ok"] is True
+        accepted = client.post("/leads", content=body, headers={HEADER: sign(SECRET, body)})
+        assert accepted.status_code == 202
+        deadline = time.monotonic() + 20
+        while not desk.outbox(to="ana.ruiz@harvest-lane.example"):  # answered in the background
+            assert time.monotonic() < deadline, "the lead was not answered"
+            time.sleep(0.05)
