@@ -40,8 +40,10 @@ def hashes(suite: Suite) -> dict[str, dict[str, str]]:
         return hashlib.sha256(text.encode()).hexdigest()
 
     return {
-        "datasets": {str(p.relative_to(ROOT)): digest(p.read_text(encoding="utf-8"))
-                     for p in [*suite.datasets, *suite.depends_on]},
+        "datasets": {
+            str(p.relative_to(ROOT)): digest(p.read_text(encoding="utf-8"))
+            for p in [*suite.datasets, *suite.depends_on]
+        },
         "prompts": {name: digest(prompt_text(name)) for name in suite.prompts},
     }
 
@@ -99,7 +101,7 @@ def _baseline_metrics(suite: Suite, entry: dict[str, Any], case_ids: list[str]) 
 def check(results: list[SuiteResult], suites: dict[str, Suite], path: Path) -> Verdict:
     verdict = Verdict()
     if not path.exists():
-        verdict.problems.append(f"no baseline at {path.relative_to(ROOT)}: run `sdr eval --record` and commit it")
+        verdict.problems.append(f"no baseline at {path}: run `sdr eval --record` and commit it")
         return verdict
     data = json.loads(path.read_text())
     for result in results:

@@ -96,3 +96,11 @@ def test_suppress_from_the_command_line(workspace: Path) -> None:
     assert listed[0]["value"] == "@competitor.example"
     bad = sdr("suppress", "add", "not-an-address", workspace=workspace, check=False)
     assert bad.returncode == 1 and bad.stderr.startswith("error ")
+
+
+def test_a_failed_eval_gate_exits_non_zero(workspace: Path, tmp_path: Path) -> None:
+    """A gate that fails must fail the build: the exit code, not only the printout."""
+    result = sdr(
+        "eval", "booking", "--check", "--gate", "--baselines", str(tmp_path / "none"), workspace=workspace, check=False
+    )
+    assert result.returncode == 1 and "no baseline" in result.stdout

@@ -49,7 +49,10 @@ app.command()(serve)
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns (does not raise) a command's exit code.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except InputRejected as exc:
         for problem in exc.problems:
             errors.print(f"[red]error[/] {problem}", highlight=False)
