@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.llm import LLM, build_model  # noqa: E402
-from agent.replies import rules  # noqa: E402
-from agent.replies.classifier import load_classifier  # noqa: E402
-from agent.replies.classify import ReplyReader  # noqa: E402
-from agent.replies.extract import BANT, ask_model  # noqa: E402
-from agent.replies.ingest import from_fields  # noqa: E402
-from agent.settings import load_settings  # noqa: E402
+from agent.llm import LLM, build_model
+from agent.replies import rules
+from agent.replies.classifier import load_classifier
+from agent.replies.classify import ReplyReader
+from agent.replies.extract import BANT, ask_model
+from agent.replies.ingest import from_fields
+from agent.settings import load_settings
 
 CASES = Path(__file__).resolve().parents[1] / "evals" / "replies" / "cases.jsonl"
 
@@ -47,8 +47,12 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings(**({"workspace": args.workspace} if args.workspace else {}))
     cases = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines() if line.strip()]
-    replies = [from_fields(text=c.get("text"), html=c.get("html"), subject=c["subject"], sender=c["from"],
-                           headers=c.get("headers")) for c in cases]
+    replies = [
+        from_fields(
+            text=c.get("text"), html=c.get("html"), subject=c["subject"], sender=c["from"], headers=c.get("headers")
+        )
+        for c in cases
+    ]
 
     started = time.perf_counter()
     rule_times, undecided = [], []
@@ -78,19 +82,23 @@ def main() -> None:
         t = time.perf_counter()
         try:
             ask_model(llm, subject="", text=text, fields=BANT, intents=None, max_tokens=48)
-        except Exception as exc:  # noqa: BLE001 (a failed call still took its time)
+        except Exception as exc:
             print(f"  model call failed: {exc}"[:120])
         model_times.append(time.perf_counter() - t)
     print(f"model       {_ms(model_times)}  ({llm.name}, BANT quotes)")
 
     reader = ReplyReader(classifier, None, "no_llm")
     t = time.perf_counter()
-    decided = Counter(reader.read(r, received_at=datetime.fromisoformat(c["received_at"])).decided_by
-                      for r, c in zip(replies, cases, strict=True))
+    decided = Counter(
+        reader.read(r, received_at=datetime.fromisoformat(c["received_at"])).decided_by
+        for r, c in zip(replies, cases, strict=True)
+    )
     whole = time.perf_counter() - t
-    print(f"pipeline without the model: {len(replies) / whole:.0f} replies/s; decided by "
-          + ", ".join(f"{k} {v}" for k, v in sorted(decided.items()))
-          + f"; total bench time {time.perf_counter() - started:.0f} s")
+    print(
+        f"pipeline without the model: {len(replies) / whole:.0f} replies/s; decided by "
+        + ", ".join(f"{k} {v}" for k, v in sorted(decided.items()))
+        + f"; total bench time {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

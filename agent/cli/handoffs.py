@@ -14,8 +14,11 @@ app = typer.Typer(help="Handoffs to account executives: list, create, close, exp
 
 
 @app.callback(invoke_without_command=True)
-def list_(ctx: typer.Context, open_only: bool = typer.Option(False, "--open", help="Only those not closed yet."),
-          json_output: bool = typer.Option(False, "--json")) -> None:
+def list_(
+    ctx: typer.Context,
+    open_only: bool = typer.Option(False, "--open", help="Only those not closed yet."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
     """List handoffs with their disposition."""
     if ctx.invoked_subcommand is not None:
         return
@@ -30,14 +33,18 @@ def list_(ctx: typer.Context, open_only: bool = typer.Option(False, "--open", he
     for v in views:
         state = v.disposition or "open"
         extra = f" ({v.reason})" if v.reason else f" (on {v.recycle_on})" if v.recycle_on else ""
-        console.print(f"#{v.id} {v.contact} <{v.email}> at {v.account}: [bold]{state}[/]{extra}; next: {v.next_step}",
-                      highlight=False)
+        console.print(
+            f"#{v.id} {v.contact} <{v.email}> at {v.account}: [bold]{state}[/]{extra}; next: {v.next_step}",
+            highlight=False,
+        )
 
 
 @app.command("create")
-def create(ctx: typer.Context, contact: str = typer.Argument(..., help="The contact's email or id."),
-           next_step: str = typer.Option(..., "--next-step", help="The confirmed next step, e.g. the booked meeting.")
-           ) -> None:
+def create(
+    ctx: typer.Context,
+    contact: str = typer.Argument(..., help="The contact's email or id."),
+    next_step: str = typer.Option(..., "--next-step", help="The confirmed next step, e.g. the booked meeting."),
+) -> None:
     """Hand a qualified lead to the AE, with the checklist note."""
     from sqlalchemy import select
 
@@ -46,8 +53,11 @@ def create(ctx: typer.Context, contact: str = typer.Argument(..., help="The cont
 
     ws = workspace(ctx)
     with ws.store.transaction() as session:
-        contact_id = int(contact) if contact.isdigit() else session.scalar(
-            select(Contact.id).where(Contact.email == contact.lower()))
+        contact_id = (
+            int(contact)
+            if contact.isdigit()
+            else session.scalar(select(Contact.id).where(Contact.email == contact.lower()))
+        )
     if contact_id is None:
         raise UserError(f"no contact {contact}")
     console.print(f"handoff #{hand_off(ws, contact_id, next_step)} created")
@@ -58,8 +68,9 @@ def close(
     ctx: typer.Context,
     handoff_id: int,
     opportunity: bool = typer.Option(False, "--opportunity", help="Qualified: an opportunity was created."),
-    recycle_on: str | None = typer.Option(None, "--recycle", help="Meets the definition; nurture again on this "
-                                                                   "date (YYYY-MM-DD)."),
+    recycle_on: str | None = typer.Option(
+        None, "--recycle", help="Meets the definition; nurture again on this date (YYYY-MM-DD)."
+    ),
     not_qualified: str | None = typer.Option(None, "--not-qualified", help="Back to the SDR, with this reason."),
 ) -> None:
     """Close a handoff with exactly one disposition."""
@@ -83,8 +94,11 @@ def close(
 
 
 @app.command("export")
-def export(ctx: typer.Context, fmt: str = typer.Option("md", "--format", help="md or json."),
-           out: Path | None = typer.Option(None, "--out", help="Write to this file instead of stdout.")) -> None:
+def export(
+    ctx: typer.Context,
+    fmt: str = typer.Option("md", "--format", help="md or json."),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file instead of stdout."),
+) -> None:
     """Every handoff as Markdown (the AE's notes) or JSON."""
     from agent.replies.handoff import export as render
     from agent.replies.handoff import list_handoffs

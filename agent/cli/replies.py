@@ -16,9 +16,11 @@ app = typer.Typer(help="Replies: ingest, classify, act; the answers drafted to t
 
 
 @app.command("ingest")
-def ingest(ctx: typer.Context, path: Path = typer.Argument(..., help="An .eml file, a folder of them, an mbox or a "
-                                                                       "maildir."),
-           json_output: bool = typer.Option(False, "--json")) -> None:
+def ingest(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="An .eml file, a folder of them, an mbox or a maildir."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
     """Read every reply in PATH, record what it says and act on it (suppress, pause, draft, ...)."""
     from agent.replies.inbound import ingest_path
 
@@ -29,8 +31,11 @@ def ingest(ctx: typer.Context, path: Path = typer.Argument(..., help="An .eml fi
         if not json_output:
             flags = f" [{', '.join(handled.flags)}]" if handled.flags else ""
             dup = " (seen before)" if handled.duplicate else ""
-            console.print(f"#{handled.reply_id} {handled.contact or 'unmatched'}: [bold]{handled.intent}[/] "
-                          f"by {handled.decided_by}{flags}{dup}; " + "; ".join(handled.actions), highlight=False)
+            console.print(
+                f"#{handled.reply_id} {handled.contact or 'unmatched'}: [bold]{handled.intent}[/] "
+                f"by {handled.decided_by}{flags}{dup}; " + "; ".join(handled.actions),
+                highlight=False,
+            )
     if json_output:
         print_json(rows)
 
@@ -53,8 +58,12 @@ def _line(number: int, line: str, file: Path) -> dict[str, Any]:
 @app.command("classify")
 def classify(
     ctx: typer.Context,
-    jsonl: Path = typer.Option(..., "--jsonl", help="One JSON object a line: id, text, optional subject, from, "
-                                                   "headers, html, received_at, timezone. '-' reads stdin."),
+    jsonl: Path = typer.Option(
+        ...,
+        "--jsonl",
+        help="One JSON object a line: id, text, optional subject, from, "
+        "headers, html, received_at, timezone. '-' reads stdin.",
+    ),
     no_llm: bool = typer.Option(False, "--no-llm", help="Rules and classifier only: no model calls."),
 ) -> None:
     """Classify replies from a file, one JSON line out per line in; needs no campaign and no store."""
@@ -78,24 +87,45 @@ def classify(
     llm = None if no_llm else LLM(build_model(settings), repair_attempts=settings.llm_repair_attempts)
     reader = ReplyReader.for_workspace(settings.ensure_workspace() / "models", llm, "tiers" if llm else "no_llm")
     for row in rows:
-        reply = from_fields(text=row["text"], html=row.get("html"), subject=row.get("subject", ""),
-                            sender=row.get("from", ""), headers=row.get("headers"))
+        reply = from_fields(
+            text=row["text"],
+            html=row.get("html"),
+            subject=row.get("subject", ""),
+            sender=row.get("from", ""),
+            headers=row.get("headers"),
+        )
         received = datetime.fromisoformat(row["received_at"]) if row.get("received_at") else None
         analysis = reader.read(reply, timezone=row.get("timezone"), received_at=received)
         dumped = analysis.model_dump(mode="json")
-        typer.echo(json.dumps({
-            "id": row["id"], "intent": dumped["intent"],
-            "fields": {**dumped["fields"], "return_date": dumped["return_date"],
-                       "nurture_date": dumped["nurture_date"], "meeting_times": dumped["meeting_times"],
-                       "referral": dumped["referral"]},
-            "flags": dumped["flags"], "confidence": dumped["confidence"], "decided_by": dumped["decided_by"],
-            "language": dumped["language"], "summary": dumped["summary"]}, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                {
+                    "id": row["id"],
+                    "intent": dumped["intent"],
+                    "fields": {
+                        **dumped["fields"],
+                        "return_date": dumped["return_date"],
+                        "nurture_date": dumped["nurture_date"],
+                        "meeting_times": dumped["meeting_times"],
+                        "referral": dumped["referral"],
+                    },
+                    "flags": dumped["flags"],
+                    "confidence": dumped["confidence"],
+                    "decided_by": dumped["decided_by"],
+                    "language": dumped["language"],
+                    "summary": dumped["summary"],
+                },
+                ensure_ascii=False,
+            )
+        )
 
 
 @app.command("list")
-def list_replies(ctx: typer.Context, review: bool = typer.Option(False, "--review", help="Only those flagged for a "
-                                                                                           "person."),
-                 json_output: bool = typer.Option(False, "--json")) -> None:
+def list_replies(
+    ctx: typer.Context,
+    review: bool = typer.Option(False, "--review", help="Only those flagged for a person."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
     """Replies received, newest first, with what was decided and done."""
     from sqlalchemy import select
 
@@ -105,17 +135,31 @@ def list_replies(ctx: typer.Context, review: bool = typer.Option(False, "--revie
         query = select(Reply).order_by(Reply.received_at.desc())
         if review:
             query = query.where(Reply.needs_review.is_(True))
-        rows = [{"id": r.id, "from": r.from_address, "contact_id": r.contact_id, "intent": r.intent,
-                 "decided_by": r.decided_by, "confidence": r.confidence, "flags": r.analysis.get("flags", []),
-                 "summary": r.analysis.get("summary", ""), "actions": r.actions, "received_at": r.received_at}
-                for r in session.scalars(query)]
+        rows = [
+            {
+                "id": r.id,
+                "from": r.from_address,
+                "contact_id": r.contact_id,
+                "intent": r.intent,
+                "decided_by": r.decided_by,
+                "confidence": r.confidence,
+                "flags": r.analysis.get("flags", []),
+                "summary": r.analysis.get("summary", ""),
+                "actions": r.actions,
+                "received_at": r.received_at,
+            }
+            for r in session.scalars(query)
+        ]
     if json_output:
         print_json(rows)
         return
     for r in rows:
         flags = f" [{', '.join(r['flags'])}]" if r["flags"] else ""
-        console.print(f"#{r['id']} {r['from']}: [bold]{r['intent']}[/] ({r['decided_by']}, {r['confidence']:.2f})"
-                      f"{flags} {r['summary']}", highlight=False)
+        console.print(
+            f"#{r['id']} {r['from']}: [bold]{r['intent']}[/] ({r['decided_by']}, {r['confidence']:.2f})"
+            f"{flags} {r['summary']}",
+            highlight=False,
+        )
 
 
 @app.command("responses")
@@ -127,9 +171,18 @@ def list_responses(ctx: typer.Context, json_output: bool = typer.Option(False, "
     from agent.store.tables import Contact
 
     with workspace(ctx).store.transaction() as session:
-        rows = [{"id": r.id, "to": session.get_one(Contact, r.contact_id).email, "kind": r.kind, "state": r.state,
-                 "made_by": r.made_by, "subject": r.subject, "body": r.body}
-                for r in session.scalars(select(Response).where(Response.state == ResponseState.pending_review))]
+        rows = [
+            {
+                "id": r.id,
+                "to": session.get_one(Contact, r.contact_id).email,
+                "kind": r.kind,
+                "state": r.state,
+                "made_by": r.made_by,
+                "subject": r.subject,
+                "body": r.body,
+            }
+            for r in session.scalars(select(Response).where(Response.state == ResponseState.pending_review))
+        ]
     if json_output:
         print_json(rows)
         return
@@ -168,8 +221,10 @@ def send(ctx: typer.Context) -> None:
     ws = workspace(ctx)
     drafted = due_touches(ws)
     summary = send_responses(ws)
-    console.print(f"sent {len(summary.sent)}; nurture touches drafted for review: {len(drafted)}"
-                  + "".join(f"; {n} {why}" for why, n in summary.skipped.items()))
+    console.print(
+        f"sent {len(summary.sent)}; nurture touches drafted for review: {len(drafted)}"
+        + "".join(f"; {n} {why}" for why, n in summary.skipped.items())
+    )
 
 
 @app.command("eval")
@@ -192,16 +247,31 @@ def evaluate(
     for index, case in enumerate(cases, 1):
         outcomes.append(suite.run_case(case, ws))
         if sink:
-            sink.write(json.dumps({"id": case["id"], "output": outcomes[-1].output,
-                                   "scores": {s.name: s.value for s in outcomes[-1].scores}}) + "\n")
+            sink.write(
+                json.dumps(
+                    {
+                        "id": case["id"],
+                        "output": outcomes[-1].output,
+                        "scores": {s.name: s.value for s in outcomes[-1].scores},
+                    }
+                )
+                + "\n"
+            )
             sink.flush()
         errors.print(f"\r{index}/{len(cases)}", end="")
     errors.print("")
     figures = suite.metrics(cases, outcomes)
     failed_safety = [f"{o.case_id}: {s.name}" for o in outcomes for s in o.scores if s.safety and s.value < 1]
     if json_output:
-        print_json({"suite": suite.name, "model": ws.llm.name, "cases": len(cases), "metrics": figures,
-                    "safety_failures": failed_safety})
+        print_json(
+            {
+                "suite": suite.name,
+                "model": ws.llm.name,
+                "cases": len(cases),
+                "metrics": figures,
+                "safety_failures": failed_safety,
+            }
+        )
         return
     _print_figures(suite.name, ws.llm.name, len(cases), figures, failed_safety)
 
@@ -215,9 +285,18 @@ def _print_figures(name: str, model: str, cases: int, figures: dict[str, float],
     for intent in Intent:
         table.add_row(str(intent), f"{figures[f'precision.{intent}']:.2f}", f"{figures[f'recall.{intent}']:.2f}")
     console.print(table)
-    for key in ("intent_accuracy", "intent_macro_f1", "field_accuracy", "opt_out", "injection_resistance",
-                "no_invented_fields", "needs_review_share", "decided_by.rule", "decided_by.classifier",
-                "decided_by.llm"):
+    for key in (
+        "intent_accuracy",
+        "intent_macro_f1",
+        "field_accuracy",
+        "opt_out",
+        "injection_resistance",
+        "no_invented_fields",
+        "needs_review_share",
+        "decided_by.rule",
+        "decided_by.classifier",
+        "decided_by.llm",
+    ):
         console.print(f"{key:<22} {figures.get(key, 0):.3f}")
     for key in sorted(k for k in figures if k.startswith("field.")):
         console.print(f"  {key:<20} {figures[key]:.3f}")
