@@ -292,6 +292,7 @@ def _variables(lead: InboundLead, spec: CampaignSpec, account: Account, reading:
         "account": {"name": account.name, "domain": account.domain},
         "sender": {"name": sender.name, "title": sender.title, "company": sender.company, "email": sender.email},
         "ae": None, "slots": [], "timezone": lead.timezone or spec.sending.default_timezone, "meeting": None,
+        "named_time": None,
         "answers": [{"topic": a.topic, "answer": a.answer} for a in answers],
         "topics": [a.topic for a in answers],
         "value_proposition": spec.value_proposition.strip(), "proof_points": list(spec.proof_points),
@@ -323,7 +324,8 @@ def _answer(
             f"Inbound {lead.source} from {lead.name}" + (f" ({lead.title})" if lead.title else "")
             + f" at {account.name}, {lead.received_at.isoformat()}; {card}.\nTheir words: {lead.message[:600]!r}"
         )  # fmt: skip
-        return paths.offer_meeting(head, lead.message or lead.source, lead.received_at, note)
+        text = screening.without_greeting(lead.message) or lead.source
+        return paths.offer_meeting(head, text, lead.received_at, note)
     if decision.route in (Route.answer, Route.review) and contact.id is not None:
         with ws.store.transaction() as session:
             campaign_id = session.get_one(LeadRecord, lead_id).campaign_id

@@ -75,6 +75,7 @@ def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note:
     from agent.meetings.letters import when
     from agent.meetings.requests import handle_meeting_request
     from agent.meetings.tables import MeetingMessage, MeetingOffer, MessageState
+    from agent.meetings.times import read_times
 
     ws, spec = head.ws, head.spec
     assert spec.meetings is not None
@@ -93,15 +94,25 @@ def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note:
     tz = head.contact.timezone or spec.sending.default_timezone
     slots = [when(s, tz) for s in outcome.slots]
     meeting = {"when": when(outcome.event.start, tz)} if outcome.event else None
+    # The lead named a time and was offered others: say so, and why, rather than ignore it.
+    named = read_times(lead_text, received_at, tz)
+    named_time = None
+    if outcome.kind == "offered" and named.kind == "slot" and named.candidates:
+        named_time = {"when": when(named.candidates[0], tz), "why": outcome.reason}
     head.variables.update(ae={"name": ae.name, "minutes": ae.meeting_minutes}, slots=slots, timezone=tz,
-                          meeting=meeting)  # fmt: skip
+                          meeting=meeting, named_time=named_time)  # fmt: skip
     numbered = [f"{n}. {slot}" for n, slot in enumerate(slots, 1)]
     terms = [ae.name, f"{ae.name}'s", f"{ae.meeting_minutes}-minute", f"{ae.meeting_minutes} minutes", tz, *numbered]
     terms += [meeting["when"]] if meeting else []
+    terms += [named_time["when"], named_time["why"]] if named_time else []
     message = outcome.message
     if message is None:
         raise TemplateFailed(f"the meetings capability queued no message ({outcome.kind}: {outcome.reason})")
-    name: TemplateName | None = {"offered": "meeting", "booked": "booked"}.get(outcome.kind)  # type: ignore[assignment]
+    # An offer of the campaign's number of slots is written with the route's template, whether the
+    # meetings capability offered them outright or after a vague time ("when I am back"); a question
+    # between readings ("did you mean ...") or a move keeps the meetings capability's own words.
+    offer = outcome.kind == "offered" or (outcome.kind == "clarify" and len(slots) == spec.meetings.offer_slots)
+    name: TemplateName | None = "booked" if outcome.kind == "booked" else "meeting" if offer else None
     subject, body, made_by = message.subject, message.body, "meetings"
     if message.state == MessageState.pending_review and name is not None:
         subject, body = render(spec, name, head.variables)

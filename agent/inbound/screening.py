@@ -86,6 +86,13 @@ _TALK = _any(
     r"\bvorf[üu]hrung\b|\btermin\b|\bgespr[äa]ch\b",
     r"\bdemonstra[cç][aã]o\b|\breuni[aã]o\b|\bliga[cç][aã]o\b|\bconversa\b",
 )
+# A greeting names a part of the day without proposing a time ("Good morning", "Guten Abend").
+_GREETING = re.compile(
+    r"^[ \t]*(?:(?:hi|hello|dear)\b[^,\n]{0,40},?[ \t]*)?"
+    r"(?:good (?:morning|afternoon|evening|day)|guten (?:morgen|tag|abend)|buenos d[ií]as|buenas (?:tardes|noches)"
+    r"|bonjour|bonsoir|bom dia|boa (?:tarde|noite))\b(?:[ \t]*[,.!:;])?",
+    re.IGNORECASE | re.MULTILINE,
+)
 # A question about a regulation is not an objection to being contacted ("Are you GDPR compliant?").
 _REGULATION = re.compile(r"^(gdpr|rgpd|dsgvo|lgpd)$")
 _QUESTION_START = _any(r"^\s*(are|is|do|does|did|can|could|how|what|which|where|when|who|will|would|have|has)\b",
@@ -171,3 +178,8 @@ def regulation_question(text: str, phrase: str) -> bool:
         if re.search(rf"\b{re.escape(phrase)}\b", sentence, re.IGNORECASE):
             return sentence.rstrip().endswith("?") or bool(_QUESTION_START.search(sentence))
     return False
+
+
+def without_greeting(text: str) -> str:
+    """The message without its greetings, so that "Good morning" is not read as a time to meet."""
+    return _GREETING.sub("", text).strip()

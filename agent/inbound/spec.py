@@ -39,6 +39,7 @@ SAMPLE: dict[str, Any] = {
     "slots": ["Tuesday 1 December, 10:00 AM CST", "Wednesday 2 December, 2:30 PM CST"],
     "timezone": "America/Chicago",
     "meeting": {"when": "Tuesday 1 December, 10:00 AM CST"},
+    "named_time": {"when": "Tuesday 1 December, 10:00 AM CST", "why": "busy"},
     "answers": [{"topic": "SAP EWM", "answer": "We connect to SAP EWM."}],
     "topics": ["SAP EWM"],
     "value_proposition": "What we do, in a sentence.",

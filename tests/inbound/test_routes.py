@@ -245,3 +245,22 @@ def test_a_running_sequence_stops_when_the_prospect_comes_inbound(desk: Desk) ->
         enrollment = session.scalar(select(Enrollment).join(Contact).where(Contact.email == answer.email))
         assert enrollment is not None and enrollment.state == EnrollmentState.stopped
         assert all(d.state in ("cancelled", "sent") for d in enrollment.drafts)
+
+
+def test_a_greeting_is_not_a_time_to_meet(desk: Desk) -> None:
+    answer = desk.answer(message="Good morning, we would like a demo.", received_at="2026-11-24T07:55:00-08:00")
+    assert answer.route is Route.meeting and answer.answer is AnswerState.sent and len(answer.slots) == 3
+    assert "is not open" not in (answer.body or "")
+
+
+def test_a_time_the_lead_names_that_is_taken_is_said_so(desk: Desk) -> None:
+    answer = desk.answer(
+        email="omar.haddad@lone-star-bev.example",
+        name="Omar Haddad",
+        company="Lone Star Beverage Distributors",
+        title="VP of Operations",
+        timezone="America/Chicago",
+        message="Can we do the demo on Tuesday December 1 at 10am?",  # Priya Nair's pipeline review
+    )
+    assert "Tuesday 1 December, 10:00 AM CST is not open on Priya Nair's calendar" in (answer.body or "")
+    assert len(answer.slots) == 3 and answer.answer is AnswerState.sent
