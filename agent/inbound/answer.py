@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from agent.campaign import CampaignSpec
 from agent.clock import as_utc, utcnow
@@ -129,10 +129,13 @@ def answer_received(
     clock = clock or Clock()
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
-        claimed = session.execute(
-            update(LeadRecord)
-            .where(LeadRecord.id == lead_id, LeadRecord.state == "received")
-            .values(state="answering", claimed_at=utcnow())
+        claimed = cast(
+            CursorResult[Any],
+            session.execute(
+                update(LeadRecord)
+                .where(LeadRecord.id == lead_id, LeadRecord.state == "received")
+                .values(state="answering", claimed_at=utcnow())
+            ),
         )
         if claimed.rowcount != 1:  # answered already, or being answered by another worker
             return summary_of(row)

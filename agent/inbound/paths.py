@@ -81,10 +81,9 @@ def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note:
     assert spec.meetings is not None
     contact_id = head.contact.id
     outcome = handle_meeting_request(ws, contact_id, lead_text, received_at, handoff_note=note, now=head.now())
+    ae_email: str | None = outcome.event.ae_email if outcome.event else None
     with ws.store.transaction() as session:
-        if outcome.event is not None:
-            ae_email = outcome.event.ae_email
-        else:
+        if ae_email is None:
             ae_email = session.scalar(
                 select(MeetingOffer.ae_email)
                 .where(MeetingOffer.contact_id == contact_id)

@@ -79,8 +79,8 @@ def speed_to_lead(ws: Workspace) -> SpeedToLead:
         ).all()
         routes = dict(session.execute(select(LeadRecord.route, func.count()).group_by(LeadRecord.route)).all())
         total = session.scalar(select(func.count()).select_from(LeadRecord)) or 0
-    answered = [s for s, _ in timed]
-    sent = [s for s, state in timed if state == AnswerState.sent]
+    answered = [s for s, _ in timed if s is not None]
+    sent = [s for s, state in timed if s is not None and state == AnswerState.sent]
     return SpeedToLead(
         leads=total,
         answered=len(answered),

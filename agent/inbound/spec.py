@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TemplateName = Literal["meeting", "booked", "answer", "review", "student", "job_seeker", "not_a_fit"]
 Notice = Literal["meeting", "answer", "review", "not_qualified", "do_not_contact", "flagged", "duplicate"]
+NOTICED: tuple[Notice, ...] = ("meeting", "answer", "review", "flagged")
 
 # Operators' templates run in Jinja2's sandbox with strict variables, like the sequence templates.
 ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False)
@@ -68,7 +69,7 @@ class ApprovedAnswer(_Strict):
 
 class Notify(_Strict):
     to: list[str] = Field(default_factory=list, description="Addresses told about each new lead on these routes.")
-    routes: list[Notice] = Field(default_factory=lambda: ["meeting", "answer", "review", "flagged"])
+    routes: list[Notice] = Field(default_factory=lambda: list(NOTICED))
 
     @model_validator(mode="after")
     def _addresses(self) -> Notify:
