@@ -316,10 +316,14 @@ def _answer(
     assert decision.template is not None
     account, contact = _people(ws, lead_id, lead)
     answers = screening.approved_answers(lead, policy)
+    with ws.store.transaction() as session:
+        row = session.get_one(LeadRecord, lead_id)
+        since, campaign_id = row.created_at, row.campaign_id
     head = paths.Letterhead(
         ws=ws, spec=spec, lead_id=lead_id, account=account, contact=contact,
         variables=_variables(lead, spec, account, reading, answers, decision.disposition_reason),
         terms=[a.answer for a in answers] + [lead.source], auto=_auto(policy, decision.route), now=clock.now,
+        since=since,
     )  # fmt: skip
     if decision.route is Route.meeting and contact.id is not None:
         card = f"fit {facts.card.fit:g}, persona {facts.card.persona}" if facts.card else "not scored"
@@ -331,7 +335,6 @@ def _answer(
         return paths.offer_meeting(head, text, lead.received_at, note)
     if decision.route in (Route.answer, Route.review) and contact.id is not None:
         with ws.store.transaction() as session:
-            campaign_id = session.get_one(LeadRecord, lead_id).campaign_id
             if spec.meetings is not None:  # who would take the call they are offered
                 from agent.meetings.routing import route as route_to_ae
 

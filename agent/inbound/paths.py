@@ -46,6 +46,7 @@ class Letterhead:
     terms: list[str]  # words the answer may use besides ours and the lead's
     auto: bool  # the policy lets this answer go without review
     now: Callable[[], datetime]
+    since: datetime  # when the lead was recorded (naive UTC): anything written for it is newer
 
     @property
     def secret(self) -> str:
@@ -80,6 +81,23 @@ def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note:
     ws, spec = head.ws, head.spec
     assert spec.meetings is not None
     contact_id = head.contact.id
+    with ws.store.transaction() as session:  # a worker that died mid-answer may have left one behind
+        earlier = session.scalars(
+            select(MeetingMessage).where(
+                MeetingMessage.contact_id == contact_id,
+                MeetingMessage.audience == "prospect",
+                MeetingMessage.created_at >= head.since,
+            )
+        ).all()
+        gone = next((m for m in reversed(earlier) if m.state not in (MessageState.pending_review,
+                                                                       MessageState.rejected)), None)  # fmt: skip
+        waiting = [m.id for m in earlier if m.state == MessageState.pending_review]
+        if gone is not None:  # it went out (or is going): never a second one
+            return Written(AnswerVia.meeting, gone.id, AnswerState.of(gone.state), gone.subject, gone.body,
+                           "meetings", head.check(gone.subject, gone.body))  # fmt: skip
+    if waiting:
+        reason = "superseded: the inbound desk answered this lead again after an interruption"
+        outbox.review(ws, waiting, approve=False, reviewer=POLICY_REVIEWER, reason=reason)
     outcome = handle_meeting_request(ws, contact_id, lead_text, received_at, handoff_note=note, now=head.now())
     ae_email: str | None = outcome.event.ae_email if outcome.event else None
     with ws.store.transaction() as session:
@@ -163,35 +181,50 @@ def answer_by_response(
     reading: Any, model_may_write: bool,
 ) -> Written:  # fmt: skip
     from agent.replies import responses
+    from agent.replies.tables import Response
 
     ws = head.ws
     reply_id = _reply_row(head, campaign_id, text, source, received_at, reading)
-    subject, body = render(head.spec, name, head.variables)
-    made_by, checks = f"template:{name}", head.check(subject, body)
-    if model_may_write:
-        written = responses.write(ws, reply_id, "answer")
-        if written is not None and written[2] != "template":
-            model_checks = head.check(subject, written[1])
-            if passed(model_checks):  # else the template stands: it says only what is approved
-                body, made_by, checks = written[1], written[2], model_checks
-    stored = responses.store(
-        ws, reply_id, head.contact.id, campaign_id, "answer", (subject, body, made_by), None, None, []
-    )  # fmt: skip  (no intent: the desk's policy, not the reply policy, approves)
-    if stored is None:
-        return Written(AnswerVia.response, None, AnswerState.blocked, subject, body, made_by, checks)
-    state = AnswerState.pending_review
-    if head.auto and passed(checks):
-        responses.decide(ws, stored.id, approve=True, reviewer=POLICY_REVIEWER)
+    with ws.store.transaction() as session:  # written before an interruption: not written twice
+        earlier = session.scalar(select(Response).where(Response.reply_id == reply_id).order_by(Response.id.desc()))
+        if earlier is not None:
+            stored_id, state, subject, body, made_by = (
+                earlier.id, AnswerState.of(earlier.state), earlier.subject, earlier.body, earlier.made_by,
+            )  # fmt: skip
+    if earlier is None:
+        subject, body = render(head.spec, name, head.variables)
+        made_by = f"template:{name}"
+        if model_may_write:
+            written = responses.write(ws, reply_id, "answer")
+            if written is not None and written[2] != "template" and passed(head.check(subject, written[1])):
+                body, made_by = written[1], written[2]  # else the template stands: it says only what is approved
+        stored = responses.store(
+            ws, reply_id, head.contact.id, campaign_id, "answer", (subject, body, made_by), None, None, []
+        )  # fmt: skip  (no intent: the desk's policy, not the reply policy, approves)
+        if stored is None:
+            return Written(
+                AnswerVia.response, None, AnswerState.blocked, subject, body, made_by, head.check(subject, body)
+            )
+        stored_id, state = stored.id, AnswerState.pending_review
+    checks = head.check(subject, body)
+    if state is AnswerState.pending_review and head.auto and passed(checks):
+        responses.decide(ws, stored_id, approve=True, reviewer=POLICY_REVIEWER)
         # Approved responses are due: this sends ours now (and any other already approved).
         summary = responses.send_responses(ws, now=as_utc(head.now()))
-        state = AnswerState.sent if stored.id in summary.sent else AnswerState.approved
-    return Written(AnswerVia.response, stored.id, state, subject, body, made_by, checks)
+        state = AnswerState.sent if stored_id in summary.sent else AnswerState.approved
+    return Written(AnswerVia.response, stored_id, state, subject, body, made_by, checks)
 
 
 # ---- letter -----------------------------------------------------------------------------------
 
 
 def decline_by_letter(head: Letterhead, name: TemplateName) -> Written:
+    with head.ws.store.transaction() as session:
+        row = session.get_one(LeadRecord, head.lead_id)
+        if row.answer_state in (AnswerState.sending, AnswerState.sent, AnswerState.blocked):  # never a second one
+            checks = [CheckResult.model_validate(c) for c in row.checks]
+            return Written(AnswerVia.letter, None, AnswerState(row.answer_state), row.answer_subject or "",
+                           row.answer_body or "", row.answer_made_by or "", checks)  # fmt: skip
     subject, body = render(head.spec, name, head.variables)
     checks = head.check(subject, body)
     approve = head.auto and passed(checks)

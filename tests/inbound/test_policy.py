@@ -133,3 +133,49 @@ def test_the_people_who_follow_inbound_leads_are_told_once(desk: Desk) -> None:
     [note] = desk.outbox(to="inbound@lumendock.example")
     assert f"#{answer.lead_id}" in str(note["Subject"]) and "meeting" in str(note["Subject"])
     assert "First answer: sent" in note.get_content()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"message": "Demo please."},
+        {"source": "contact form", "message": "Do you integrate with SAP EWM?"},
+        STUDENT,
+    ],
+    ids=["meeting", "response", "letter"],
+)
+def test_a_lead_whose_worker_died_is_answered_on_restart_but_never_twice(tmp_path: Path, fields: dict) -> None:
+    from datetime import timedelta
+
+    from agent.clock import utcnow
+    from agent.inbound.answer import answer_received, unanswered
+
+    desk = variant(tmp_path, ("send_without_review: fits", "send_without_review: all"))
+    first = desk.answer(**fields)
+    assert first.answer is AnswerState.sent
+    with desk.ws.store.transaction() as session:  # as if the worker died after sending, before recording it
+        row = session.get_one(LeadRecord, first.lead_id)
+        row.state, row.claimed_at = "answering", utcnow() - timedelta(minutes=15)
+    assert unanswered(desk.ws) == [first.lead_id]
+    again = answer_received(desk.ws, first.lead_id, reader=desk.reader)
+    assert again.answer is AnswerState.sent and again.route == first.route
+    assert len(desk.outbox(to=first.email)) == 1
+    assert unanswered(desk.ws) == []
+
+
+def test_an_answer_left_waiting_by_a_dead_worker_is_replaced_not_doubled(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from agent.clock import utcnow
+    from agent.inbound.answer import answer_received
+
+    desk = variant(tmp_path, ("send_without_review: fits", "send_without_review: never"))
+    first = desk.answer(message="Demo please.")
+    with desk.ws.store.transaction() as session:
+        row = session.get_one(LeadRecord, first.lead_id)
+        row.state, row.claimed_at = "received", utcnow() - timedelta(minutes=15)
+    again = answer_received(desk.ws, first.lead_id, reader=desk.reader)
+    with desk.ws.store.transaction() as session:
+        states = dict(session.execute(select(MeetingMessage.id, MeetingMessage.state)).all())
+    assert states[first.answer_ref] == "rejected" and states[again.answer_ref] == "pending_review"
+    assert [s for s in states.values() if s == "pending_review"] == ["pending_review"]
