@@ -10,22 +10,21 @@ twice returns what was done the first time; a lead a crash left unanswered is fo
 from __future__ import annotations
 
 import logging
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from pydantic import BaseModel
 from sqlalchemy import CursorResult, select, update
 
 from agent.campaign import CampaignSpec
 from agent.clock import as_utc, utcnow
-from agent.drafting.checks import CheckResult, passed
+from agent.drafting.checks import passed
 from agent.enrollments import stop_sequences
 from agent.inbound import paths, screening
 from agent.inbound.delivery import notify
 from agent.inbound.intake import Received, receive
 from agent.inbound.lead import InboundLead
+from agent.inbound.outcome import Clock, LeadAnswer, note, summary_of
 from agent.inbound.routing import Decision, Facts, decide
 from agent.inbound.spec import InboundSpec
 from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord, Route
@@ -48,46 +47,6 @@ log = logging.getLogger(__name__)
 INBOUND_ENROLLMENT_PRIORITY = 0.0
 STALE_CLAIM = timedelta(minutes=10)  # a worker answering a lead for this long has died
 _readers: WeakKeyDictionary[Workspace, ReplyReader] = WeakKeyDictionary()
-
-
-class Clock:
-    """The moment the desk started on a lead, plus the time since (monotonic). With `start` given
-    (evals, benchmarks), a lead is answered as if at that moment: its slots, its speed-to-lead."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        start = start or datetime.now(UTC)
-        self.start = start if start.tzinfo else start.replace(tzinfo=UTC)
-        self._t0 = time.perf_counter()
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=time.perf_counter() - self._t0)
-
-
-class LeadAnswer(BaseModel):
-    """What the desk did with one lead."""
-
-    lead_id: int
-    email: str
-    route: Route | None
-    reasons: list[str]
-    disposition: str | None = None
-    disposition_reason: str | None = None
-    answer: AnswerState
-    via: AnswerVia | None = None
-    answer_ref: int | None = None
-    subject: str | None = None
-    body: str | None = None
-    slots: list[datetime] = []
-    checks: list[CheckResult] = []
-    speed_to_lead_seconds: float | None = None
-    needs_review: bool = False
-    duplicate_of: int | None = None
-    fit: float | None = None
-    priority: float | None = None
-    persona: str | None = None
-    intent: str | None = None
-    flags: list[str] = []
-    error: str | None = None
 
 
 def reader_of(ws: Workspace) -> ReplyReader:
@@ -395,36 +354,5 @@ def _finish(
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
     policy = spec.inbound or InboundSpec()
     if policy.notify.to and decision.route in policy.notify.routes:
-        notify(ws, lead_id, policy.notify.to, *_note(answer), clock.now())
+        notify(ws, lead_id, policy.notify.to, *note(answer), clock.now())
     return answer
-
-
-def _note(answer: LeadAnswer) -> tuple[str, str]:
-    subject = f"Inbound lead #{answer.lead_id} ({answer.email}): {answer.route}"
-    speed = f", {answer.speed_to_lead_seconds:.1f} s after the form" if answer.speed_to_lead_seconds else ""
-    lines = [
-        f"Lead #{answer.lead_id}: {answer.email}",
-        f"Route: {answer.route} ({'; '.join(answer.reasons)})",
-        f"First answer: {answer.answer}{speed}",
-        *(
-            [f"Needs a person: {answer.error or 'see `sdr inbound list --needs-review`'}"]
-            if answer.needs_review
-            else []
-        ),
-        "",
-        "See `sdr inbound list` for every lead and its speed-to-lead.",
-    ]
-    return subject, "\n".join(lines)
-
-
-def summary_of(row: LeadRecord) -> LeadAnswer:
-    return LeadAnswer(
-        lead_id=row.id, email=row.email, route=Route(row.route) if row.route else None, reasons=list(row.reasons),
-        disposition=row.disposition, disposition_reason=row.disposition_reason, answer=AnswerState(row.answer_state),
-        via=AnswerVia(row.answer_via) if row.answer_via else None, answer_ref=row.answer_ref,
-        subject=row.answer_subject, body=row.answer_body,
-        checks=[CheckResult.model_validate(c) for c in row.checks],
-        speed_to_lead_seconds=row.speed_to_lead_seconds, needs_review=row.needs_review,
-        duplicate_of=row.duplicate_of, fit=row.fit, priority=row.priority, persona=row.persona, intent=row.intent,
-        flags=list(row.flags), error=row.error,
-    )  # fmt: skip
