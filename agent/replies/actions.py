@@ -11,7 +11,7 @@ Runs inside the caller's transaction; drafting with a model happens after it, ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.replies.spec import QualificationSpec
 from agent.replies.tables import NurtureTouch, ReferredContact, Reply, Response, ResponseState
 from agent.store.db import record_event
-from agent.store.tables import Account, Contact, Enrollment, EnrollmentState, LeadStage
+from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, LeadStage
 from agent.suppression import is_suppressed, suppress
 from agent.workspace import Workspace
 
@@ -173,18 +173,43 @@ def act(session: Session, reply: Reply, analysis: ReplyAnalysis, policy: Qualifi
     return plan
 
 
-def route_meeting(ws: Workspace, reply_id: int, analysis: ReplyAnalysis, their_id: str | None) -> int | None:
-    """Meeting requests, reschedules and cancellations: booking's job once it exists.
+def route_meeting(
+    ws: Workspace, reply_id: int, analysis: ReplyAnalysis, their_id: str | None, now: datetime
+) -> int | None:
+    """Meeting requests, reschedules and cancellations go to booking: real slots offered, an answer
+    read into a slot and booked on the AE's calendar, a meeting moved or freed. A booked meeting is
+    handed to the AE with the checklist note (in the AE's invitation too), closing the loop.
 
-    Until then, a drafted reply offering times (or acknowledging a cancellation), for review.
-    With `agent.meetings`, this becomes one line:
-    `handle_meeting_request(ws, contact_id, text, received_at, handoff_note=handoff_note(ws, contact_id))`.
+    Without AEs in the campaign file (no `meetings:` section), a drafted reply offering times, for
+    review. Returns the id of a drafted reply (booking's own messages are in `sdr meetings`).
     """
+    from agent.campaign import CampaignSpec  # agent.campaign imports this package's spec: load it late
     from agent.replies import responses
+    from agent.replies.handoff import hand_off, handoff_note
 
-    return responses.draft(
-        ws, reply_id, "answer" if analysis.intent is Intent.cancel else "offer_times", analysis, their_id
+    with ws.store.transaction() as session:
+        reply = session.get_one(Reply, reply_id)
+        contact_id, text, received = reply.contact_id, reply.text, reply.received_at
+        campaign = session.get(Campaign, reply.campaign_id) if reply.campaign_id else None
+        spec = CampaignSpec.model_validate(campaign.spec) if campaign else None
+    if contact_id is None or spec is None or spec.meetings is None:
+        return responses.draft(
+            ws, reply_id, "answer" if analysis.intent is Intent.cancel else "offer_times", analysis, their_id
+        )
+    from agent.meetings import handle_meeting_request
+
+    outcome = handle_meeting_request(
+        ws,
+        contact_id,
+        text,
+        received.replace(tzinfo=UTC),
+        now=now.replace(tzinfo=UTC),
+        handoff_note=handoff_note(ws, contact_id, "a meeting requested by the prospect"),
     )
+    if outcome.kind == "booked" and outcome.event is not None:
+        when = f"{outcome.event.start:%a %d %b %Y %H:%M} {outcome.event.timezone} with {outcome.event.ae_name}"
+        hand_off(ws, contact_id, f"meeting booked: {when}")
+    return None
 
 
 def _maybe_qualify(session: Session, contact: Contact, policy: QualificationSpec, today: date, plan: Plan) -> None:

@@ -124,7 +124,7 @@ def handle(
     response_id = None
     if plan.response and found.contact_id:
         if plan.response == "meeting":
-            response_id = actions.route_meeting(ws, reply_id, analysis, inbound.message_id)
+            response_id = actions.route_meeting(ws, reply_id, analysis, inbound.message_id, now)
         else:
             response_id = responses.draft(ws, reply_id, plan.response, analysis, inbound.message_id)
     return Handled(

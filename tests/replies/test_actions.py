@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
+
+import yaml
 
 from sqlalchemy import select
 
-from agent.replies.tables import NurtureTouch, ReferredContact, Reply, Response, ResponseState
+from agent.meetings.tables import Meeting
+from agent.pipeline import register_campaign
+from agent.replies.tables import Handoff, NurtureTouch, ReferredContact, Reply, Response, ResponseState
 from agent.store.tables import Contact, Draft, DraftState, Enrollment, EnrollmentState, LeadStage
 from agent.suppression import is_suppressed
+from tests.conftest import EXAMPLES
 from tests.replies.conftest import Seeded, receive
 
 DANA = "dana.ops@acme-freight.example"
@@ -147,8 +153,33 @@ def test_interest_question_and_objection_get_a_drafted_answer_for_review(make_se
         assert response.subject.startswith("Re:") and response.in_reply_to
 
 
-def test_meeting_request_gets_a_drafted_reply_offering_the_proposed_time(make_seeded):
+def _without_aes(s: Seeded, tmp_path: Path) -> None:
+    """The campaign with no `meetings:` section: no calendars to book into."""
+    spec = yaml.safe_load((EXAMPLES / "campaign.yaml").read_text())
+    del spec["meetings"]
+    path = tmp_path / "no-aes.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    register_campaign(s.ws, path)
+
+
+def test_meeting_request_is_booked_on_the_aes_calendar_and_handed_off(make_seeded):
     s = make_seeded({"intent": "meeting_request", "summary": "Thursday"}, {})
+    receive(s, DANA, "Thursday at 2pm works. Send an invite.")
+    with s.ws.store.transaction() as session:
+        meeting = session.scalar(select(Meeting))
+        contact = session.get_one(Contact, s.contacts[DANA])
+        handoff = session.scalar(select(Handoff).where(Handoff.contact_id == contact.id))
+        assert meeting is not None and meeting.status == "booked"
+        assert meeting.starts_at == datetime(2026, 11, 26, 20, 0)  # Thursday 14:00 in Chicago
+        assert handoff is not None and handoff.next_step.startswith("meeting booked: Thu 26 Nov 2026")
+        note = meeting.handoff_note or ""
+        assert contact.stage == LeadStage.handed_off and "## Problem signal" in note and "Thursday at 2pm" in note
+    assert _responses(s) == []  # booking wrote to the prospect itself (see sdr meetings)
+
+
+def test_without_aes_a_meeting_request_gets_a_drafted_reply_offering_the_proposed_time(make_seeded, tmp_path):
+    s = make_seeded({"intent": "meeting_request", "summary": "Thursday"}, {})
+    _without_aes(s, tmp_path)
     receive(s, DANA, "Thursday at 2pm works. Send an invite.")
     (response,) = _responses(s)
     assert response.kind == "offer_times" and "Thursday 26 November at 14:00" in response.body
@@ -195,10 +226,12 @@ def test_the_same_message_twice_is_handled_once(make_seeded):
     assert second.duplicate and second.reply_id == first.reply_id
 
 
-def test_reschedule_and_cancel_go_through_the_meeting_route(make_seeded):
+def test_without_aes_reschedule_and_cancel_get_drafted_replies(make_seeded, tmp_path):
     moving = make_seeded({"intent": "reschedule", "summary": "move"}, {}, emails=["move@acme-freight.example"])
+    _without_aes(moving, tmp_path)
     receive(moving, "move@acme-freight.example", "Can we move our call to Friday at 10am instead?")
     s = make_seeded({"intent": "cancel", "summary": "cancel"}, {}, emails=["cancel@acme-freight.example"])
+    _without_aes(s, tmp_path)  # one workspace: seeding registered the demo campaign again
     receive(s, "cancel@acme-freight.example", "Please cancel our demo, we signed with YardView.")
     kinds = {r.contact_id: (r.kind, r.body) for r in _responses(s)}
     offer = kinds[moving.contacts["move@acme-freight.example"]]
