@@ -6,7 +6,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import yaml
-
 from sqlalchemy import select
 
 from agent.meetings.tables import Meeting
