@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agent.campaign import CampaignSpec
@@ -113,6 +113,23 @@ def list_drafts(
             query = query.limit(limit)
         briefs: dict[int, Any] = {}
         return [_view(ws, d, briefs) for d in session.scalars(query).all()]
+
+
+def waiting_elsewhere(ws: Workspace) -> dict[str, int]:
+    """What else awaits a person's approval, in the queues beside this one."""
+    from agent.meetings.tables import MeetingMessage
+    from agent.replies.tables import Response
+
+    with ws.store.transaction() as session:
+        counts = {
+            "reply answers (sdr replies responses)": session.scalar(
+                select(func.count()).select_from(Response).where(Response.state == "pending_review")
+            ),
+            "meeting emails (sdr meetings messages)": session.scalar(
+                select(func.count()).select_from(MeetingMessage).where(MeetingMessage.state == "pending_review")
+            ),
+        }
+    return {queue: n for queue, n in counts.items() if n}
 
 
 def _get(session: Session, draft_id: int) -> Draft:

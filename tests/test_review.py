@@ -97,3 +97,18 @@ def test_bulk_approval_by_campaign_and_priority(queue: Workspace) -> None:
     assert set(approved) == {v.id for v in views if v.priority >= floor}
     with queue.store.transaction() as s:
         assert s.scalar(select(Event).where(Event.kind == "draft_approve")) is not None
+
+
+def test_the_interactive_queue_approves_rejects_and_quits(queue: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from agent.cli.app import app
+
+    monkeypatch.setenv("SDR_WORKSPACE", str(queue.settings.workspace))
+    monkeypatch.setenv("SDR_SOURCES_DIR", str(queue.settings.sources_dir))
+    first, second = pending(queue)[:2]
+    result = CliRunner().invoke(app, ["review"], input="a\nr\ntoo long for a first touch\nq\n")
+    assert result.exit_code == 0, result.output
+    assert state(queue, first.id) == DraftState.approved and state(queue, second.id) == DraftState.rejected
+    assert review.history(queue, second.id)[0]["reason"] == "too long for a first touch"
+    assert "2 of" in result.output

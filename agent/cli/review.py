@@ -16,6 +16,7 @@ from agent.states import DraftState
 
 if TYPE_CHECKING:
     from agent.review import DraftView
+    from agent.workspace import Workspace
 
 app = typer.Typer(help="Review drafts: approve, edit, reject, regenerate.", no_args_is_help=False)
 
@@ -56,49 +57,57 @@ def queue(
     ws = workspace(ctx)
     who = reviewer_name()
     views = decisions.list_drafts(ws, campaign=campaign, states=[DraftState.pending_review, DraftState.flagged])
+    elsewhere = decisions.waiting_elsewhere(ws)
     if not views:
-        console.print("Nothing to review.")
+        console.print("No sequence drafts to review.")
+        _print_elsewhere(elsewhere)
         return
     for index, view in enumerate(views, 1):
         console.rule(f"{index} of {len(views)}")
         _show(view)
-        while True:
-            choices = ["e", "r", "g", "s", "q"] if view.state == DraftState.flagged else ["a", "e", "r", "g", "s", "q"]
-            action = Prompt.ask(
-                "[a]pprove [e]dit [r]eject re[g]enerate [s]kip [q]uit",
-                choices=choices,
-                show_choices=False,
-                console=console,
-            )
-            try:
-                if action == "a":
-                    decisions.approve(ws, [view.id], who)
-                elif action == "e":
+        if not _decide(ws, view, who):
+            break
+    _print_elsewhere(elsewhere)
+
+
+def _decide(ws: Workspace, view: DraftView, who: str) -> bool:
+    """One draft's decision, asked until one is taken; False when the reviewer quits."""
+    from agent import review as decisions
+
+    while True:
+        choices = ["e", "r", "g", "s", "q"] if view.state == DraftState.flagged else ["a", "e", "r", "g", "s", "q"]
+        action = Prompt.ask(
+            "[a]pprove [e]dit [r]eject re[g]enerate [s]kip [q]uit", choices=choices, show_choices=False, console=console
+        )
+        try:
+            if action == "q":
+                return False
+            if action == "a":
+                decisions.approve(ws, [view.id], who)
+            elif action == "r":
+                decisions.reject(ws, view.id, Prompt.ask("reason", console=console), who)
+            elif action in ("e", "g"):
+                if action == "e":
                     edited = click.edit(f"{view.subject or ''}\n---\n{view.body}")
                     if edited is None:
                         continue
                     subject, _, body = edited.partition("\n---\n")
-                    problems = decisions.edit(
-                        ws, view.id, body=body.strip(), subject=subject.strip() or None, reviewer=who
-                    )
-                    view = next(v for v in decisions.list_drafts(ws, campaign=view.campaign) if v.id == view.id)
-                    _show(view)
-                    if problems:
+                    if decisions.edit(ws, view.id, body=body.strip(), subject=subject.strip() or None, reviewer=who):
                         console.print("[yellow]The edit fails its checks; fix it or regenerate.[/]")
-                    continue
-                elif action == "r":
-                    decisions.reject(ws, view.id, Prompt.ask("reason", console=console), who)
-                elif action == "g":
+                else:
                     decisions.regenerate(ws, view.id, who)
-                    view = next(v for v in decisions.list_drafts(ws, campaign=view.campaign) if v.id == view.id)
-                    _show(view)
-                    continue
-                elif action == "q":
-                    return
-            except UserError as exc:
-                console.print(f"[red]{exc}[/]")
+                view = next(v for v in decisions.list_drafts(ws, campaign=view.campaign) if v.id == view.id)
+                _show(view)
                 continue
-            break
+        except UserError as exc:
+            console.print(f"[red]{exc}[/]")
+            continue
+        return True
+
+
+def _print_elsewhere(elsewhere: dict[str, int]) -> None:
+    for queue, count in elsewhere.items():
+        console.print(f"also waiting for a person: {count} {queue}")
 
 
 @app.command("list")
@@ -129,6 +138,7 @@ def list_(
             v.subject or "",
         )
     console.print(table)
+    _print_elsewhere(decisions.waiting_elsewhere(workspace(ctx)))
 
 
 @app.command()
