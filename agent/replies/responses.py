@@ -9,9 +9,7 @@ which the next run settles by asking the transport, never by resending on a gues
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -23,12 +21,11 @@ from sqlalchemy import select
 
 from agent.campaign import CampaignSpec
 from agent.clock import utcnow
-from agent.drafting.compliance import compose_body, unsubscribe_url
 from agent.errors import DeliveryError, ModelError, NotFound, UserError
 from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.replies.spec import QualificationSpec
 from agent.replies.tables import Reply, Response, ResponseState
-from agent.sending.compose import POLICY
+from agent.sending.compose import prospect_email
 from agent.store.db import record_event
 from agent.store.tables import Campaign, Contact
 from agent.suppression import is_suppressed
@@ -206,28 +203,15 @@ class ResponseSummary:
 def _compose(
     response: Response, contact: Contact, spec: CampaignSpec, message_id: str, secret: str, now: datetime
 ) -> Outgoing:
-    sender = spec.sender
-    link = unsubscribe_url(sender, contact.email, spec.name, secret)
-    message = EmailMessage(policy=POLICY)
-    message["From"] = formataddr((sender.name, sender.email))
-    message["To"] = formataddr((contact.full_name, contact.email))
-    message["Subject"] = response.subject
-    message["Date"] = format_datetime(now.replace(tzinfo=UTC))
-    message["Message-ID"] = message_id
-    if response.in_reply_to:
-        message["In-Reply-To"] = response.in_reply_to
-        message["References"] = response.in_reply_to
-    message["List-Unsubscribe"] = f"<{link}>, <mailto:{sender.email}?subject=unsubscribe>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(compose_body(response.body, sender, link))
-    return Outgoing(
-        message_id=message_id,
-        channel="email",
-        mailbox=sender.email,
-        to=contact.email,
+    return prospect_email(
+        spec,
+        to=(contact.full_name, contact.email),
         subject=response.subject,
-        text=message.get_content(),
-        email=message,
+        body=response.body,
+        message_id=message_id,
+        secret=secret,
+        now_utc=now,
+        thread=[response.in_reply_to] if response.in_reply_to else (),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -44,12 +45,41 @@ def compose(
             subject=draft.subject,
             text=task,
         )
-    link = unsubscribe_url(sender, contact.email, spec.name, secret)
+    return prospect_email(
+        spec,
+        to=(contact.full_name, contact.email),
+        subject=draft.subject or "",
+        body=draft.body,
+        message_id=message_id,
+        secret=secret,
+        now_utc=now_utc,
+        thread=thread,
+        headers={"X-SDR-Campaign": spec.name, "X-SDR-Draft": str(draft.id)},
+    )
+
+
+def prospect_email(
+    spec: CampaignSpec,
+    *,
+    to: tuple[str, str],
+    subject: str,
+    body: str,
+    message_id: str,
+    secret: str,
+    now_utc: datetime,
+    thread: Sequence[str] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Outgoing:
+    """Any email to a prospect (a sequence step, a reply answer, an inbound answer): truthful
+    headers, threading under `thread` (earlier ids, oldest first), the compliance footer and
+    RFC 8058 one-click unsubscribe. `to` is (name, address)."""
+    sender = spec.sender
+    link = unsubscribe_url(sender, to[1], spec.name, secret)
     message = EmailMessage(policy=POLICY)
     message["From"] = formataddr((sender.name, sender.email))
-    message["To"] = formataddr((contact.full_name, contact.email))
-    message["Subject"] = draft.subject or ""
-    message["Date"] = format_datetime(now_utc.replace(tzinfo=UTC))
+    message["To"] = formataddr(to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now_utc.replace(tzinfo=UTC) if now_utc.tzinfo is None else now_utc)
     message["Message-ID"] = message_id
     if thread:
         message["In-Reply-To"] = thread[-1]
@@ -57,15 +87,15 @@ def compose(
     # RFC 8058 one-click unsubscribe, plus a mailto for clients that prefer it.
     message["List-Unsubscribe"] = f"<{link}>, <mailto:{sender.email}?subject=unsubscribe>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["X-SDR-Campaign"] = spec.name
-    message["X-SDR-Draft"] = str(draft.id)
-    message.set_content(compose_body(draft.body, sender, link))
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(compose_body(body, sender, link))
     return Outgoing(
         message_id=message_id,
         channel="email",
         mailbox=sender.email,
-        to=contact.email,
-        subject=draft.subject,
+        to=to[1],
+        subject=subject,
         text=message.get_content(),
         email=message,
     )
