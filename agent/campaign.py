@@ -16,10 +16,10 @@ from typing import Annotated, Any, Literal
 
 import jinja2
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agent.clock import zone
-from agent.errors import InputError, UserError
+from agent.clock import TimeZoneName
+from agent.errors import InputError
 from agent.inbound.spec import InboundSpec
 from agent.meetings.spec import MeetingsSpec
 from agent.replies.spec import QualificationSpec
@@ -148,16 +148,7 @@ class Sending(Strict):
     window_start: time = time(9, 0)
     window_end: time = time(17, 0)
     days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
-    default_timezone: str = "America/New_York"
-
-    @field_validator("default_timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            zone(value)
-        except UserError as exc:
-            raise ValueError(str(exc)) from exc
-        return value
+    default_timezone: TimeZoneName = "America/New_York"
 
     @model_validator(mode="after")
     def _window(self) -> Sending:

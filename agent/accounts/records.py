@@ -7,8 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from agent.clock import zone
-from agent.errors import UserError
+from agent.clock import TimeZoneName
 
 EMAIL = re.compile(r"^[^@\s,;<>]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 FREE_MAIL = frozenset(
@@ -58,7 +57,7 @@ class Row(BaseModel):
     first_name: str | None = None
     last_name: str | None = None
     title: str | None = None
-    timezone: str | None = None
+    timezone: TimeZoneName | None = None
     linkedin_url: str | None = None
     phone: str | None = None
 
@@ -97,16 +96,6 @@ class Row(BaseModel):
         if not EMAIL.match(value):
             raise ValueError(f"{value!r} is not an email address")
         return value.lower()
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                zone(value)
-            except UserError as exc:
-                raise ValueError(str(exc)) from exc
-        return value
 
     @model_validator(mode="after")
     def _resolve_domain(self) -> Row:
