@@ -18,6 +18,17 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Inbound leads: answered in seconds, routed, timed (speed-to-lead).", no_args_is_help=True)
 
 
+def campaign_name(ctx: typer.Context, value: str) -> str:
+    """A campaign by name, or by its file (recorded in the store first, as `sdr run` would)."""
+    from agent.pipeline import campaign_by_name, register_campaign
+
+    path = Path(value)
+    if path.suffix in (".yaml", ".yml"):
+        return register_campaign(workspace(ctx), path)[1].name
+    campaign_by_name(workspace(ctx), value)  # an unknown name stops here, before any lead is read
+    return value
+
+
 def _describe(answer: LeadAnswer) -> str:
     speed = f" in {answer.speed_to_lead_seconds:.1f} s" if answer.speed_to_lead_seconds is not None else ""
     what = f"{answer.answer}" + (f" ({answer.via}, {len(answer.slots)} slots)" if answer.slots else "")
@@ -31,7 +42,9 @@ def _describe(answer: LeadAnswer) -> str:
 def answer(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help='JSON Lines, one lead a line ("-" reads stdin).'),
-    campaign: str = typer.Option(..., "--campaign", help="The campaign whose ICP, sender and AEs answer."),
+    campaign: str = typer.Option(
+        ..., "--campaign", help="The campaign (name, or its YAML file) whose ICP, sender and AEs answer."
+    ),
     json_output: bool = typer.Option(False, "--json", help="One JSON answer a line."),
 ) -> None:
     """Answer each lead in FILE: route it, send or queue its first answer, record speed-to-lead.
@@ -41,10 +54,9 @@ def answer(
     """
     from agent.inbound.answer import answer_lead, answer_received, reader_of, unanswered
     from agent.inbound.lead import parse_lead
-    from agent.pipeline import campaign_by_name
 
     ws = workspace(ctx)
-    campaign_by_name(ws, campaign)  # an unknown campaign stops here, before any lead is read
+    campaign = campaign_name(ctx, campaign)
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -66,11 +78,11 @@ def answer(
         total += 1
         try:
             lead = parse_lead(line, file=str(file), line=number)
+            show(answer_lead(ws, lead, campaign, reader=reader))
         except InputError as exc:
             bad += 1
-            errors.print(f"[red]error[/] {exc}", highlight=False, soft_wrap=True)
-            continue
-        show(answer_lead(ws, lead, campaign, reader=reader))
+            exc.file, exc.line = exc.file or str(file), exc.line or number
+            errors.print(f"[red]error[/] {exc.format()}", highlight=False, soft_wrap=True)
     if bad:
         raise UserError(f"{file}: {bad} of {total} leads could not be read (named above); {total - bad} answered")
 

@@ -11,7 +11,9 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to bind; put a TLS proxy in front for the public URL."),
     port: int = typer.Option(8000, min=1, max=65535),
-    campaign: str | None = typer.Option(None, "--campaign", help="The campaign that answers POST /leads."),
+    campaign: str | None = typer.Option(
+        None, "--campaign", help="The campaign (name, or its YAML file) that answers POST /leads."
+    ),
 ) -> None:
     """Serve POST/GET /unsubscribe, POST /leads, POST /messages and GET /healthz.
 
@@ -21,12 +23,12 @@ def serve(
     """
     import uvicorn
 
-    from agent.pipeline import campaign_by_name
+    from agent.cli.inbound import campaign_name
     from agent.server.app import create_app
 
     ws = workspace(ctx)
     if campaign is not None:
-        campaign_by_name(ws, campaign)  # an unknown campaign stops here, not at the first lead
+        campaign = campaign_name(ctx, campaign)  # an unknown campaign stops here, not at the first lead
     if ws.settings.inbound_secret is None:
         console.print("[yellow]SDR_INBOUND_SECRET is not set: POST /leads and /messages will answer 503[/]")
     # The access log would print query strings, and unsubscribe tokens carry addresses.

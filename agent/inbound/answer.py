@@ -20,6 +20,7 @@ from agent.campaign import CampaignSpec
 from agent.clock import as_utc, utcnow
 from agent.drafting.checks import passed
 from agent.enrollments import stop_sequences
+from agent.errors import InputError
 from agent.inbound import paths, screening
 from agent.inbound.delivery import notify
 from agent.inbound.intake import Received, receive
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 # queues the offer and the desk's own policy and checks decide when it goes out.
 INBOUND_ENROLLMENT_PRIORITY = 0.0
 STALE_CLAIM = timedelta(minutes=10)  # a worker answering a lead for this long has died
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a form's own clock may run
 _readers: WeakKeyDictionary[Workspace, ReplyReader] = WeakKeyDictionary()
 
 
@@ -62,11 +64,15 @@ def answer_lead(
     ws: Workspace, lead: InboundLead, campaign: str, *, now: datetime | None = None, reader: ReplyReader | None = None
 ) -> LeadAnswer:
     clock = Clock(now)
-    received = receive_lead(ws, lead, campaign)
+    received = receive_lead(ws, lead, campaign, now=clock.start)
     return answer_received(ws, received.lead_id, reader=reader, clock=clock)
 
 
-def receive_lead(ws: Workspace, lead: InboundLead, campaign: str) -> Received:
+def receive_lead(ws: Workspace, lead: InboundLead, campaign: str, *, now: datetime | None = None) -> Received:
+    """Record the lead; one from the future (beyond a little clock skew) is refused, naming the field."""
+    if lead.received_at > (now or datetime.now(UTC)) + CLOCK_SKEW:
+        raise InputError(f"{lead.received_at.isoformat()} is in the future (by this machine's clock)",
+                         field="received_at")  # fmt: skip
     campaign_id, spec = campaign_by_name(ws, campaign)
     return receive(ws, lead, campaign_id, (spec.inbound or InboundSpec()).duplicate_window_minutes)
 
@@ -333,7 +339,8 @@ def _finish(
             row.needs_review = row.needs_review or not passed(written.checks)
             if written.state in (AnswerState.sent, AnswerState.approved, AnswerState.pending_review):
                 row.answered_at = as_utc(at)
-                row.speed_to_lead_seconds = round((at - row.received_at.replace(tzinfo=UTC)).total_seconds(), 3)
+                seconds = (at - row.received_at.replace(tzinfo=UTC)).total_seconds()
+                row.speed_to_lead_seconds = round(max(0.0, seconds), 3)  # a form's clock may run a little ahead
             if written.state is AnswerState.sent:
                 row.sent_at = row.sent_at or as_utc(at)
             if written.via is not AnswerVia.letter and written.state is not AnswerState.pending_review:

@@ -118,9 +118,9 @@ def create_app(ws: Workspace, *, campaign: str | None = None, reader: ReplyReade
             return JSONResponse({"error": "no campaign: start the server with --campaign NAME"}, status_code=503)
         try:
             lead = parse_lead(body.decode("utf-8", errors="replace"))
+            received = await run_in_threadpool(receive_lead, ws, lead, campaign)
         except InputError as exc:
             return JSONResponse({"error": str(exc), "field": exc.field}, status_code=422)
-        received = await run_in_threadpool(receive_lead, ws, lead, campaign)
         log.info("lead %s received%s", received.lead_id, " (duplicate)" if received.duplicate_of else "")
         task = BackgroundTask(answer_received, ws, received.lead_id, reader=reader or reader_of(ws))
         return JSONResponse(

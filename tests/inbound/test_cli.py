@@ -80,3 +80,22 @@ def test_list_shows_each_lead_and_speed_to_lead_p50_p95(cli: Desk) -> None:
     assert speed["p50_seconds"] is not None and speed["p95_seconds"] >= speed["p50_seconds"]
     table = runner.invoke(app, ["inbound", "list"], env={"COLUMNS": "200"})
     assert "speed-to-lead over 1 answered of 2 leads" in table.stdout
+
+
+def test_a_lead_from_the_future_is_a_bad_line(cli: Desk, tmp_path: Path) -> None:
+    path = tmp_path / "leads.jsonl"
+    path.write_text(lead_line(received_at="2099-01-01T09:00:00+00:00") + "\n")
+    result = runner.invoke(app, ["inbound", "answer", str(path), "--campaign", "q4-dock-ops"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error {path}:1: received_at: 2099-01-01T09:00:00+00:00 is in the future")
+    assert not cli.outbox(to="ana.ruiz@harvest-lane.example")
+
+
+def test_a_campaign_named_by_its_file_is_recorded_and_used(cli: Desk, tmp_path: Path) -> None:
+    from tests.conftest import EXAMPLES
+
+    path = tmp_path / "leads.jsonl"
+    path.write_text(lead_line() + "\n")
+    result = runner.invoke(app, ["inbound", "answer", str(path), "--campaign", str(EXAMPLES / "campaign.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "meeting, first answer sent" in result.stdout

@@ -101,6 +101,9 @@ def test_a_bad_lead_gets_422_naming_the_field(desk: Desk, app: Starlette) -> Non
     with TestClient(app) as client:
         answer = post(client, "/leads", json.dumps({**LEAD, "received_at": "2026-11-24T09:05:00"}).encode())
     assert answer.status_code == 422 and answer.json()["field"] == "received_at"
+    with TestClient(app) as client:
+        future = post(client, "/leads", json.dumps({**LEAD, "received_at": "2099-01-01T09:00:00Z"}).encode())
+    assert future.status_code == 422 and "in the future" in future.json()["error"]
     assert leads(desk) == 0
 
 
