@@ -41,7 +41,7 @@ from agent.workspace import Workspace
 if TYPE_CHECKING:
     from agent.replies.classify import ReplyReader
 
-log = logging.getLogger("sdr.server")
+log = logging.getLogger("uvicorn.error")  # uvicorn configures it: our lines appear with its own
 MAX_LEAD_BYTES = 64 * 1024
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 
