@@ -2,8 +2,8 @@
 
 Declines follow the senders' protocol: claim in a transaction that re-checks suppression at
 that moment, deliver, mark sent; a claim a crash left behind is settled by asking the transport,
-never by sending again on a guess. They carry the compliance footer and RFC 8058 headers like
-every email to a prospect.
+never by sending again on a guess. They are built like every email to a prospect
+(`agent.sending.compose.prospect_email`: compliance footer, RFC 8058 headers).
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from sqlalchemy import select
 
 from agent.campaign import CampaignSpec
 from agent.clock import as_utc, utcnow
-from agent.drafting.compliance import compose_body, unsubscribe_url
 from agent.errors import DeliveryError
 from agent.inbound.tables import AnswerState, LeadRecord
-from agent.sending.compose import POLICY
+from agent.sending.compose import POLICY, prospect_email
 from agent.store.db import record_event
 from agent.store.tables import Campaign
 from agent.suppression import is_suppressed
@@ -29,26 +28,15 @@ from tools.mail import Outgoing
 
 
 def _letter(row: LeadRecord, spec: CampaignSpec, secret: str, now: datetime) -> Outgoing:
-    sender = spec.sender
-    link = unsubscribe_url(sender, row.email, spec.name, secret)
-    message = EmailMessage(policy=POLICY)
-    message["From"] = formataddr((sender.name, sender.email))
-    message["To"] = formataddr((row.name, row.email))
-    message["Subject"] = row.answer_subject or ""
-    message["Date"] = format_datetime(now.astimezone(UTC))
-    message["Message-ID"] = row.answer_message_id or ""
-    message["List-Unsubscribe"] = f"<{link}>, <mailto:{sender.email}?subject=unsubscribe>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["X-SDR-Inbound-Lead"] = str(row.id)
-    message.set_content(compose_body(row.answer_body or "", sender, link))
-    return Outgoing(
+    return prospect_email(
+        spec,
+        to=(row.name, row.email),
+        subject=row.answer_subject or "",
+        body=row.answer_body or "",
         message_id=row.answer_message_id or "",
-        channel="email",
-        mailbox=sender.email,
-        to=row.email,
-        subject=row.answer_subject,
-        text=message.get_content(),
-        email=message,
+        secret=secret,
+        now_utc=now,
+        headers={"X-SDR-Inbound-Lead": str(row.id)},
     )
 
 

@@ -13,8 +13,8 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.accounts.records import EMAIL, FREE_MAIL
-from agent.clock import zone
-from agent.errors import InputError, UserError
+from agent.clock import TimeZoneName
+from agent.errors import InputError
 
 _BAND = re.compile(r"^\s*\d[\d,]*\s*(-\s*\d[\d,]*|\+)?\s*$")
 Short = Annotated[str, Field(max_length=255)]
@@ -31,7 +31,7 @@ class InboundLead(BaseModel):
     message: str = Field(default="", max_length=20_000)
     source: Short = Field(min_length=1, description='Where it came from: "demo request", "pricing page", ...')
     received_at: AwareDatetime
-    timezone: str | None = Field(default=None, max_length=64)
+    timezone: TimeZoneName | None = None
     # What forms often ask as well; each fills a blank on the account, never overwrites the CRM.
     website: Short | None = None
     industry: Short | None = None
@@ -45,16 +45,6 @@ class InboundLead(BaseModel):
         if not EMAIL.match(value):
             raise ValueError(f"{value!r} is not an email address")
         return value.lower()
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str | None) -> str | None:
-        if value:
-            try:
-                zone(value)
-            except UserError as exc:
-                raise ValueError(str(exc)) from exc
-        return value or None
 
     @field_validator("employees")
     @classmethod
