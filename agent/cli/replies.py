@@ -22,7 +22,7 @@ def ingest(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Read every reply in PATH, record what it says and act on it (suppress, pause, draft, ...)."""
-    from agent.replies.inbound import ingest_path
+    from agent.replies.handling import ingest_path
 
     ws = workspace(ctx)
     rows = []
@@ -215,7 +215,7 @@ def reject(ctx: typer.Context, response_id: int) -> None:
 @app.command("send")
 def send(ctx: typer.Context) -> None:
     """Send approved answers (and nurture touches) now, each at most once, never to a suppressed address."""
-    from agent.replies.inbound import due_touches
+    from agent.replies.handling import due_touches
     from agent.replies.responses import send_responses
 
     ws = workspace(ctx)

@@ -54,7 +54,7 @@ _readers: WeakKeyDictionary[Workspace, ReplyReader] = WeakKeyDictionary()
 def reader_of(ws: Workspace) -> ReplyReader:
     """One reply reader per workspace: its classifier loads once."""
     if ws not in _readers:
-        from agent.replies.inbound import reader_for
+        from agent.replies.handling import reader_for
 
         _readers[ws] = reader_for(ws)
     return _readers[ws]

@@ -7,6 +7,7 @@ calls to one loaded model take turns.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from functools import cache
 from pathlib import Path
@@ -36,6 +37,9 @@ def _load(path: str, n_ctx: int, n_threads: int, chat_format: str | None) -> tup
         verbose=False,
         seed=0,
     )
+    # Freed before interpreter teardown: llama.cpp's own finaliser runs too late and prints a
+    # traceback at exit.
+    atexit.register(llama.close)
     return llama, threading.Lock()
 
 

@@ -128,7 +128,7 @@ def create_app(ws: Workspace, *, campaign: str | None = None, reader: ReplyReade
         )
 
     async def messages(request: Request) -> Response:
-        from agent.replies.inbound import handle_message
+        from agent.replies.handling import handle_message
 
         body = await signed_body(request, MAX_MESSAGE_BYTES)
         if isinstance(body, Response):
