@@ -11,6 +11,7 @@ import hashlib
 import json
 from datetime import time
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -165,6 +166,17 @@ class Drafting(Strict):
     max_attempts: int = Field(default=2, ge=1, le=4, description="Writes before a draft is flagged.")
 
 
+@lru_cache(maxsize=256)
+def _template_syntax_problem(text: str) -> str | None:
+    # Cached: the stored spec is validated again wherever a campaign is read (every send, every
+    # reply), and parsing its templates is most of that cost.
+    try:
+        jinja2.Environment().parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        return exc.message or "syntax error"
+    return None
+
+
 class CampaignSpec(Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
     description: str = ""
@@ -186,13 +198,11 @@ class CampaignSpec(Strict):
 
     @model_validator(mode="after")
     def _templates_compile(self) -> CampaignSpec:
-        env = jinja2.Environment()
         for index, step in enumerate(self.sequence):
             for text in filter(None, (step.subject, step.template)):
-                try:
-                    env.parse(text)
-                except jinja2.TemplateSyntaxError as exc:
-                    raise ValueError(f"sequence[{index}]: template: {exc.message}") from exc
+                problem = _template_syntax_problem(text)
+                if problem:
+                    raise ValueError(f"sequence[{index}]: template: {problem}")
         return self
 
     @property

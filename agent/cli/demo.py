@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import typer
@@ -10,24 +9,6 @@ import typer
 from agent.cli.common import console, progress_bars, workspace
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def _next_business_morning(campaign_file: Path) -> datetime:
-    """Now if it is business hours where the campaign sends, else the next working day at 10:00."""
-    from agent.campaign import WEEKDAYS, load_campaign
-    from agent.clock import as_utc, utcnow, zone
-    from agent.sending.schedule import in_window
-
-    sending = load_campaign(campaign_file).sending
-    tz, now = zone(sending.default_timezone), utcnow()
-    if in_window(now, tz, sending):
-        return now
-    day = now.replace(tzinfo=None).date()
-    for offset in range(1, 8):
-        candidate = day + timedelta(days=offset)
-        if WEEKDAYS[candidate.weekday()] in sending.days:
-            return as_utc(datetime.combine(candidate, time(10, 0), tzinfo=tz))
-    return now
 
 
 def demo(
@@ -38,8 +19,10 @@ def demo(
     from agent.accounts.importer import import_file
     from agent.calls.ingest import ingest
     from agent.campaign import load_campaign
+    from agent.clock import utcnow
     from agent.meetings.admin import seed_calendars
     from agent.pipeline import run_campaign
+    from agent.sending.schedule import next_business_morning
     from agent.sending.sender import send_due
 
     campaign_file = examples / "campaign.yaml"
@@ -60,7 +43,7 @@ def demo(
         f"enrolled {summary.enrolled}, drafted {summary.drafted} sequences"
         + (f", {len(summary.errors)} errors" if summary.errors else "")
     )
-    when = _next_business_morning(campaign_file)
+    when = next_business_morning(utcnow(), spec.sending)
     sent = send_due(ws, now=when)
     console.print(
         f"sent {len(sent.sent)} approved first steps as of {when:%a %Y-%m-%d %H:%M} UTC; waiting: "

@@ -7,6 +7,7 @@ This is how sequencer users write today, and it is the default where the model c
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -25,9 +26,15 @@ class TemplateProblem(SdrError):
         super().__init__(f"sequence[{step_index}].{field}: {message}")
 
 
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> jinja2.Template:
+    # Compiling is most of a template's cost, and a campaign renders the same few for every contact.
+    return _env.from_string(text)
+
+
 def _render(text: str, variables: dict[str, object], step_index: int, field: str) -> str:
     try:
-        return _env.from_string(text).render(**variables)
+        return _compiled(text).render(**variables)
     except jinja2.TemplateError as exc:
         raise TemplateProblem(step_index, field, str(exc)) from exc
 

@@ -44,3 +44,12 @@ def next_window_start(after_utc: datetime, tz: ZoneInfo, sending: Sending) -> da
         if offset == 0 and day.weekday() in _workdays(sending) and local.time() < sending.window_start:
             return as_utc(start)
     raise ValueError("a sending window with no days")
+
+
+def next_business_morning(now_utc: datetime, sending: Sending) -> datetime:
+    """Now if the campaign's window is open, else an hour after it next opens (an hour in, so
+    prospects a time zone or two west of the campaign's are inside their own windows too)."""
+    tz = ZoneInfo(sending.default_timezone)
+    if in_window(now_utc, tz, sending):
+        return now_utc
+    return next_window_start(now_utc, tz, sending) + timedelta(hours=1)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from agent.pipeline import register_campaign
 from agent.replies.classify import ReplyReader
-from agent.replies.inbound import Handled, handle
+from agent.replies.handling import Handled, handle
 from agent.replies.ingest import parse_message
 from agent.store.tables import (
     Account,

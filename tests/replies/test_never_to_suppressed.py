@@ -25,7 +25,7 @@ from agent import review
 from agent.llm import LLM, scripted_handle
 from agent.pipeline import run_campaign
 from agent.replies.classify import ReplyReader
-from agent.replies.inbound import due_touches, handle
+from agent.replies.handling import due_touches, handle
 from agent.replies.ingest import parse_message
 from agent.replies.responses import decide, send_responses
 from agent.replies.tables import Response, ResponseState
