@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -125,6 +125,30 @@ class LLM:
     @property
     def name(self) -> str:
         return self.handle.name
+
+    def bounded(self, max_tokens: int, *, repair: bool = False) -> LLM:
+        """The same model, recorder, cache, retries and concurrency, with a cap on answer length
+        (and, unless `repair`, no repair round).
+
+        A small local model held to a JSON grammar can pad an answer with whitespace, or repeat
+        itself, up to its token limit: a minute or more at 50 ms a token, for an answer that is
+        never valid. Tasks whose answers are short say how short.
+        """
+        handle = self.handle
+
+        def schema_kwargs(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+            return {**handle.schema_kwargs(name, schema), "max_tokens": max_tokens}
+
+        clone = LLM(
+            replace(handle, schema_kwargs=schema_kwargs),
+            recorder=self.recorder,
+            repair_attempts=self.repair_attempts if repair else 0,
+            max_attempts=self.max_attempts,
+            max_wait_seconds=self.max_wait_seconds,
+            cache=self.cache,
+        )
+        clone._slots = self._slots  # one model, one limit on calls in flight
+        return clone
 
     def ask(
         self,

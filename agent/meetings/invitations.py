@@ -12,13 +12,11 @@ from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar as ICalendar
-from icalendar import Event as IEvent
 from icalendar import vCalAddress, vText
 
-from tools.calendar.base import PRODID, CalendarEvent
+from tools.calendar.base import PRODID, CalendarEvent, timed_vevent
 
 Method = Literal["REQUEST", "CANCEL"]
 
@@ -43,16 +41,7 @@ def invitation(
     location: str | None = None,
 ) -> str:
     """The iCalendar text of an invitation: `organizer` and `attendees` are (name, email)."""
-    zone = ZoneInfo(event.tz)
-    vevent = IEvent()
-    vevent.add("uid", event.uid)
-    vevent.add("dtstamp", datetime.now(UTC))
-    vevent.add("dtstart", event.start.astimezone(zone))
-    vevent.add("dtend", event.end.astimezone(zone))
-    vevent.add("summary", event.summary)
-    vevent.add("sequence", event.sequence)
-    vevent.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    vevent.add("transp", "OPAQUE")
+    vevent = timed_vevent(event, "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     if description:
         vevent.add("description", description)
     if location:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -85,26 +84,6 @@ def schema_for(fields: tuple[str, ...], intents: list[Intent] | None) -> dict[st
     }
 
 
-def bounded(llm: LLM, max_tokens: int) -> LLM:
-    """The same model, recorder and retries, with a cap on answer length and no repair round.
-
-    A small local model held to a JSON grammar can pad an answer with whitespace up to its
-    token limit (a minute at 50 ms a token); a reading of a reply never needs more than this.
-    """
-    handle = llm.handle
-
-    def schema_kwargs(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-        return {**handle.schema_kwargs(name, schema), "max_tokens": max_tokens}
-
-    return LLM(
-        replace(handle, schema_kwargs=schema_kwargs),
-        recorder=llm.recorder,
-        repair_attempts=0,
-        max_attempts=llm.max_attempts,
-        max_wait_seconds=llm.max_wait_seconds,
-    )
-
-
 def ask_model(
     llm: LLM,
     *,
@@ -116,7 +95,7 @@ def ask_model(
     max_tokens: int | None = None,
 ) -> ModelReading:
     keys = (*(["intent"] if intents else []), *fields)
-    return bounded(llm, max_tokens or 40 + 30 * len(keys)).ask(
+    return llm.bounded(max_tokens or 40 + 30 * len(keys)).ask(
         "reply_fields",
         ModelReading,
         schema=schema_for(fields, intents),

@@ -24,6 +24,9 @@ from agent.workspace import Workspace
 from tools.research import SourceDoc, source_tools
 
 MAX_FACTS_FOR_MODEL = 40
+# An AccountSummary is at most 400 characters and four ids: about 150 tokens of JSON. Without a
+# cap, SmolLM2 ran on to its 1,024-token limit in 11 of 13 summaries (55 s each, all invalid).
+SUMMARY_TOKENS = 200
 
 
 class AccountSummary(BaseModel):
@@ -103,7 +106,8 @@ def _model_brief(ws: Workspace, base: Brief, account: Account) -> Brief:
     ids = [f.id for f in facts]
     capable = ws.llm.handle.capable_writer
     output: type[AccountSummary] = ModelBrief if capable else AccountSummary
-    answer = ws.llm.ask(
+    llm = ws.llm if capable else ws.llm.bounded(SUMMARY_TOKENS, repair=True)
+    answer = llm.ask(
         "research_brief" if capable else "account_summary",
         output,
         schema=narrowed_schema(output, ids),
@@ -111,7 +115,7 @@ def _model_brief(ws: Workspace, base: Brief, account: Account) -> Brief:
         account={"name": account.name, "domain": account.domain, "industry": account.industry},
         facts=[{"id": f.id, "source": f.source_title, "date": f.published_on, "text": f.text} for f in facts],
     )
-    brief = base.model_copy(update={"made_by": f"rules+{ws.llm.name}"})
+    brief = base.model_copy(update={"made_by": f"rules+{llm.name}"})
     flags = list(base.flags)
 
     def backed(text: str, fact_ids: list[str]) -> bool:

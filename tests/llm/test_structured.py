@@ -9,7 +9,7 @@ import openai
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agent.errors import InvalidModelOutput, ModelError
 from agent.llm import LLM, CallRecord, scripted_handle
@@ -169,3 +169,29 @@ def test_schema_kwargs_and_token_usage_reach_the_model() -> None:
     LLM(handle, recorder=records.append).ask("echo", Answer, prompt=PROMPT, text="x", schema={"type": "object"})
     assert seen["response_format"] == {"name": "Answer", "schema": {"type": "object"}}
     assert (records[0].tokens_in, records[0].tokens_out) == (11, 7)
+
+
+class KwargsSpy(FakeListChatModel):
+    """Remembers the keyword arguments of every call, as a real client would receive them."""
+
+    seen: list[dict[str, Any]] = Field(default_factory=list)
+
+    def invoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        self.seen.append(kwargs)
+        return super().invoke(input, config, **kwargs)
+
+
+def test_a_bounded_model_caps_the_answer_and_keeps_the_record_and_the_limit() -> None:
+    records: list[CallRecord] = []
+    spy = KwargsSpy(responses=['{"label": "a"}', '{"label": "a", "score": 2}'])
+    llm = LLM(scripted_handle(spy), recorder=records.append, repair_attempts=1)
+    with pytest.raises(InvalidModelOutput):
+        llm.bounded(120).ask("echo", Answer, prompt=PROMPT, text="x")
+    assert [kw.get("max_tokens") for kw in spy.seen] == [120]  # capped, and no repair round
+    assert records[0].outcome == "invalid"
+    assert llm.bounded(120)._slots is llm._slots
+
+    spy.seen.clear()
+    spy.i = 0
+    answer = llm.bounded(90, repair=True).ask("echo", Answer, prompt=PROMPT, text="x")
+    assert answer.score == 2 and [kw.get("max_tokens") for kw in spy.seen] == [90, 90]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar as ICalendar
 from icalendar import Event as IEvent
@@ -119,9 +120,9 @@ def open_calendar(config: CalendarConfig) -> Calendar:
 # ---- iCalendar helpers shared by the backends ------------------------------------------------
 
 
-def to_vevent(meeting: CalendarEvent) -> IEvent:
-    from zoneinfo import ZoneInfo
-
+def timed_vevent(meeting: CalendarEvent, status: str) -> IEvent:
+    """The VEVENT's identity and time, in the meeting's own zone (TZID), with `status`: what a
+    calendar entry and an invitation of the same meeting share."""
     zone = ZoneInfo(meeting.tz)
     event = IEvent()
     event.add("uid", meeting.uid)
@@ -130,8 +131,13 @@ def to_vevent(meeting: CalendarEvent) -> IEvent:
     event.add("dtend", meeting.end.astimezone(zone))
     event.add("summary", meeting.summary)
     event.add("sequence", meeting.sequence)
-    event.add("status", meeting.status)
+    event.add("status", status)
     event.add("transp", "OPAQUE")
+    return event
+
+
+def to_vevent(meeting: CalendarEvent) -> IEvent:
+    event = timed_vevent(meeting, meeting.status)
     if meeting.description:
         event.add("description", meeting.description)
     event.add("organizer", f"mailto:{meeting.organizer}")
@@ -166,8 +172,6 @@ def from_vevent(event: Any, tz: str = "UTC") -> CalendarEvent:
 
 def _aware(value: Any, tz: str = "UTC") -> datetime:
     """Floating times and all-day dates are read in the calendar owner's zone."""
-    from zoneinfo import ZoneInfo
-
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
     return datetime(value.year, value.month, value.day, tzinfo=ZoneInfo(tz))
