@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.table import Table
 from sqlalchemy import select
@@ -19,7 +21,7 @@ suppress_app = typer.Typer(help="The do-not-contact list.")
 def list_accounts(ctx: typer.Context, json_output: bool = typer.Option(False, "--json")) -> None:
     """Accounts with their best fit and intent scores."""
     with workspace(ctx).store.transaction() as session:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for account in session.scalars(select(Account).order_by(Account.name)).all():
             best = session.scalar(
                 select(Score)
@@ -61,7 +63,7 @@ def list_accounts(ctx: typer.Context, json_output: bool = typer.Option(False, "-
 def list_contacts(ctx: typer.Context, json_output: bool = typer.Option(False, "--json")) -> None:
     """Contacts with their stage."""
     with workspace(ctx).store.transaction() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": c.id,
                 "email": c.email,
