@@ -105,6 +105,7 @@ def run_once(model_research: bool) -> dict[str, float]:
                 )
             ).one()
             contacts = session.scalar(select(func.count()).select_from(Enrollment)) or 1
+            valid = session.scalar(select(func.count(LlmCall.id)).where(LlmCall.outcome.in_(("ok", "repaired"))))
         if summary.errors:
             raise SystemExit(f"the run had errors: {summary.errors[:3]}")
         llm_s = model_ms / 1000
@@ -118,6 +119,7 @@ def run_once(model_research: bool) -> dict[str, float]:
             "overhead s": wall - model_s,
             "overhead %": 100 * (wall - model_s) / wall,
             "llm calls": calls,
+            "  of which valid": valid or 0,
             "tokens in": tokens_in,
             "tokens out": tokens_out,
             "contacts": contacts,
