@@ -47,7 +47,12 @@ def run_case(case: Case, ws: Workspace) -> CaseOutcome:
             case["id"], [Score("abstained", float(not snippets), f"{len(snippets)} snippets")], output=output
         )
     recall, reciprocal, first = score_case(snippets, case["relevant"])
-    reason = f"first answer at rank {first}" if first else f"no answer in the top {K} ({len(snippets)} returned)"
+    wanted = len(case["relevant"])
+    reason = (
+        f"first answer at rank {first}; {round(recall * wanted)} of {wanted} relevant passages in the top {K}"
+        if first
+        else f"no answer in the top {K} ({len(snippets)} returned)"
+    )
     return CaseOutcome(
         case["id"], [Score("recall_at_5", recall, reason), Score("reciprocal_rank", reciprocal, reason)], output=output
     )
