@@ -230,7 +230,12 @@ def cancel(ctx: typer.Context, meeting_id: int, reason: str = typer.Option(..., 
         ae = lead.meetings.executive(meeting.ae_email)
     if ae is None:
         raise typer.BadParameter(f"meeting {meeting_id}: its AE is no longer in the campaign file")
-    outcome = Booker(ws, lead, ae, None, datetime.now(UTC)).cancel(meeting_id, reason, f"person:{reviewer_name()}")
+    who = reviewer_name()
+    outcome = Booker(ws, lead, ae, None, datetime.now(UTC)).cancel(meeting_id, reason, f"person:{who}")
+    if outcome.event is not None:
+        from agent.replies.handoff import meeting_changed
+
+        meeting_changed(ws, lead.contact_id, f"{who} cancelled the meeting of {outcome.event.when} ({reason})")
     console.print(f"cancelled {meeting_id}; message {outcome.message.id if outcome.message else '-'}")
 
 

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -51,6 +52,11 @@ class EventView(BaseModel):
     timezone: str
     sequence: int
     status: str
+
+    @property
+    def when(self) -> str:
+        """In the AE's own time, as the handoff and the AE's notes say it."""
+        return f"{self.start.astimezone(ZoneInfo(self.timezone)):%a %d %b %Y %H:%M} {self.timezone} with {self.ae_name}"
 
 
 class MessageView(BaseModel):
@@ -311,6 +317,8 @@ class Booker:
             row = session.get_one(Meeting, meeting_id)
             row.status, row.sequence = MeetingStatus.cancelled, sequence if sequence is not None else row.sequence + 1
             contact = session.get_one(Contact, self.lead.contact_id)
+            if contact.stage == LeadStage.meeting_booked:  # not handed off yet: still a qualified lead
+                contact.stage = LeadStage.qualified
             record_event(
                 session, "meeting_cancelled", campaign_id=self.lead.campaign_id, contact_id=self.lead.contact_id,
                 data={"meeting": row.id, "reason": reason, "made_by": made_by},

@@ -185,7 +185,7 @@ def route_meeting(
     """
     from agent.campaign import CampaignSpec  # agent.campaign imports this package's spec: load it late
     from agent.replies import responses
-    from agent.replies.handoff import hand_off, handoff_note
+    from agent.replies.handoff import hand_off, handoff_note, meeting_changed
 
     with ws.store.transaction() as session:
         reply = session.get_one(Reply, reply_id)
@@ -206,9 +206,14 @@ def route_meeting(
         now=now.replace(tzinfo=UTC),
         handoff_note=handoff_note(ws, contact_id, "a meeting requested by the prospect"),
     )
-    if outcome.kind == "booked" and outcome.event is not None:
-        when = f"{outcome.event.start:%a %d %b %Y %H:%M} {outcome.event.timezone} with {outcome.event.ae_name}"
-        hand_off(ws, contact_id, f"meeting booked: {when}")
+    if outcome.event is not None:
+        when = outcome.event.when
+        if outcome.kind == "booked":
+            hand_off(ws, contact_id, f"meeting booked: {when}")
+        elif outcome.kind == "rescheduled":
+            meeting_changed(ws, contact_id, f"meeting moved by the prospect to {when}")
+        elif outcome.kind == "cancelled":
+            meeting_changed(ws, contact_id, f"the prospect cancelled the meeting of {when}: rebook, recycle or close")
     return None
 
 

@@ -204,6 +204,30 @@ def hand_off(ws: Workspace, contact_id: int, next_step: str) -> int:
         return row.id
 
 
+def meeting_changed(ws: Workspace, contact_id: int, next_step: str) -> int | None:
+    """The booked meeting moved or was cancelled. The lead's open handoff, and the note in it, get
+    the new next step, so the AE who owns the lead reads what is true now (after a cancellation the
+    AE decides: rebook, recycle or not qualified). None when no handoff is open."""
+    with ws.store.transaction() as session:
+        row = session.scalar(
+            select(Handoff)
+            .where(Handoff.contact_id == contact_id, Handoff.disposition.is_(None))
+            .order_by(Handoff.id.desc())
+        )
+        if row is None:
+            return None
+        checklist = {**row.checklist, "next_step": next_step}
+        row.next_step, row.checklist, row.note = next_step[:512], checklist, render_note(checklist)
+        record_event(
+            session,
+            "handoff_next_step",
+            contact_id=contact_id,
+            campaign_id=row.campaign_id,
+            data={"handoff": row.id, "next_step": next_step},
+        )
+        return row.id
+
+
 def close(
     ws: Workspace,
     handoff_id: int,

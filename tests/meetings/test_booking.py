@@ -142,6 +142,8 @@ def test_a_cancellation_frees_the_calendar_and_tells_both_sides(booking: Setup) 
     cal = calendar_part(cancel)
     assert str(cal["METHOD"]) == "CANCEL" and int(cal.walk("VEVENT")[0]["SEQUENCE"]) == 1
     assert prospect_messages(booking.ws)[-1].kind == "cancel"
+    with booking.ws.store.transaction() as session:  # no meeting any more, still a qualified lead
+        assert session.get_one(Contact, booking.contacts[DANA]).stage == LeadStage.qualified
 
 
 def test_no_time_gets_real_slots_and_a_later_pick_by_position_books_it(booking: Setup) -> None:

@@ -170,10 +170,29 @@ def test_meeting_request_is_booked_on_the_aes_calendar_and_handed_off(make_seede
         handoff = session.scalar(select(Handoff).where(Handoff.contact_id == contact.id))
         assert meeting is not None and meeting.status == "booked"
         assert meeting.starts_at == datetime(2026, 11, 26, 20, 0)  # Thursday 14:00 in Chicago
-        assert handoff is not None and handoff.next_step.startswith("meeting booked: Thu 26 Nov 2026")
+        assert handoff is not None
+        assert handoff.next_step == "meeting booked: Thu 26 Nov 2026 12:00 America/Los_Angeles with Sofia Marin"
         note = meeting.handoff_note or ""
         assert contact.stage == LeadStage.handed_off and "## Problem signal" in note and "Thursday at 2pm" in note
     assert _responses(s) == []  # booking wrote to the prospect itself (see sdr meetings)
+
+
+def test_a_cancelled_meeting_is_freed_and_the_aes_open_handoff_says_so(make_seeded):
+    s = make_seeded(
+        {"intent": "meeting_request", "summary": "Thursday"}, {"intent": "cancel", "summary": "cancels"}, {}
+    )
+    receive(s, DANA, "Thursday at 2pm works. Send an invite.")
+    receive(s, DANA, "Something came up, I have to cancel our call on Thursday. Sorry about that.")
+    with s.ws.store.transaction() as session:
+        meeting = session.scalar(select(Meeting))
+        (handoff,) = session.scalars(select(Handoff)).all()
+        contact = session.get_one(Contact, s.contacts[DANA])
+        assert meeting is not None and meeting.status == "cancelled"
+        # The AE owns the lead now: the handoff stays open and tells the AE what changed.
+        assert handoff.disposition is None and contact.stage == LeadStage.handed_off
+        expected = "the prospect cancelled the meeting of Thu 26 Nov 2026 12:00 America/Los_Angeles with Sofia Marin"
+        assert handoff.next_step.startswith(expected)
+        assert expected in handoff.note and "meeting booked" not in handoff.note
 
 
 def test_without_aes_a_meeting_request_gets_a_drafted_reply_offering_the_proposed_time(make_seeded, tmp_path):
@@ -237,3 +256,24 @@ def test_without_aes_reschedule_and_cancel_get_drafted_replies(make_seeded, tmp_
     ack = kinds[s.contacts["cancel@acme-freight.example"]]
     assert offer[0] == "offer_times" and "Friday 27 November at 10:00" in offer[1]
     assert ack[0] == "answer" and "cancelled our meeting" in ack[1]
+
+
+def test_a_meeting_cancelled_by_a_person_updates_the_open_handoff(make_seeded, monkeypatch):
+    from typer.testing import CliRunner
+
+    from agent.cli.app import app
+
+    s = make_seeded({"intent": "meeting_request", "summary": "Thursday"}, {})
+    receive(s, DANA, "Thursday at 2pm works. Send an invite.")
+    with s.ws.store.transaction() as session:
+        meeting_id = session.scalar(select(Meeting.id))
+    monkeypatch.setenv("SDR_WORKSPACE", str(s.ws.settings.workspace))
+    monkeypatch.setenv("SDR_REVIEWER", "sofia")
+    result = CliRunner().invoke(app, ["meetings", "cancel", str(meeting_id), "--reason", "AE out sick"])
+    assert result.exit_code == 0, result.output
+    with s.ws.store.transaction() as session:
+        (handoff,) = session.scalars(select(Handoff)).all()
+        assert handoff.disposition is None
+        assert handoff.next_step == (
+            "sofia cancelled the meeting of Thu 26 Nov 2026 12:00 America/Los_Angeles with Sofia Marin (AE out sick)"
+        )
