@@ -104,6 +104,10 @@ def mark_no_show(ws: Workspace, meeting_id: int, *, now: datetime | None = None)
         return Booker(ws, lead, ae, None, now).offer(lead_in, reason="no-show: one new offer")
     outbox.deliver(ws)
     if action == "recycle":
+        from agent.replies.handoff import recycle  # the handoff layer sits after meetings
+
+        assert follow_up is not None
+        recycle(ws, lead.contact_id, lead.campaign_id, follow_up, f"no-show {(earlier or 0) + 1}: the campaign's rule")
         return f"no-show: back to nurture, follow up on {follow_up}"
     return "no-show: the AE follows up; the SDR stays silent"
 

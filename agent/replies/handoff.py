@@ -276,6 +276,21 @@ def close(
         )
 
 
+def recycle(ws: Workspace, contact_id: int, campaign_id: int | None, on: date, reason: str) -> None:
+    """Back to nurture on `on` by the campaign's rule (after repeated no-shows): the open handoff is
+    closed as recycled, which schedules the touch; with none open, the touch is scheduled here."""
+    with ws.store.transaction() as session:
+        handoff_id = session.scalar(
+            select(Handoff.id).where(Handoff.contact_id == contact_id, Handoff.disposition.is_(None))
+        )
+        if handoff_id is None:
+            contact = _contact(session, contact_id)
+            session.add(NurtureTouch(contact_id=contact_id, campaign_id=campaign_id, due_on=on, reason=reason[:255]))
+            qualification.move(session, contact, LeadStage.contacted, f"recycled to nurture: {reason}")
+    if handoff_id is not None:
+        close(ws, handoff_id, Disposition.recycle_to_nurture, reason=reason, recycle_on=on)
+
+
 def list_handoffs(ws: Workspace, *, open_only: bool = False) -> list[HandoffView]:
     with ws.store.transaction() as session:
         query = select(Handoff).order_by(Handoff.id)

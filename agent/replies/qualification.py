@@ -31,7 +31,8 @@ ORDER = [
     LeadStage.handed_off,
 ]
 # Moves other than one step forward: a reply can come before our send is marked (inbound first),
-# a booked meeting can qualify on the call, and a closed handoff sends the lead back.
+# a booked meeting can qualify on the call, a closed handoff sends the lead back, and so does the
+# no-show rule.
 EXTRA = {
     (LeadStage.new, LeadStage.replied),
     (LeadStage.replied, LeadStage.meeting_booked),
@@ -39,6 +40,7 @@ EXTRA = {
     (LeadStage.handed_off, LeadStage.replied),
     (LeadStage.handed_off, LeadStage.contacted),
     (LeadStage.qualified, LeadStage.replied),
+    (LeadStage.meeting_booked, LeadStage.contacted),
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from agent.meetings import handle_meeting_request, recover_bookings
 from agent.meetings.outbox import deliver, review
 from agent.meetings.tables import Meeting, MeetingMessage, MeetingStatus, MessageState
+from agent.replies.tables import NurtureTouch
 from agent.settings import load_settings
 from agent.store.tables import Contact, Event, LeadStage
 from agent.suppression import suppress
@@ -311,8 +312,13 @@ def test_a_no_show_gets_one_new_offer_then_goes_back_to_nurture(booking: Setup) 
 
     second = ask(booking, DANA, "The first one", later + timedelta(hours=1))
     assert second.kind == "booked" and second.event.start == rebook.slots[0]
-    result = mark_no_show(booking.ws, second.event.meeting_id, now=second.event.start + timedelta(minutes=20))
+    missed = second.event.start + timedelta(minutes=20)
+    result = mark_no_show(booking.ws, second.event.meeting_id, now=missed)
     assert isinstance(result, str) and result.startswith("no-show: back to nurture, follow up on ")
     assert [r.status for r in meetings(booking.ws)] == [MeetingStatus.no_show, MeetingStatus.no_show]
+    with booking.ws.store.transaction() as session:  # the campaign's rule: 30 days, then nurture again
+        (touch,) = session.scalars(select(NurtureTouch)).all()
+        assert touch.contact_id == booking.contacts[DANA] and touch.due_on == (missed + timedelta(days=30)).date()
+        assert session.get_one(Contact, booking.contacts[DANA]).stage == LeadStage.contacted
     with pytest.raises(Exception, match="not booked"):
         mark_no_show(booking.ws, second.event.meeting_id, now=second.event.start + timedelta(hours=1))

@@ -277,3 +277,17 @@ def test_a_meeting_cancelled_by_a_person_updates_the_open_handoff(make_seeded, m
         assert handoff.next_step == (
             "sofia cancelled the meeting of Thu 26 Nov 2026 12:00 America/Los_Angeles with Sofia Marin (AE out sick)"
         )
+
+
+def test_the_no_show_rule_recycles_a_handed_off_lead_by_closing_its_handoff(make_seeded):
+    from agent.replies.handoff import recycle
+
+    s = make_seeded({"intent": "meeting_request", "summary": "Thursday"}, {})
+    receive(s, DANA, "Thursday at 2pm works. Send an invite.")
+    recycle(s.ws, s.contacts[DANA], s.campaign_id, date(2027, 1, 4), "no-show 2: the campaign's rule")
+    with s.ws.store.transaction() as session:
+        (handoff,) = session.scalars(select(Handoff)).all()
+        (touch,) = session.scalars(select(NurtureTouch)).all()
+        assert handoff.disposition == "recycle_to_nurture" and handoff.recycle_on == date(2027, 1, 4)
+        assert touch.due_on == date(2027, 1, 4) and touch.contact_id == s.contacts[DANA]
+        assert session.get_one(Contact, s.contacts[DANA]).stage == LeadStage.contacted
