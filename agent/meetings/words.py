@@ -187,10 +187,16 @@ NEGATIVE_RE = re.compile(
     r"\b(?:can't|cant|cannot|can not|won't|wont|doesn't|does not|don't|do not|isn't|is not|not available|no longer"
     r"|is out|are out|is bad|are bad|bad for me|doesn't suit|does not suit|packed|fully booked|booked up"
     r"|slammed|swamped|unavailable|out of (?:the )?office|won't work|no good"
-    r"|ne peux pas|pas possible|kann nicht|geht nicht|no puedo|no me va)\b"
+    r"|ne peux pas|pas possible|kann nicht|geht nicht|no puedo|no me va"
+    r"|anything but|any day but|any time but|except|other than)\b"
+    # A clause that opens with "not": "Not Tuesday, but Wednesday at 10".
+    r"|^\s*not\b"
 )
 # Where a clause ends, for deciding which clause a mention belongs to.
-CLAUSE_BREAK_RE = re.compile(r"[.;!?,](?=\s|$)|\s[-—–]\s|—|–|\bbut\b|\bhow about\b|\bwhat about\b|\binstead\b|\baber\b")
+CLAUSE_BREAK_RE = re.compile(
+    r"[.;!?,](?=\s|$)|\s[-—–]\s|—|–|(?<!anything )(?<!any day )(?<!any time )\bbut\b"
+    r"|\bhow about\b|\bwhat about\b|\binstead\b|\baber\b"
+)
 # Words that join alternatives (R7).
 JOIN_RE = re.compile(r"[\s,]*(?:or|oder|ou|o|or maybe|or else|and|und|et|y|/)[\s,]*")
 CANCEL_RE = re.compile(
