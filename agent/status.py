@@ -1,12 +1,18 @@
-"""A campaign at a glance: funnel counts, drafts by state, sending, and what the model cost."""
+"""A campaign at a glance: what it achieved (replies, meetings, handoffs the AEs accepted), drafts
+by state, sending, and what the model cost."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from agent.clock import utcnow
+from agent.meetings.tables import Meeting, MeetingStatus
+from agent.replies.model import Intent
+from agent.replies.tables import Disposition, Handoff, Reply
 from agent.store.tables import (
     Account,
     Brief,
@@ -30,8 +36,28 @@ class ModelUsage(BaseModel):
     by_task: dict[str, dict[str, Any]]
 
 
+class Results(BaseModel):
+    """The outcomes sales development is judged on; activity counts are for coaching, not the goal."""
+
+    contacted: int  # contacts sent at least one step
+    replied: int  # contacts who answered (bounces and out-of-office notes are not answers)
+    reply_rate: float | None
+    positive: int  # contacts who showed interest, asked, or asked to meet
+    opted_out: int
+    bounced: int
+    meetings_booked: int  # on an AE's calendar (held, upcoming, or missed)
+    meetings_held: int
+    no_shows: int
+    show_rate: float | None  # held / (held + no-shows)
+    handoffs: int
+    handoffs_accepted: int  # the AE created an opportunity
+    handoffs_open: int
+    acceptance_rate: float | None  # accepted / closed
+
+
 class CampaignStatus(BaseModel):
     campaign: str
+    results: Results
     enrolled: int
     enrollments: dict[str, int]
     drafts: dict[str, int]
@@ -86,7 +112,59 @@ def _usage(session: Any, campaign_id: int | None) -> ModelUsage:
     )
 
 
-def campaign_status(ws: Workspace, name: str | None = None) -> WorkspaceStatus:
+POSITIVE = {Intent.interested, Intent.question, Intent.meeting_request}
+NOT_ANSWERS = {Intent.bounce, Intent.out_of_office}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def _results(session: Any, campaign_id: int, now: datetime) -> Results:
+    contacted = session.scalar(
+        select(func.count(func.distinct(Enrollment.contact_id)))
+        .join(Draft, Draft.enrollment_id == Enrollment.id)
+        .join(Message, Message.draft_id == Draft.id)
+        .where(Enrollment.campaign_id == campaign_id, Message.status == "sent")
+    )
+
+    def contacts_replying(intents: set[Intent], *, exclude: bool = False) -> int:
+        chosen = Reply.intent.not_in(intents) if exclude else Reply.intent.in_(intents)
+        return session.scalar(
+            select(func.count(func.distinct(Reply.contact_id))).where(Reply.campaign_id == campaign_id, chosen)
+        )
+
+    meetings = _group(session, Meeting.status, Meeting.campaign_id == campaign_id)
+    held = session.scalar(
+        select(func.count()).where(
+            Meeting.campaign_id == campaign_id, Meeting.status == MeetingStatus.booked, Meeting.ends_at < now
+        )
+    )
+    no_shows = meetings.get(MeetingStatus.no_show, 0)
+    handoffs = _group(session, func.coalesce(Handoff.disposition, "open"), Handoff.campaign_id == campaign_id)
+    accepted = handoffs.get(Disposition.opportunity_created, 0)
+    replied = contacts_replying(NOT_ANSWERS, exclude=True)
+    return Results(
+        contacted=contacted,
+        replied=replied,
+        reply_rate=_rate(replied, contacted),
+        positive=contacts_replying(POSITIVE),
+        opted_out=contacts_replying({Intent.unsubscribe}),
+        bounced=contacts_replying({Intent.bounce}),
+        meetings_booked=meetings.get(MeetingStatus.booked, 0) + no_shows,
+        meetings_held=held,
+        no_shows=no_shows,
+        show_rate=_rate(held, held + no_shows),
+        handoffs=sum(handoffs.values()),
+        handoffs_accepted=accepted,
+        handoffs_open=handoffs.get("open", 0),
+        acceptance_rate=_rate(accepted, sum(handoffs.values()) - handoffs.get("open", 0)),
+    )
+
+
+def campaign_status(ws: Workspace, name: str | None = None, now: datetime | None = None) -> WorkspaceStatus:
+    """`now` (naive UTC, default the clock) decides which booked meetings were held."""
+    now = now or utcnow()
     with ws.store.transaction() as session:
         campaigns = session.scalars(
             select(Campaign).where(Campaign.name == name) if name else select(Campaign).order_by(Campaign.id)
@@ -125,6 +203,7 @@ def campaign_status(ws: Workspace, name: str | None = None) -> WorkspaceStatus:
             out.append(
                 CampaignStatus(
                     campaign=campaign.name,
+                    results=_results(session, campaign.id, now),
                     enrolled=enrolled,
                     enrollments=enrollments,
                     drafts=drafts,

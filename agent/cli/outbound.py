@@ -64,12 +64,17 @@ def run(
     console.print("next: [bold]sdr review[/] to approve drafts, then [bold]sdr send[/].")
 
 
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"
+
+
 def status(
     ctx: typer.Context,
     campaign: str | None = typer.Argument(None, help="A campaign name; all campaigns if omitted."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Accounts researched, drafts by state, messages sent, model calls, tokens and time per lead."""
+    """Results (replies, meetings, accepted handoffs), drafts by state, messages sent, and model
+    calls, tokens and time per lead."""
     from agent.status import campaign_status
 
     report = campaign_status(workspace(ctx), campaign)
@@ -82,7 +87,23 @@ def status(
     )
     for c in report.campaigns:
         table = Table(title=f"campaign {c.campaign}", show_header=False)
-        table.add_row("enrolled", f"{c.enrolled} " + str(c.enrollments))
+        r = c.results
+        table.add_row(
+            "results",
+            f"contacted {r.contacted}, replied {r.replied} ({_percent(r.reply_rate)}), positive {r.positive}, "
+            f"opted out {r.opted_out}, bounced {r.bounced}",
+        )
+        table.add_row(
+            "meetings",
+            f"booked {r.meetings_booked}, held {r.meetings_held}, no-shows {r.no_shows} "
+            f"(show rate {_percent(r.show_rate)})",
+        )
+        table.add_row(
+            "handoffs",
+            f"{r.handoffs}: accepted {r.handoffs_accepted}, open {r.handoffs_open} "
+            f"(acceptance {_percent(r.acceptance_rate)})",
+        )
+        table.add_row("enrolled", f"{c.enrolled} (" + ", ".join(f"{n} {k}" for k, n in c.enrollments.items()) + ")")
         table.add_row("drafts", ", ".join(f"{k} {v}" for k, v in sorted(c.drafts.items())) or "none")
         table.add_row("messages", ", ".join(f"{k} {v}" for k, v in sorted(c.messages.items())) or "none")
         table.add_row(
