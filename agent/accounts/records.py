@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -33,7 +34,15 @@ def domain_of(value: str) -> str:
     """`https://www.Acme.com/about` -> `acme.com`."""
     value = value.strip().lower()
     value = re.sub(r"^[a-z]+://", "", value).split("/")[0].split("?")[0]
-    return value.removeprefix("www.").rstrip(".")
+    value = value.removeprefix("www.").rstrip(".")
+    if not value.isascii():  # an internationalised name is stored as DNS has it
+        with contextlib.suppress(UnicodeError):  # else left as written, and refused by the row's check
+            value = value.encode("idna").decode("ascii")
+    return value
+
+
+# A host name: dot-separated labels of letters, digits and inner hyphens (IDNs in punycode).
+HOST_NAME = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -107,6 +116,8 @@ class Row(BaseModel):
             self.domain = email_domain
         if not self.domain:
             raise ValueError("cannot tell the company: give a domain or website column (or a company email)")
+        if not HOST_NAME.match(self.domain):
+            raise ValueError(f"domain {self.domain!r} is not a web domain (such as acme.com)")
         if not self.email and not self.name:
             raise ValueError("a row needs an email (a contact) or a company name (an account)")
         return self

@@ -121,6 +121,11 @@ def test_json_and_jsonl(ws: Workspace, tmp_path: Path) -> None:
             "tz.csv:2: timezone: unknown time zone",
         ),
         ("free.csv", CONTACTS + "pat@gmail.com,Pat,,,,,,\n", "free.csv:2: cannot tell the company"),
+        (
+            "domain.csv",
+            HEADER + "a.example,A,,,,,,,,\nacme freight,Acme Freight,,,,,,,,\n",
+            "domain.csv:3: domain 'acme freight' is not a web domain",
+        ),
         ("bad.json", '{"accounts": [', "bad.json:1: not JSON"),
     ],
 )
@@ -135,6 +140,13 @@ def test_bad_files_are_rejected_whole_with_the_place(
     assert message.startswith(str(tmp_path / expected.split(":")[0])) and expected.split(":", 1)[-1] in message
     assert "\n" not in message
     assert counts(ws) == before  # nothing half-imported, not even an event
+
+
+def test_websites_and_international_domains_become_the_domain_dns_knows(ws: Workspace, tmp_path: Path) -> None:
+    path = write(tmp_path, "a.csv", HEADER + "https://www.Acme.example/about,Acme,,,,,,,,\nbücher.example,B,,,,,,,,\n")
+    import_file(ws.store, path)
+    with ws.store.transaction() as session:
+        assert sorted(session.scalars(select(Account.domain))) == ["acme.example", "xn--bcher-kva.example"]
 
 
 def test_every_bad_row_is_reported(ws: Workspace, tmp_path: Path) -> None:
