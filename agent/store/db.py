@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.store.tables import Event
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Alembic's migration context is global to the process: one migration at a time in it.
+_MIGRATING = threading.Lock()
+# On a server database, processes that open the store at once (a sender, the server) take turns.
+_MIGRATION_LOCK_KEY = 0x5D12A6E7
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -45,7 +50,9 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with _MIGRATING, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         # "heads": capabilities add their tables on branches of their own off the initial schema.
         command.upgrade(config, "heads")

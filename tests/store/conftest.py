@@ -1,0 +1,69 @@
+"""A real PostgreSQL for the tests: a throwaway cluster on 127.0.0.1, started and stopped by the
+session (`.ci/run` installs the server if the machine lacks it). Each test gets a database of
+its own."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _binary(name: str) -> str | None:
+    """On PATH, or where Debian's packages put it."""
+    packaged = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return shutil.which(name) or (str(packaged[-1]) if packaged else None)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """The server's URL, without a database name."""
+    pytest.importorskip("psycopg", reason="the PostgreSQL tests need psycopg (pip install -e '.[dev]')")
+    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+    # The server refuses to run as root: run it as the packaged `postgres` user then, in a folder
+    # of its own outside pytest's (which only root may enter).
+    root = Path(tempfile.mkdtemp(prefix="sdr-postgres-"))
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(root, "postgres")
+    data, port = root / "data", _free_port()
+    initialise = [*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"]
+    subprocess.run(initialise, check=True, capture_output=True, timeout=120)
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+    subprocess.run(
+        [*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "-t", "60", "start"],
+        check=True,
+        capture_output=True,
+        timeout=90,
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres: str) -> str:
+    """A fresh, empty database on the test server."""
+    import psycopg
+
+    name = f"sdr_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{postgres}/{name}"
