@@ -1,11 +1,15 @@
-"""The classifier tier: sentence embeddings and a logistic regression, answering in milliseconds.
+"""The classifier tier: a logistic regression over what a reply means and how it is worded,
+answering in milliseconds.
+
+Features: the sentence embedding (meaning, across languages and paraphrase) beside TF-IDF of
+character and word n-grams (the wording that marks an intent: "back on the 3rd", "take me off",
+"push to"). Chosen by 5-fold cross-validation on the training set, where the pair is right 75.7%
+of the time against 69.2% for the embedding alone, and 97.5% of the time (against 92.3%) on the
+half of replies it is sure of.
 
 Trained on `training_set.jsonl` (never on the evaluation set) at first use and cached in the
-workspace, keyed by the training file's hash and the embedding model, so a changed training
-set or embedding model retrains by itself. Multinomial logistic regression fits probabilities
-by log-loss; 5-fold cross-validation on the training set shows them calibrated where it
-matters (replies it gives 0.6-0.8 are right 97% of the time, above 0.8 99%) and cautious
-below, so below `ABSTAIN_BELOW` it abstains and the model decides.
+workspace, keyed by the training file's hash, the embedding model and the features, so a change
+to any retrains by itself. Below `ABSTAIN_BELOW` it abstains and the model decides.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from agent.embeddings import MiniLM, local_embeddings
 from agent.errors import SdrError
 from agent.replies.model import Intent
 
-ABSTAIN_BELOW = 0.5  # 5-fold CV on the training set: 52% of replies above it, 92% of those right
+ABSTAIN_BELOW = 0.5  # 5-fold CV on the training set: 50% of replies above it, 97.5% of those right
 REGULARISATION = 10.0  # C; chosen by the same cross-validation (3, 10, 30 tried)
+FEATURES = "minilm+tfidf-char2-5+tfidf-word1-2"  # part of the cache key: new features, new model
 _lock = threading.Lock()
 
 
@@ -56,14 +61,29 @@ class Guess:
         return next((p for i, p in self.ranked if i == intent), 0.0)
 
 
+@dataclass(frozen=True)
+class Trained:
+    """What training produces and the workspace caches: the fitted n-gram vectorisers and the regression."""
+
+    vectorisers: list[Any]
+    regression: Any
+
+    def features(self, texts: list[str], embeddings: MiniLM) -> Any:
+        """One row per text: its TF-IDF n-grams beside its sentence embedding."""
+        from scipy.sparse import csr_matrix, hstack
+
+        grams = [vectoriser.transform(texts) for vectoriser in self.vectorisers]
+        return hstack([*grams, csr_matrix(embeddings.embed(texts))]).tocsr()
+
+
 class IntentClassifier:
-    def __init__(self, model: Any, embeddings: MiniLM) -> None:
+    def __init__(self, model: Trained, embeddings: MiniLM) -> None:
         self.model = model
         self.embeddings = embeddings
-        self.classes = [Intent(c) for c in model.classes_]
+        self.classes = [Intent(c) for c in model.regression.classes_]
 
     def classify(self, texts: list[str]) -> list[Guess]:
-        probabilities = self.model.predict_proba(self.embeddings.embed(texts))
+        probabilities = self.model.regression.predict_proba(self.model.features(texts, self.embeddings))
         out = []
         for row in probabilities:
             order = np.argsort(-row)
@@ -77,18 +97,27 @@ class IntentClassifier:
 
 def cache_key(path: Path, embeddings: MiniLM) -> str:
     digest = hashlib.sha256(path.read_bytes())
-    digest.update(f"|{embeddings.name}|C={REGULARISATION}".encode())
+    digest.update(f"|{embeddings.name}|{FEATURES}|C={REGULARISATION}".encode())
     return digest.hexdigest()[:16]
 
 
-def train(path: Path | None = None, embeddings: MiniLM | None = None) -> Any:
+def train(path: Path | None = None, embeddings: MiniLM | None = None) -> Trained:
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     embeddings = embeddings or local_embeddings()
     rows = training_rows(path)
-    vectors = embeddings.embed([r["text"] for r in rows])
+    texts = [r["text"] for r in rows]
     labels = [Intent(r["expected"]["intent"]).value for r in rows]
-    return LogisticRegression(C=REGULARISATION, max_iter=3000).fit(vectors, labels)
+    model = Trained(
+        vectorisers=[
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(texts),
+            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True).fit(texts),
+        ],
+        regression=LogisticRegression(C=REGULARISATION, max_iter=3000),
+    )
+    model.regression.fit(model.features(texts, embeddings), labels)
+    return model
 
 
 def load_classifier(cache_dir: Path, path: Path | None = None) -> IntentClassifier:
