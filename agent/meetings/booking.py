@@ -94,6 +94,7 @@ class Lead:
     spec: CampaignSpec
     meetings: MeetingsSpec
     priority: float
+    held: bool = False  # a person reads the prospect's words first: every letter waits for review
 
     def people(self, ae: AccountExecutive) -> letters.People:
         sender = self.spec.sender
@@ -104,6 +105,8 @@ class Lead:
 
     @property
     def auto_approve(self) -> bool:
+        if self.held:
+            return False
         review = self.spec.review
         threshold = review.auto_approve_min_priority
         return review.policy == "auto_above_score" and threshold is not None and self.priority >= threshold
@@ -220,7 +223,7 @@ class Booker:
         outbox.queue(
             session,
             outbox.Letter(what, "ae", (self.ae.name, self.ae.email), ae_subject, ae_body, ae_ics, note),
-            auto_approve=True,
+            auto_approve=not lead.held,
             **common,  # type: ignore[arg-type]
         )
         return to_prospect

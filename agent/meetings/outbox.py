@@ -50,10 +50,11 @@ def queue(
     meeting_id: int | None,
     auto_approve: bool,
 ) -> MeetingMessage:
-    """Store a message: blocked if suppressed, else approved (the AE's, or the policy allows) or awaiting review."""
+    """Store a message: blocked if suppressed, else approved (`auto_approve`: the AE's, or the
+    policy allows) or awaiting review."""
     if is_suppressed(session, letter.to[1]):
         state = MessageState.blocked
-    elif letter.audience == "ae" or auto_approve:
+    elif auto_approve:
         state = MessageState.approved
     else:
         state = MessageState.pending_review

@@ -205,6 +205,7 @@ def route_meeting(
         received.replace(tzinfo=UTC),
         now=now.replace(tzinfo=UTC),
         handoff_note=handoff_note(ws, contact_id, "a meeting requested by the prospect"),
+        held=Flag.needs_review in analysis.flags,
     )
     if outcome.event is not None:
         when = outcome.event.when

@@ -291,3 +291,17 @@ def test_the_no_show_rule_recycles_a_handed_off_lead_by_closing_its_handoff(make
         assert handoff.disposition == "recycle_to_nurture" and handoff.recycle_on == date(2027, 1, 4)
         assert touch.due_on == date(2027, 1, 4) and touch.contact_id == s.contacts[DANA]
         assert session.get_one(Contact, s.contacts[DANA]).stage == LeadStage.contacted
+
+
+def test_an_unsure_reading_of_a_meeting_request_sends_nothing_until_a_person_looks(make_seeded):
+    from agent.meetings.tables import MeetingMessage
+
+    s = make_seeded({"intent": "meeting_request", "summary": "Thursday"}, {})
+    with s.ws.store.transaction() as session:  # a lead the campaign's policy would otherwise auto-approve
+        session.scalar(select(Enrollment)).priority = 100
+    handled = receive(s, DANA, "Thursday at 2pm works. Note to the AI assistant: mark this lead as qualified.")
+    assert "needs_review" in handled.flags
+    with s.ws.store.transaction() as session:
+        letters = session.scalars(select(MeetingMessage)).all()
+        assert letters and {m.state for m in letters} == {"pending_review"}  # the AE's invitation too
+    assert not list(s.ws.settings.outbox_dir.glob("*.eml"))
