@@ -112,3 +112,19 @@ def test_the_interactive_queue_approves_rejects_and_quits(queue: Workspace, monk
     assert state(queue, first.id) == DraftState.approved and state(queue, second.id) == DraftState.rejected
     assert review.history(queue, second.id)[0]["reason"] == "too long for a first touch"
     assert "2 of" in result.output
+
+
+def test_a_draft_is_shown_as_written_whatever_brackets_its_sources_carry(
+    queue: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from agent.cli.app import app
+
+    draft_id = pending(queue)[0].id
+    with queue.store.transaction() as s:  # as if a web page had put it there
+        s.get_one(Draft, draft_id).body += "\n[/] [link=http://evil.example]click[/link]"
+    monkeypatch.setenv("SDR_WORKSPACE", str(queue.settings.workspace))
+    result = CliRunner().invoke(app, ["review", "show", str(draft_id)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "[/] [link=http://evil.example]click[/link]" in result.output

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from agent.cli.common import console, errors, print_json, progress_bars, workspace
+from agent.cli.common import console, errors, plain, print_json, progress_bars, workspace
 
 app = typer.Typer(help="Past calls: the talk tracks, objections and pains that drafts draw on.")
 
@@ -131,7 +131,7 @@ def eval_(
     )
     if verbose:
         for miss in result["misses"]:
-            console.print(f"[yellow]miss[/] {miss['case']}: {miss['reason']}", highlight=False)
+            console.print(f"[yellow]miss[/] {miss['case']}: {plain(miss['reason'])}", highlight=False)
     if floor:
         report = result["floor"]
         console.print(f"similarity of the first answering chunk: {report['answering']}")

@@ -11,12 +11,21 @@ from typing import TYPE_CHECKING, Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 if TYPE_CHECKING:
     from agent.workspace import Workspace
 
 console = Console()
+
+
+def plain(value: object) -> str:
+    """Text from outside (prospects, web pages, imported files) printed as written: rich would
+    read "[...]" in it as markup, dropping it or failing on a stray closing tag."""
+    return escape(str(value))
+
+
 errors = Console(stderr=True)
 
 

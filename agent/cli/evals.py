@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from agent.cli.common import console, workspace
+from agent.cli.common import console, plain, workspace
 from agent.errors import UserError
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def _print_suite(result: SuiteResult, verbose: bool) -> None:
     console.print(table)
     failing = result.failing
     for case in failing if verbose else failing[:5]:
-        console.print(f"  [yellow]fail[/] {case.id}: {case.reason[:200]}", highlight=False)
+        console.print(f"  [yellow]fail[/] {case.id}: {plain(case.reason[:200])}", highlight=False)
     if len(failing) > 5 and not verbose:
         console.print(f"  ... and {len(failing) - 5} more failing cases (-v lists them)")
 

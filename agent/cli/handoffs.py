@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from agent.cli.common import console, print_json, workspace
+from agent.cli.common import console, plain, print_json, workspace
 from agent.errors import UserError
 
 app = typer.Typer(help="Handoffs to account executives: list, create, close, export.", no_args_is_help=False)
@@ -34,7 +34,8 @@ def list_(
         state = v.disposition or "open"
         extra = f" ({v.reason})" if v.reason else f" (on {v.recycle_on})" if v.recycle_on else ""
         console.print(
-            f"#{v.id} {v.contact} <{v.email}> at {v.account}: [bold]{state}[/]{extra}; next: {v.next_step}",
+            f"#{v.id} {plain(f'{v.contact} <{v.email}> at {v.account}')}: [bold]{state}[/]{plain(extra)}; "
+            f"next: {plain(v.next_step)}",
             highlight=False,
         )
 

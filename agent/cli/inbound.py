@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from agent.cli.common import console, errors, print_json, reviewer_name, workspace
+from agent.cli.common import console, errors, plain, print_json, reviewer_name, workspace
 from agent.errors import InputError, UserError
 
 if TYPE_CHECKING:
@@ -32,9 +32,9 @@ def campaign_name(ctx: typer.Context, value: str) -> str:
 def _describe(answer: LeadAnswer) -> str:
     speed = f" in {answer.speed_to_lead_seconds:.1f} s" if answer.speed_to_lead_seconds is not None else ""
     what = f"{answer.answer}" + (f" ({answer.via}, {len(answer.slots)} slots)" if answer.slots else "")
-    review = " [needs a person]" if answer.needs_review else ""
-    return f"#{answer.lead_id} {answer.email}: [bold]{answer.route}[/], first answer {what}{speed}{review}; " + (
-        answer.error or "; ".join(answer.reasons)
+    review = plain(" [needs a person]") if answer.needs_review else ""
+    return f"#{answer.lead_id} {plain(answer.email)}: [bold]{answer.route}[/], first answer {what}{speed}{review}; " + (
+        plain(answer.error or "; ".join(answer.reasons))
     )
 
 
@@ -108,12 +108,12 @@ def list_(
         table.add_row(
             str(r.id) + (" *" if r.needs_review else ""),
             f"{r.received_at:%Y-%m-%d %H:%M}",
-            f"{r.name} <{r.email}>" + (f", {r.company}" if r.company else ""),
-            r.source,
+            plain(f"{r.name} <{r.email}>" + (f", {r.company}" if r.company else "")),
+            plain(r.source),
             r.route or "(unrouted)",
             r.answer + (f" ({r.via})" if r.via else ""),
             f"{r.speed_to_lead_seconds:.1f}" if r.speed_to_lead_seconds is not None else "",
-            r.reason[:80],
+            plain(r.reason[:80]),
         )
     console.print(table)
     console.print(

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from agent.cli.common import console, errors, print_json, reviewer_name, workspace
+from agent.cli.common import console, errors, plain, print_json, reviewer_name, workspace
 
 app = typer.Typer(help="Meetings: book prospects into AE calendars, move, cancel, follow the no-show rule.")
 
@@ -128,7 +128,7 @@ def request(
     if json_output:
         print_json(outcome)
         return
-    console.print(f"[bold]{outcome.kind}[/] {outcome.reason}")
+    console.print(f"[bold]{outcome.kind}[/] {plain(outcome.reason)}")
     if outcome.event:
         console.print(
             f"  {outcome.event.ae_name}: {outcome.event.start.astimezone().isoformat()} ({outcome.event.uid})"
@@ -154,7 +154,16 @@ def list_(
         return
     table = Table("id", "contact", "account", "AE", "AE time", "their time", "status", "why this AE")
     for r in rows:
-        table.add_row(str(r.id), r.contact, r.account, r.ae, r.ae_local, r.prospect_local, r.status, r.routing)
+        table.add_row(
+            str(r.id),
+            plain(r.contact),
+            plain(r.account),
+            r.ae,
+            r.ae_local,
+            r.prospect_local,
+            r.status,
+            plain(r.routing),
+        )
     console.print(table)
 
 
@@ -183,7 +192,7 @@ def messages(
         return
     table = Table("id", "kind", "to", "subject", "state")
     for r in rows:
-        table.add_row(str(r["id"]), f"{r['kind']} ({r['audience']})", r["to"], r["subject"], r["state"])
+        table.add_row(str(r["id"]), f"{r['kind']} ({r['audience']})", plain(r["to"]), plain(r["subject"]), r["state"])
     console.print(table)
 
 

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from agent.cli.common import console, print_json, workspace
+from agent.cli.common import console, plain, print_json, workspace
 from agent.store.tables import Account, Contact, Score, Suppression
 from agent.suppression import suppress as add_suppression
 
@@ -108,4 +108,4 @@ def list_suppressions(ctx: typer.Context, json_output: bool = typer.Option(False
         print_json(rows)
         return
     for r in rows:
-        console.print(f"{r['value']}  {r['reason']}  {r['at']}")
+        console.print(plain(f"{r['value']}  {r['reason']}  {r['at']}"))

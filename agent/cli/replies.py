@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from agent.cli.common import console, errors, print_json, reviewer_name, workspace
+from agent.cli.common import console, errors, plain, print_json, reviewer_name, workspace
 from agent.errors import InputError
 
 app = typer.Typer(help="Replies: ingest, classify, act; the answers drafted to them.", no_args_is_help=True)
@@ -29,11 +29,11 @@ def ingest(
     for handled in ingest_path(ws, path):
         rows.append(handled.__dict__)
         if not json_output:
-            flags = f" [{', '.join(handled.flags)}]" if handled.flags else ""
+            flags = plain(f" [{', '.join(handled.flags)}]") if handled.flags else ""
             dup = " (seen before)" if handled.duplicate else ""
             console.print(
-                f"#{handled.reply_id} {handled.contact or 'unmatched'}: [bold]{handled.intent}[/] "
-                f"by {handled.decided_by}{flags}{dup}; " + "; ".join(handled.actions),
+                f"#{handled.reply_id} {plain(handled.contact or 'unmatched')}: [bold]{handled.intent}[/] "
+                f"by {handled.decided_by}{flags}{dup}; " + plain("; ".join(handled.actions)),
                 highlight=False,
             )
     if json_output:
@@ -154,10 +154,11 @@ def list_replies(
         print_json(rows)
         return
     for r in rows:
-        flags = f" [{', '.join(r['flags'])}]" if r["flags"] else ""
+        # Prospects' words are printed as they are, never read as markup.
+        flags = plain(f" [{', '.join(r['flags'])}]") if r["flags"] else ""
         console.print(
-            f"#{r['id']} {r['from']}: [bold]{r['intent']}[/] ({r['decided_by']}, {r['confidence']:.2f})"
-            f"{flags} {r['summary']}",
+            f"#{r['id']} {plain(r['from'])}: [bold]{r['intent']}[/] ({r['decided_by']}, {r['confidence']:.2f})"
+            f"{flags} {plain(r['summary'])}",
             highlight=False,
         )
 
@@ -190,7 +191,7 @@ def list_responses(ctx: typer.Context, json_output: bool = typer.Option(False, "
         console.print("Nothing to review.")
     for r in rows:
         console.rule(f"#{r['id']} to {r['to']} ({r['kind']}, {r['made_by']})")
-        console.print(f"[bold]Subject:[/] {r['subject']}\n\n{r['body']}", highlight=False)
+        console.print(f"[bold]Subject:[/] {plain(r['subject'])}\n\n{plain(r['body'])}", highlight=False)
 
 
 @app.command("approve")

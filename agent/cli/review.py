@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.table import Table
 
-from agent.cli.common import console, print_json, reviewer_name, workspace
+from agent.cli.common import console, plain, print_json, reviewer_name, workspace
 from agent.errors import UserError
 from agent.states import DraftState
 
@@ -23,25 +23,25 @@ app = typer.Typer(help="Review drafts: approve, edit, reject, regenerate.", no_a
 
 def _show(view: DraftView) -> None:
     head = (
-        f"[bold]#{view.id}[/] {view.contact} ({view.title or 'no title'}) at {view.account} · "
+        f"[bold]#{view.id}[/] {plain(view.contact)} ({plain(view.title or 'no title')}) at {plain(view.account)} · "
         f"step {view.step} {view.channel} · priority {view.priority:g} · {view.state} · made by {view.made_by}"
     )
-    text = (f"[bold]Subject:[/] {view.subject}\n\n" if view.subject else "") + view.body
+    text = (f"[bold]Subject:[/] {plain(view.subject)}\n\n" if view.subject else "") + plain(view.body)
     console.print(Panel(text, title=head, title_align="left"))
     if view.sources:
         table = Table("fact", "source", "date", "quoted text", title="sources behind its claims")
         for s in view.sources:
-            table.add_row(s["fact_id"], s["source"], s["published_on"], s["text"])
+            table.add_row(s["fact_id"], plain(s["source"]), s["published_on"], plain(s["text"]))
         console.print(table)
     else:
         console.print("[dim]no personal claims; nothing to source[/]")
     if view.call_snippets:
         table = Table("call", "outcome", "drew on", "what was said", title="past calls behind its angle")
         for s in view.call_snippets:
-            table.add_row(s["call_id"], str(s["outcome"]), "yes" if s["drew_on"] else "context", s["text"][:300])
+            table.add_row(s["call_id"], str(s["outcome"]), "yes" if s["drew_on"] else "context", plain(s["text"][:300]))
         console.print(table)
     for failure in view.failed_checks:
-        console.print(f"[red]check failed[/] {failure}")
+        console.print(f"[red]check failed[/] {plain(failure)}")
 
 
 @app.callback(invoke_without_command=True)
@@ -129,13 +129,13 @@ def list_(
     for v in views:
         table.add_row(
             str(v.id),
-            v.contact,
-            v.account,
+            plain(v.contact),
+            plain(v.account),
             f"{v.priority:g}",
             str(v.step),
             v.channel,
             v.state,
-            v.subject or "",
+            plain(v.subject or ""),
         )
     console.print(table)
     _print_elsewhere(decisions.waiting_elsewhere(workspace(ctx)))

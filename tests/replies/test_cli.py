@@ -104,3 +104,22 @@ def test_ingest_a_folder_of_eml_and_list_what_happened(workspace, tmp_path):
     listed = runner.invoke(app, ["replies", "list", "--json"])
     assert json.loads(listed.output)[0]["intent"] == "unsubscribe"
     assert runner.invoke(app, ["handoffs"]).output.strip() == "No handoffs yet."
+
+
+def test_a_prospects_brackets_are_printed_as_written_never_read_as_markup(workspace, tmp_path):
+    from tests.conftest import make_workspace, scripted
+    from tests.replies.conftest import email, seed
+
+    ws = make_workspace(tmp_path, model=scripted())
+    seeded = seed(ws, ["dana.ops@acme-freight.example"])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    text = "Please stop emailing me [/] [bold]now[/bold] [urgent]"
+    sent = seeded.sent["dana.ops@acme-freight.example"]
+    (inbox / "1.eml").write_bytes(bytes(email("dana.ops@acme-freight.example", text, in_reply_to=sent)))
+    ws.store.engine.dispose()
+    ingested = runner.invoke(app, ["replies", "ingest", str(inbox)], env={"COLUMNS": "300"})
+    assert ingested.exit_code == 0, ingested.output
+    listed = runner.invoke(app, ["replies", "list"], env={"COLUMNS": "300"})
+    assert listed.exit_code == 0, listed.output
+    assert "[/] [bold]now[/bold] [urgent]" in listed.output
