@@ -7,7 +7,7 @@ from datetime import datetime
 
 import typer
 
-from agent.cli.common import console, print_json, reviewer_name, workspace
+from agent.cli.common import console, plain, print_json, reviewer_name, workspace
 from agent.clock import as_utc
 
 app = typer.Typer(help="Send due, approved steps.")
@@ -49,13 +49,18 @@ def send(
                 + (f", [yellow]{len(summary.uncertain)} uncertain[/] (sdr send resolve)" if summary.uncertain else "")
                 + (f", [red]{len(summary.failed)} failed[/]" if summary.failed else "")
             )
+            if summary.unavailable:
+                console.print(f"  [red]stopped: {plain(summary.unavailable)}[/]; the rest waits for the next round")
             for reason, count in sorted(summary.waiting.items()):
                 console.print(f"  waiting: {count} {reason}")
             if summary.next_due:
                 console.print(f"  next due: {summary.next_due:%Y-%m-%d %H:%M} UTC")
             for failure in summary.failed:
-                console.print(f"  [red]{failure}[/]")
+                console.print(f"  [red]{plain(failure)}[/]")
         if not watch:
+            # Scripts and schedulers see a round that could not send what was due.
+            if summary.failed or summary.unavailable:
+                raise typer.Exit(1)
             return
         time.sleep(interval)
 

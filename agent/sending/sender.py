@@ -25,7 +25,7 @@ from agent.campaign import CampaignSpec
 from agent.clock import utcnow, zone
 from agent.drafting.checks import Claim, StepDraft, passed, run_checks
 from agent.drafting.drafter import composed_text, context_for
-from agent.errors import DeliveryError, NotFound, UserError
+from agent.errors import DeliveryError, NotFound, TransportUnavailable, UserError
 from agent.sending.compose import compose, new_message_id
 from agent.sending.schedule import add_business_days, in_window, next_window_start
 from agent.store.db import record_event
@@ -54,6 +54,7 @@ class SendSummary:
     recovered: int = 0
     uncertain: list[int] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    unavailable: str | None = None  # the transport could not be reached: the rest waits for the next round
     waiting: dict[str, int] = field(default_factory=dict)  # reason -> drafts
     next_due: datetime | None = None
 
@@ -270,6 +271,14 @@ def claim(ws: Workspace, draft_id: int, now: datetime) -> tuple[Outgoing, int] |
         return "claimed by another sender"
 
 
+def _release(ws: Workspace, message_id: int, why: str) -> None:
+    """Nothing was handed over: drop the claim, so the approved draft goes out on a later round."""
+    with ws.store.transaction() as session:
+        message = session.get_one(Message, message_id)
+        record_event(session, "send_deferred", draft_id=message.draft_id, data={"error": why})
+        session.delete(message)
+
+
 def _finish(ws: Workspace, message_id: int, now: datetime, error: DeliveryError | None) -> None:
     with ws.store.transaction() as session:
         message = session.get_one(Message, message_id)
@@ -298,6 +307,10 @@ def send_due(
         outgoing, message_id = claimed
         try:
             ws.transports[outgoing.channel].deliver(outgoing)
+        except TransportUnavailable as exc:
+            _release(ws, message_id, str(exc))
+            summary.unavailable = str(exc)
+            break  # every other message would meet the same closed door
         except DeliveryError as exc:
             _finish(ws, message_id, now, exc)
             (

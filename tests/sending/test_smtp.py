@@ -1,0 +1,112 @@
+"""Sending through a real SMTP server on 127.0.0.1 (aiosmtpd, started and stopped by the tests)."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from email import policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from agent.sending.sender import send_due
+from agent.store.tables import Draft, DraftState, Message
+from agent.workspace import Workspace
+from tests.conftest import make_workspace
+from tests.helpers import IN_WINDOW, run_demo
+
+aiosmtpd = pytest.importorskip("aiosmtpd.controller", reason="the SMTP tests need aiosmtpd (pip install -e '.[dev]')")
+
+
+class Mailbox:
+    """What the server received; `reply` is its answer to each message."""
+
+    def __init__(self, reply: str = "250 OK") -> None:
+        self.reply = reply
+        self.received: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        if self.reply.startswith("250"):
+            self.received.append(email.message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return self.reply
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[Mailbox, int]]:
+    mailbox, port = Mailbox(), _free_port()
+    controller = aiosmtpd.Controller(mailbox, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def approved(tmp_path: Path) -> Path:
+    """The demo for two accounts, every first-step email approved; the workspace folder's parent."""
+    ws = make_workspace(tmp_path)
+    run_demo(ws, tmp_path, ["reno-freight.example", "harvest-lane.example"])
+    with ws.store.transaction() as s:
+        for draft in s.scalars(select(Draft).where(Draft.step_number == 1, Draft.state == DraftState.pending_review)):
+            draft.state = DraftState.approved
+    return tmp_path
+
+
+def smtp_workspace(tmp_path: Path, port: int) -> Workspace:
+    return make_workspace(tmp_path, mail_transport="smtp", smtp_port=port, smtp_starttls=False, smtp_timeout_seconds=5)
+
+
+def _sent(ws: Workspace) -> list[str]:
+    with ws.store.transaction() as s:
+        return sorted(s.scalars(select(Message.message_id).where(Message.status == "sent")))
+
+
+def test_approved_steps_go_out_through_smtp_once_each_with_one_click_unsubscribe(approved, server):
+    mailbox, port = server
+    ws = smtp_workspace(approved, port)
+    first = send_due(ws, now=IN_WINDOW)
+    again = send_due(ws, now=IN_WINDOW)
+    assert len(first.sent) >= 2 and not again.sent and not first.failed
+    assert sorted(m["Message-ID"] for m in mailbox.received) == _sent(ws)
+    for message in mailbox.received:
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert message["List-Unsubscribe"].startswith("<http")
+
+
+def test_a_server_that_is_down_defers_the_round_and_the_next_round_sends_everything_once(approved):
+    port = _free_port()  # nothing listens here yet
+    ws = smtp_workspace(approved, port)
+    down = send_due(ws, now=IN_WINDOW)
+    assert down.unavailable and "cannot connect" in down.unavailable and not down.sent and not down.failed
+    with ws.store.transaction() as s:  # nothing claimed, nothing flagged: the drafts wait, approved
+        assert s.scalar(select(func.count()).select_from(Message)) == 0
+        assert s.scalar(select(func.count()).where(Draft.state == DraftState.flagged)) == 0
+
+    mailbox = Mailbox()
+    controller = aiosmtpd.Controller(mailbox, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    try:
+        up = send_due(ws, now=IN_WINDOW)
+    finally:
+        controller.stop()
+    assert len(up.sent) >= 2 and sorted(m["Message-ID"] for m in mailbox.received) == _sent(ws)
+
+
+def test_a_message_the_server_refuses_is_flagged_for_a_person_not_retried(approved, server):
+    mailbox, port = server
+    mailbox.reply = "554 5.7.1 Message rejected as spam"
+    ws = smtp_workspace(approved, port)
+    summary = send_due(ws, now=IN_WINDOW)
+    assert summary.failed and "554" in summary.failed[0] and not summary.sent
+    with ws.store.transaction() as s:
+        assert s.scalar(select(func.count()).where(Draft.state == DraftState.flagged)) == len(summary.failed)
