@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import date, datetime
 from pathlib import Path
 
@@ -70,3 +71,10 @@ def campaign_variant(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
 
 
 HUMAN_REVIEW = ("policy: auto_above_score", "policy: human")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port
+
 START_SECONDS = 30.0
 
 
@@ -36,12 +38,6 @@ class Radicale:
         return str(calendar.url)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -55,7 +51,7 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
     pytest.importorskip("radicale", reason="the CalDAV tests need the radicale package (pip install -e '.[dev]')")
     pytest.importorskip("caldav")
     root: Path = tmp_path_factory.mktemp("radicale")
-    port = _free_port()
+    port = free_port()
     (root / "users").write_text("ae:secret-for-tests\n")
     (root / "config").write_text(
         f"[server]\nhosts = 127.0.0.1:{port}\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -18,22 +17,17 @@ from agent.calls.retrieve import find_snippets
 from agent.errors import ConfigError
 from agent.settings import load_settings
 from agent.workspace import Workspace
+from tests.helpers import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def chroma_url(tmp_path: Path) -> Iterator[str]:
     if not CHROMA.exists():
         pytest.skip("the chroma command is not installed beside this Python")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(CHROMA), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
@@ -67,6 +61,6 @@ def test_ingest_and_search_through_a_chroma_server(chroma_url: str, tmp_path: Pa
 
 
 def test_a_chroma_url_that_does_not_answer_is_a_config_error(tmp_path: Path) -> None:
-    settings = load_settings(workspace=tmp_path / "ws", chroma_url=f"http://127.0.0.1:{_free_port()}")
+    settings = load_settings(workspace=tmp_path / "ws", chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(ConfigError, match="SDR_CHROMA_URL"):
         call_index(settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Iterator
 from email import policy
 from pathlib import Path
@@ -16,7 +15,7 @@ from agent.sending.sender import send_due
 from agent.store.tables import Draft, DraftState, Message
 from agent.workspace import Workspace
 from tests.conftest import make_workspace
-from tests.helpers import IN_WINDOW, run_demo
+from tests.helpers import IN_WINDOW, free_port, run_demo
 
 aiosmtpd = pytest.importorskip("aiosmtpd.controller", reason="the SMTP tests need aiosmtpd (pip install -e '.[dev]')")
 
@@ -34,15 +33,9 @@ class Mailbox:
         return self.reply
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server() -> Iterator[tuple[Mailbox, int]]:
-    mailbox, port = Mailbox(), _free_port()
+    mailbox, port = Mailbox(), free_port()
     controller = aiosmtpd.Controller(mailbox, hostname="127.0.0.1", port=port, ready_timeout=10)
     controller.start()
     try:
@@ -84,7 +77,7 @@ def test_approved_steps_go_out_through_smtp_once_each_with_one_click_unsubscribe
 
 
 def test_a_server_that_is_down_defers_the_round_and_the_next_round_sends_everything_once(approved):
-    port = _free_port()  # nothing listens here yet
+    port = free_port()  # nothing listens here yet
     ws = smtp_workspace(approved, port)
     down = send_due(ws, now=IN_WINDOW)
     assert down.unavailable and "cannot connect" in down.unavailable and not down.sent and not down.failed
