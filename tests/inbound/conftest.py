@@ -20,26 +20,14 @@ from agent.inbound.lead import InboundLead
 from agent.meetings.admin import seed_calendars
 from agent.pipeline import register_campaign
 from agent.replies.classify import ReplyReader
+from agent.replies.extract import ALL_FIELDS
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, function_model, make_workspace
 
 CAMPAIGN = "q4-dock-ops"
 # Tuesday 24 November 2026, 09:05 in Chicago.
 TUESDAY = "2026-11-24T09:05:00-06:00"
-NULLS = dict.fromkeys(
-    [
-        "budget",
-        "authority",
-        "need",
-        "timeline",
-        "competitor",
-        "objection",
-        "referral_name",
-        "referral_email",
-        "referral_title",
-        "date_phrase",
-    ]
-)
+NULLS = dict.fromkeys(f for f in ALL_FIELDS if f != "summary")  # the model read nothing
 
 
 @dataclass
