@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import email
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from email import policy
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -78,3 +83,30 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class Mailbox:
+    """An SMTP server's handler (aiosmtpd): what it received; `reply` is its answer to each message."""
+
+    def __init__(self, reply: str = "250 OK") -> None:
+        self.reply = reply
+        self.received: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        if self.reply.startswith("250"):
+            self.received.append(email.message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return self.reply
+
+
+@contextmanager
+def smtp_server(port: int | None = None) -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) for the length of the block."""
+    from aiosmtpd.controller import Controller
+
+    mailbox, port = Mailbox(), port or free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()

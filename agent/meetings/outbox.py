@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.clock import utcnow
-from agent.errors import DeliveryError, NotFound, UserError
+from agent.errors import DeliveryError, NotFound, TransportUnavailable, UserError
 from agent.meetings.invitations import email_with_invitation
 from agent.meetings.tables import MeetingMessage, MessageState
 from agent.store.db import record_event
@@ -124,6 +124,9 @@ def _settle(ws: Workspace, message_id: int, error: DeliveryError | None) -> None
                 contact_id=row.contact_id,
                 data={"message": row.id, "kind": row.kind, "audience": row.audience, "message_id": row.message_id},
             )
+        elif isinstance(error, TransportUnavailable):  # nothing handed over: it waits, approved
+            row.state = MessageState.approved
+            record_event(session, "meeting_message_deferred", contact_id=row.contact_id, data={"error": str(error)})
         else:
             row.state, row.error = MessageState.uncertain, str(error)
             record_event(session, "meeting_message_failed", contact_id=row.contact_id, data={"error": str(error)})
@@ -157,6 +160,9 @@ def deliver(ws: Workspace, ids: list[int] | None = None) -> list[int]:
             continue
         try:
             ws.transports["email"].deliver(outgoing)
+        except TransportUnavailable as exc:
+            _settle(ws, message_id, exc)
+            break  # the rest would meet the same closed door; the next round sends them
         except DeliveryError as exc:
             _settle(ws, message_id, exc)
             continue

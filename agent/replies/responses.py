@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from agent.campaign import CampaignSpec
 from agent.clock import utcnow
-from agent.errors import DeliveryError, ModelError, NotFound, UserError
+from agent.errors import DeliveryError, ModelError, NotFound, TransportUnavailable, UserError
 from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.replies.spec import QualificationSpec
 from agent.replies.tables import Reply, Response, ResponseState
@@ -234,7 +234,7 @@ def send_responses(ws: Workspace, *, now: datetime | None = None) -> ResponseSum
     _settle(ws)
     with ws.store.transaction() as session:
         ids = list(session.scalars(select(Response.id).where(Response.state == ResponseState.approved)))
-    for response_id in ids:
+    for position, response_id in enumerate(ids):
         with ws.store.transaction() as session:
             response = session.get_one(Response, response_id)
             contact = session.get_one(Contact, response.contact_id)
@@ -257,6 +257,13 @@ def send_responses(ws: Workspace, *, now: datetime | None = None) -> ResponseSum
             )
         try:
             ws.transports["email"].deliver(outgoing)
+        except TransportUnavailable as exc:  # nothing handed over: this one and the rest wait, approved
+            with ws.store.transaction() as session:
+                response = session.get_one(Response, response_id)
+                response.state, response.message_id = ResponseState.approved, None
+                record_event(session, "response_deferred", contact_id=response.contact_id, data={"error": str(exc)})
+            summary.skipped[f"deferred: {exc}"] = len(ids) - position
+            break
         except DeliveryError as exc:
             with ws.store.transaction() as session:
                 response = session.get_one(Response, response_id)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import email
 from collections.abc import Iterator
-from email import policy
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -15,33 +12,15 @@ from agent.sending.sender import send_due
 from agent.store.tables import Draft, DraftState, Message
 from agent.workspace import Workspace
 from tests.conftest import make_workspace
-from tests.helpers import IN_WINDOW, free_port, run_demo
+from tests.helpers import IN_WINDOW, Mailbox, free_port, run_demo, smtp_server
 
-aiosmtpd = pytest.importorskip("aiosmtpd.controller", reason="the SMTP tests need aiosmtpd (pip install -e '.[dev]')")
-
-
-class Mailbox:
-    """What the server received; `reply` is its answer to each message."""
-
-    def __init__(self, reply: str = "250 OK") -> None:
-        self.reply = reply
-        self.received: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        if self.reply.startswith("250"):
-            self.received.append(email.message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return self.reply
+pytest.importorskip("aiosmtpd", reason="the SMTP tests need aiosmtpd (pip install -e '.[dev]')")
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[Mailbox, int]]:
-    mailbox, port = Mailbox(), free_port()
-    controller = aiosmtpd.Controller(mailbox, hostname="127.0.0.1", port=port, ready_timeout=10)
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture
@@ -85,13 +64,8 @@ def test_a_server_that_is_down_defers_the_round_and_the_next_round_sends_everyth
         assert s.scalar(select(func.count()).select_from(Message)) == 0
         assert s.scalar(select(func.count()).where(Draft.state == DraftState.flagged)) == 0
 
-    mailbox = Mailbox()
-    controller = aiosmtpd.Controller(mailbox, hostname="127.0.0.1", port=port, ready_timeout=10)
-    controller.start()
-    try:
+    with smtp_server(port) as (mailbox, _):
         up = send_due(ws, now=IN_WINDOW)
-    finally:
-        controller.stop()
     assert len(up.sent) >= 2 and sorted(m["Message-ID"] for m in mailbox.received) == _sent(ws)
 
 
