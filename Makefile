@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # build for any x86-64 with AVX2.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
 
-.PHONY: help setup demo test test-fast lint eval eval-check eval-record bench clean
+.PHONY: help setup demo test test-fast test-clocks lint eval eval-check eval-record bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
@@ -26,6 +26,17 @@ test: setup  ## the whole test suite (a few tests run the real embedded model)
 
 test-fast: setup  ## the suite without the model-backed tests
 	$(BIN)/pytest -m "not model"
+
+# The agent's clock in tests stands at 2026-11-24 15:00 UTC unless SDR_TEST_CLOCK moves it. These
+# runs move it: a weekday in the past, a Sunday a year ahead, the night US clocks spring forward,
+# and New Year's Eve late in the evening.
+CLOCKS ?= 2025-06-11T13:30:00Z 2027-12-05T20:00:00Z 2027-03-14T09:30:00Z 2026-12-31T23:30:00Z
+
+test-clocks: setup  ## the suite (without the model) under several clocks: no test depends on the date
+	@for at in $(CLOCKS); do \
+		echo "== the suite with the agent's clock at $$at"; \
+		SDR_TEST_CLOCK=$$at $(BIN)/pytest -m "not model" -p no:cacheprovider || exit 1; \
+	done
 
 eval: setup  ## every eval suite in full, on the configured model
 	$(BIN)/sdr eval

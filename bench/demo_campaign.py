@@ -16,11 +16,11 @@ import argparse
 import statistics
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from agent import clock
 from agent.accounts.importer import import_file
 from agent.calls.ingest import ingest
 from agent.clock import utcnow
@@ -87,7 +87,7 @@ def run_once(model_research: bool) -> dict[str, float]:
             accounts = session.scalars(select(Account.id).where(Account.contacts.any())).all()
         research(ws, accounts, summary)
         mark = stage("research", mark)
-        today = date.today()
+        today = clock.today()
         score_and_enroll(ws, campaign_id, spec, summary, today)
         mark = stage("score + enroll", mark)
         draft(ws, campaign_id, spec, summary, today)

@@ -17,7 +17,6 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import uvicorn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from agent import clock  # noqa: E402
 from agent.accounts.importer import import_file  # noqa: E402
 from agent.campaign import load_campaign  # noqa: E402
 from agent.inbound.answer import reader_of  # noqa: E402
@@ -88,7 +88,7 @@ def run(ws: Workspace, base: str, tag: str, burst: bool) -> list[int]:
                 suppress(session, target, "manual")
 
     def post(item: tuple[dict[str, Any], str | None]) -> int:
-        body = json.dumps({**item[0], "received_at": datetime.now(UTC).isoformat()}).encode()
+        body = json.dumps({**item[0], "received_at": clock.now().isoformat()}).encode()
         answer = httpx.post(f"{base}/leads", content=body, headers={HEADER: sign(SECRET, body)}, timeout=60)
         answer.raise_for_status()
         return int(answer.json()["id"])

@@ -15,10 +15,10 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent import clock
 from agent.prompts import prompt_text
 from evals.framework import Case, CaseOutcome, Score, Suite
 from evals.runner import EVALS, SuiteResult
@@ -60,7 +60,7 @@ def record(results: list[SuiteResult], suites: dict[str, Suite], path: Path) -> 
             "hashes": hashes(suites[result.suite]),
         }
     existing["model"] = results[0].model if results else existing.get("model")
-    existing["recorded_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    existing["recorded_at"] = clock.now().isoformat(timespec="seconds")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(existing, indent=1, sort_keys=True) + "\n")
 

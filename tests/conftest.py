@@ -1,13 +1,17 @@
 """Shared fixtures: a workspace in a temporary folder, scripted models, a small campaign.
 
-No test reaches a network by accident: sockets may only connect to loopback.
+No test reaches a network by accident: sockets may only connect to loopback. No test reads the
+machine's calendar: the agent's clock stands still at `SUITE_NOW` for every test (and for the
+processes a test starts), whatever the date; `SDR_TEST_CLOCK` moves it for a whole run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from agent import clock
 from agent.llm import ModelHandle, scripted_handle
 from agent.settings import load_settings
 from agent.workspace import Workspace
@@ -24,6 +29,30 @@ from agent.workspace import Workspace
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# A Tuesday, 07:00 in Los Angeles and 10:00 in New York.
+SUITE_NOW = clock.aware(datetime.fromisoformat(os.environ.get("SDR_TEST_CLOCK", "2026-11-24T15:00:00+00:00")))
+
+
+class SuiteClock(clock.FixedClock):
+    """The agent's clock in a test: it stands still unless the test moves it, and the processes
+    the test starts read the same time (`SDR_CLOCK` follows it)."""
+
+    def set(self, at: datetime) -> None:
+        super().set(at)
+        os.environ[clock.SETTING] = clock.as_setting(self.at)
+
+    def advance(self, delta: timedelta) -> None:
+        self.set(self.at + delta)
+
+
+@pytest.fixture(autouse=True)
+def suite_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[SuiteClock]:
+    monkeypatch.setenv(clock.SETTING, clock.as_setting(SUITE_NOW))
+    with clock.using(SuiteClock(SUITE_NOW)) as frozen:
+        assert isinstance(frozen, SuiteClock)
+        yield frozen
+
 
 _real_connect = socket.socket.connect
 

@@ -6,7 +6,7 @@ import email
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from email import policy
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,24 @@ from agent.accounts.importer import import_file
 from agent.pipeline import RunSummary, run_campaign
 from agent.store.tables import Account, Contact
 from agent.workspace import Workspace
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, SUITE_NOW
 
-TODAY = date(2026, 11, 24)
-# A Wednesday, 10:00 in Los Angeles and 13:00 in New York: inside every US sending window.
-IN_WINDOW = datetime(2026, 11, 25, 18, 0)
+
+def _sending_day_at_18_utc(after: date) -> datetime:
+    """18:00 UTC on the first day after `after` that is a weekday followed by another (Monday to
+    Thursday), so that "a day later" is a sending day too."""
+    day = after + timedelta(days=1)
+    while day.weekday() > 3:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(18, 0))
+
+
+TODAY = SUITE_NOW.date()
+# The day the demo's research sources describe: their trigger events are fresh as of this day.
+DEMO_DAY = date(2026, 11, 24)
+# 10:00 in Los Angeles and 13:00 in New York (an hour later in summer) on a sending day after the
+# suite's "now": inside every US sending window, after anything scheduled "now" (naive UTC, as stored).
+IN_WINDOW = _sending_day_at_18_utc(TODAY)
 
 
 def import_demo(ws: Workspace, tmp_path: Path, domains: list[str] | None = None) -> None:
@@ -45,7 +58,7 @@ def run_demo(
     campaign: Path = EXAMPLES / "campaign.yaml",
 ) -> RunSummary:
     import_demo(ws, tmp_path, domains)
-    return run_campaign(ws, campaign, today=TODAY)
+    return run_campaign(ws, campaign, today=DEMO_DAY)
 
 
 def account(ws: Workspace, domain: str) -> Account:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES
+from tests.helpers import IN_WINDOW
 
 
 def sdr(*args: str, workspace: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -80,7 +81,7 @@ def test_import_run_review_send_status_end_to_end(workspace: Path) -> None:
     pending = json.loads(sdr("review", "list", "--state", "pending_review", "--json", workspace=workspace).stdout)
     assert pending and all(d["state"] == "pending_review" for d in pending)
     sdr("review", "approve", str(pending[0]["id"]), workspace=workspace)
-    sent = json.loads(sdr("send", "--as-of", "2026-11-25T12:00:00-06:00", "--json", workspace=workspace).stdout)
+    sent = json.loads(sdr("send", "--as-of", IN_WINDOW.isoformat() + "+00:00", "--json", workspace=workspace).stdout)
     assert pending[0]["id"] in sent["sent"] or pending[0]["step"] > 1
     status = json.loads(sdr("status", "--json", workspace=workspace).stdout)
     campaign = status["campaigns"][0]

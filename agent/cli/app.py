@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from agent import clock
 from agent.cli import calls, evals, handoffs, inbound, meetings, outbound, records, replies, review, send
 from agent.cli.common import errors
 from agent.cli.demo import demo
@@ -26,6 +27,7 @@ def root(
     workspace: Path | None = typer.Option(None, envvar="SDR_WORKSPACE", help="Workspace folder (store, outbox)."),
     model: str | None = typer.Option(None, envvar="SDR_MODEL", help="provider:model, e.g. local:smollm2."),
 ) -> None:
+    clock.current()  # a bad SDR_CLOCK stops here, before any work
     ctx.obj = {"overrides": {"workspace": workspace, "model": model}}
 
 

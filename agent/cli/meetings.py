@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from agent import clock
 from agent.cli.common import console, errors, plain, print_json, reviewer_name, workspace
 
 app = typer.Typer(help="Meetings: book prospects into AE calendars, move, cancel, follow the no-show rule.")
@@ -122,7 +123,7 @@ def request(
     from agent.meetings import handle_meeting_request
 
     ws = workspace(ctx)
-    received = _moment(at) or datetime.now(UTC)
+    received = _moment(at) or clock.now()
     handoff = note.read_text(encoding="utf-8") if note else None
     outcome = handle_meeting_request(ws, _contact_id(ctx, contact), text, received, handoff_note=handoff, now=received)
     if json_output:
@@ -240,7 +241,7 @@ def cancel(ctx: typer.Context, meeting_id: int, reason: str = typer.Option(..., 
     if ae is None:
         raise typer.BadParameter(f"meeting {meeting_id}: its AE is no longer in the campaign file")
     who = reviewer_name()
-    outcome = Booker(ws, lead, ae, None, datetime.now(UTC)).cancel(meeting_id, reason, f"person:{who}")
+    outcome = Booker(ws, lead, ae, None, clock.now()).cancel(meeting_id, reason, f"person:{who}")
     if outcome.event is not None:
         from agent.replies.handoff import meeting_changed
 

@@ -16,8 +16,9 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import CursorResult, select, update
 
+from agent import clock
 from agent.campaign import CampaignSpec
-from agent.clock import as_utc, utcnow
+from agent.clock import Clock, RunningClock, as_utc, utcnow
 from agent.drafting.checks import passed
 from agent.enrollments import stop_sequences
 from agent.errors import InputError
@@ -25,7 +26,7 @@ from agent.inbound import paths, screening
 from agent.inbound.delivery import notify
 from agent.inbound.intake import Received, receive
 from agent.inbound.lead import InboundLead
-from agent.inbound.outcome import Clock, LeadAnswer, note, summary_of
+from agent.inbound.outcome import LeadAnswer, note, summary_of
 from agent.inbound.routing import Decision, Facts, decide
 from agent.inbound.spec import InboundSpec
 from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord, Route
@@ -63,15 +64,15 @@ def reader_of(ws: Workspace) -> ReplyReader:
 def answer_lead(
     ws: Workspace, lead: InboundLead, campaign: str, *, now: datetime | None = None, reader: ReplyReader | None = None
 ) -> LeadAnswer:
-    clock = Clock(now)
-    received = receive_lead(ws, lead, campaign, now=clock.start)
-    return answer_received(ws, received.lead_id, reader=reader, clock=clock)
+    lead_clock = RunningClock(now or clock.now())
+    received = receive_lead(ws, lead, campaign, now=lead_clock.start)
+    return answer_received(ws, received.lead_id, reader=reader, lead_clock=lead_clock)
 
 
 def receive_lead(ws: Workspace, lead: InboundLead, campaign: str, *, now: datetime | None = None) -> Received:
     """Record the lead; one from the future (beyond a little clock skew) is refused, naming the field."""
-    if lead.received_at > (now or datetime.now(UTC)) + CLOCK_SKEW:
-        raise InputError(f"{lead.received_at.isoformat()} is in the future (by this machine's clock)",
+    if lead.received_at > (now or clock.now()) + CLOCK_SKEW:
+        raise InputError(f"{lead.received_at.isoformat()} is in the future (by the agent's clock)",
                          field="received_at")  # fmt: skip
     campaign_id, spec = campaign_by_name(ws, campaign)
     return receive(ws, lead, campaign_id, (spec.inbound or InboundSpec()).duplicate_window_minutes)
@@ -89,9 +90,9 @@ def unanswered(ws: Workspace) -> list[int]:
 
 
 def answer_received(
-    ws: Workspace, lead_id: int, *, reader: ReplyReader | None = None, clock: Clock | None = None
+    ws: Workspace, lead_id: int, *, reader: ReplyReader | None = None, lead_clock: Clock | None = None
 ) -> LeadAnswer:
-    clock = clock or Clock()
+    lead_clock = lead_clock or RunningClock(clock.now())
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
         claimed = cast(
@@ -116,7 +117,7 @@ def answer_received(
         reasons = [f"lead #{duplicate_of} came from the same address minutes before: one answer only"]
         if new_words:
             reasons.append("this one says something new: for a person")
-        return _finish(ws, lead_id, Decision(Route.duplicate, reasons, needs_review=new_words), None, None, clock)
+        return _finish(ws, lead_id, Decision(Route.duplicate, reasons, needs_review=new_words), None, None, lead_clock)
     campaign_id, account_id, contact_id = ids
     policy = spec.inbound or InboundSpec()
     card = _score(ws, campaign_id, account_id, contact_id, spec, lead.received_at) if account_id else None
@@ -126,11 +127,11 @@ def answer_received(
     written, error = None, None
     if decision.template is not None:
         try:
-            written = _answer(ws, lead_id, lead, spec, policy, decision, reading, clock, facts)
+            written = _answer(ws, lead_id, lead, spec, policy, decision, reading, lead_clock, facts)
         except Exception as exc:  # a lead is never lost to an error: it goes to a person
             log.exception("inbound lead %s: the first answer failed", lead_id)
             error = f"{type(exc).__name__}: {exc}"
-    return _finish(ws, lead_id, decision, written, error, clock)
+    return _finish(ws, lead_id, decision, written, error, lead_clock)
 
 
 # ---- steps ------------------------------------------------------------------------------------
@@ -276,7 +277,7 @@ def _auto(policy: InboundSpec, route: Route) -> bool:
 
 def _answer(
     ws: Workspace, lead_id: int, lead: InboundLead, spec: CampaignSpec, policy: InboundSpec, decision: Decision,
-    reading: ReplyAnalysis, clock: Clock, facts: Facts,
+    reading: ReplyAnalysis, lead_clock: Clock, facts: Facts,
 ) -> paths.Written:  # fmt: skip
     assert decision.template is not None
     account, contact = _people(ws, lead_id, lead)
@@ -287,7 +288,7 @@ def _answer(
     head = paths.Letterhead(
         ws=ws, spec=spec, lead_id=lead_id, account=account, contact=contact,
         variables=_variables(lead, spec, account, reading, answers, decision.disposition_reason),
-        terms=[a.answer for a in answers] + [lead.source], auto=_auto(policy, decision.route), now=clock.now,
+        terms=[a.answer for a in answers] + [lead.source], auto=_auto(policy, decision.route), now=lead_clock.now,
         since=since,
     )  # fmt: skip
     if decision.route is Route.meeting and contact.id is not None:
@@ -320,9 +321,9 @@ def reading_text(lead: InboundLead) -> str:
 
 
 def _finish(
-    ws: Workspace, lead_id: int, decision: Decision, written: paths.Written | None, error: str | None, clock: Clock
+    ws: Workspace, lead_id: int, decision: Decision, written: paths.Written | None, error: str | None, lead_clock: Clock
 ) -> LeadAnswer:
-    at = clock.now()
+    at = lead_clock.now()
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
         row.route, row.reasons = decision.route, decision.reasons
@@ -361,5 +362,5 @@ def _finish(
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
     policy = spec.inbound or InboundSpec()
     if policy.notify.to and decision.route in policy.notify.routes:
-        notify(ws, lead_id, policy.notify.to, *note(answer), clock.now())
+        notify(ws, lead_id, policy.notify.to, *note(answer), lead_clock.now())
     return answer

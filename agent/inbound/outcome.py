@@ -1,27 +1,13 @@
-"""What the desk did with a lead, as callers see it, and the clock its speed-to-lead is read from."""
+"""What the desk did with a lead, as callers see it."""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from pydantic import BaseModel
 
 from agent.drafting.checks import CheckResult
 from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord, Route
-
-
-class Clock:
-    """The moment the desk started on a lead, plus the time since (monotonic). With `start` given
-    (evals, benchmarks), a lead is answered as if at that moment: its slots, its speed-to-lead."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        start = start or datetime.now(UTC)
-        self.start = start if start.tzinfo else start.replace(tzinfo=UTC)
-        self._t0 = time.perf_counter()
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=time.perf_counter() - self._t0)
 
 
 class LeadAnswer(BaseModel):

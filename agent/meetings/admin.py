@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from agent import clock
 from agent.errors import NotFound, UserError
 from agent.meetings import letters, outbox
 from agent.meetings.booking import Booker, MeetingOutcome, load_lead
@@ -64,7 +65,7 @@ def list_meetings(ws: Workspace, *, status: str | None = None) -> list[MeetingRo
 
 def mark_no_show(ws: Workspace, meeting_id: int, *, now: datetime | None = None) -> MeetingOutcome | str:
     """Record a no-show and follow the campaign's rule, so the prospect hears from exactly one person."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     with ws.store.transaction() as session:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:

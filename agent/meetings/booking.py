@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agent import clock
 from agent.campaign import CampaignSpec
 from agent.clock import as_utc, utcnow
 from agent.errors import ConfigError, NotFound
@@ -149,7 +150,7 @@ def calendar_for(ws: Workspace, ae: AccountExecutive) -> Calendar:
             password=os.environ.get(ref.password_env) if ref.password_env else None,
             options={"tz": ae.timezone},
         )
-    return open_calendar(config)
+    return open_calendar(config, now=clock.now)
 
 
 def busy_horizon(calendar: Calendar, now: datetime) -> list[Busy]:
@@ -425,7 +426,7 @@ class Booker:
 
 def recover_bookings(ws: Workspace, now: datetime | None = None) -> int:
     """Settle `booking` claims a crash left behind: on the calendar (booked) or not (failed)."""
-    cutoff = as_utc(now or datetime.now(UTC)) - STALE_CLAIM
+    cutoff = as_utc(now or clock.now()) - STALE_CLAIM
     with ws.store.transaction() as session:
         stale = [
             (row.id, row.contact_id)
@@ -440,7 +441,7 @@ def recover_bookings(ws: Workspace, now: datetime | None = None) -> int:
             ae = lead.meetings.executive(row.ae_email)
         if ae is None:
             continue
-        booker = Booker(ws, lead, ae, None, now or datetime.now(UTC))
+        booker = Booker(ws, lead, ae, None, now or clock.now())
         on_calendar = booker.calendar.get(row.uid) is not None
         with ws.store.transaction() as session:
             row = session.get_one(Meeting, meeting_id)

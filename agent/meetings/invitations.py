@@ -16,6 +16,7 @@ from typing import Any, Literal
 from icalendar import Calendar as ICalendar
 from icalendar import vCalAddress, vText
 
+from agent import clock
 from tools.calendar.base import PRODID, CalendarEvent, timed_vevent
 
 Method = Literal["REQUEST", "CANCEL"]
@@ -41,7 +42,7 @@ def invitation(
     location: str | None = None,
 ) -> str:
     """The iCalendar text of an invitation: `organizer` and `attendees` are (name, email)."""
-    vevent = timed_vevent(event, "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    vevent = timed_vevent(event, "CANCELLED" if method == "CANCEL" else "CONFIRMED", clock.now())
     if description:
         vevent.add("description", description)
     if location:

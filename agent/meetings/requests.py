@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from agent import clock
 from agent.meetings.booking import Booker, MeetingOutcome, active_meeting, aware, busy_horizon, load_lead
 from agent.meetings.booking import recover_bookings as recover_bookings
 from agent.meetings.decide import Decision, decide
@@ -41,7 +42,7 @@ def handle_meeting_request(
     confirmation, the AE's invitation) waits for a person, whatever the campaign's review policy.
     """
     received_at = aware(received_at)
-    now = aware(now) if now else max(received_at, datetime.now(UTC))
+    now = aware(now) if now else max(received_at, clock.now())
     recover_bookings(ws, now)
     with ws.store.transaction() as session:
         lead = replace(load_lead(session, contact_id), held=held)

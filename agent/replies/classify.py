@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from agent import clock
 from agent.errors import ModelError
 from agent.llm import LLM
 from agent.replies import dates, rules
@@ -93,7 +94,7 @@ class ReplyReader:
         ids: dict[str, int | None] | None = None,
     ) -> ReplyAnalysis:
         tz = _zone(timezone)
-        when = received_at or reply.received_at or datetime.now(UTC)
+        when = received_at or reply.received_at or clock.now()
         local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(tz)
         verdict = rules.decide(reply, self.ours)
         text = rules.without_injections(reply.visible, verdict.injected)

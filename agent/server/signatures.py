@@ -12,7 +12,8 @@ import hashlib
 import hmac
 import re
 import threading
-import time
+
+from agent import clock
 
 HEADER = "X-SDR-Signature"
 _FORMAT = re.compile(r"^t=(\d{1,12}),v1=([0-9a-f]{64})$")
@@ -20,7 +21,7 @@ _FORMAT = re.compile(r"^t=(\d{1,12}),v1=([0-9a-f]{64})$")
 
 def sign(secret: str, body: bytes, at: int | None = None) -> str:
     """The header value for this body (what a sender computes)."""
-    at = int(time.time()) if at is None else at
+    at = int(clock.now().timestamp()) if at is None else at
     digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={at},v1={digest}"
 
@@ -38,7 +39,7 @@ class Verifier:
         if match is None:
             return f"missing or malformed {HEADER} header"
         at, given = int(match[1]), match[2]
-        now = time.time() if now is None else now
+        now = clock.now().timestamp() if now is None else now
         if abs(now - at) > self._max_age:
             return "stale signature: the timestamp is outside the allowed age"
         expected = hmac.new(self._secret, f"{at}.".encode() + body, hashlib.sha256).hexdigest()

@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from agent import clock
 from tools.calendar import CalendarConfig, CalendarEvent, SlotTaken, open_calendar
 
 
 def book(config: dict[str, Any], start_iso: str, uid: str, barrier: Any, results: Any) -> None:
     if config.get("path"):
         config = {**config, "path": Path(config["path"])}
-    calendar = open_calendar(CalendarConfig(**config))
+    calendar = open_calendar(CalendarConfig(**config), now=clock.now)
     start = datetime.fromisoformat(start_iso)
     end = start + timedelta(minutes=30)
     event = CalendarEvent(uid, start, end, "race", "sdr@lumendock.example", ("p@x.example",), tz="America/Chicago")

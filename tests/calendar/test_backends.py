@@ -13,6 +13,7 @@ import pytest
 from icalendar import Calendar as ICalendar
 from icalendar import Event as IEvent
 
+from agent import clock
 from tests.calendar.conftest import Radicale
 from tests.calendar.racer import book
 from tools.calendar import Busy, Calendar, CalendarConfig, CalendarError, CalendarEvent, SlotTaken, open_calendar
@@ -54,7 +55,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> CalendarConfig:
 
 
 def test_create_move_cancel_round_trip(backend: CalendarConfig) -> None:
-    calendar = open_calendar(backend)
+    calendar = open_calendar(backend, now=clock.now)
     calendar.create(event("m1@sdr", TUESDAY_10), day(TUESDAY_10), no_overlap(TUESDAY_10))
     busy = calendar.busy(TUESDAY_10 - timedelta(hours=1), TUESDAY_10 + timedelta(hours=1))
     assert [(b.start, b.end, b.uid) for b in busy] == [(TUESDAY_10, TUESDAY_10 + timedelta(minutes=30), "m1@sdr")]
@@ -72,7 +73,7 @@ def test_create_move_cancel_round_trip(backend: CalendarConfig) -> None:
 
 
 def test_a_busy_slot_is_refused_at_the_moment_of_writing(backend: CalendarConfig) -> None:
-    calendar = open_calendar(backend)
+    calendar = open_calendar(backend, now=clock.now)
     calendar.create(event("first@sdr", TUESDAY_10), day(TUESDAY_10), no_overlap(TUESDAY_10))
     overlapping = TUESDAY_10 + timedelta(minutes=15)
     with pytest.raises(SlotTaken):
@@ -81,7 +82,7 @@ def test_a_busy_slot_is_refused_at_the_moment_of_writing(backend: CalendarConfig
 
 
 def test_a_move_ignores_its_own_block_but_not_others(backend: CalendarConfig) -> None:
-    calendar = open_calendar(backend)
+    calendar = open_calendar(backend, now=clock.now)
     calendar.create(event("a@sdr", TUESDAY_10), day(TUESDAY_10), no_overlap(TUESDAY_10))
     blocker = TUESDAY_10 + timedelta(hours=2)
     calendar.create(event("b@sdr", blocker), day(blocker), no_overlap(blocker))
@@ -94,7 +95,7 @@ def test_a_move_ignores_its_own_block_but_not_others(backend: CalendarConfig) ->
 
 
 def test_recurring_and_all_day_events_are_busy_and_transparent_ones_are_not(backend: CalendarConfig) -> None:
-    calendar = open_calendar(backend)
+    calendar = open_calendar(backend, now=clock.now)
     if backend.backend == "ics":
         assert backend.path is not None
         backend.path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +146,7 @@ def test_recurring_and_all_day_events_are_busy_and_transparent_ones_are_not(back
 
 
 def test_two_threads_booking_the_same_slot_book_it_once(backend: CalendarConfig) -> None:
-    calendars: list[Calendar] = [open_calendar(backend), open_calendar(backend)]
+    calendars: list[Calendar] = [open_calendar(backend, now=clock.now), open_calendar(backend, now=clock.now)]
     for round_number in range(3):
         start = TUESDAY_10 + timedelta(days=round_number)
         barrier = threading.Barrier(2)
@@ -190,12 +191,12 @@ def test_two_processes_booking_the_same_slot_book_it_once(backend: CalendarConfi
         assert process.exitcode == 0
     outcomes = dict(results.get(timeout=10) for _ in processes)
     assert sorted(outcomes.values()) == ["booked", "taken"], outcomes
-    busy = open_calendar(backend).busy(TUESDAY_10 - timedelta(hours=1), TUESDAY_10 + timedelta(hours=1))
+    busy = open_calendar(backend, now=clock.now).busy(TUESDAY_10 - timedelta(hours=1), TUESDAY_10 + timedelta(hours=1))
     assert len(busy) == 1 and outcomes[busy[0].uid or ""] == "booked"
 
 
 def test_a_uid_is_never_overwritten(backend: CalendarConfig) -> None:
-    calendar = open_calendar(backend)
+    calendar = open_calendar(backend, now=clock.now)
     calendar.create(event("same@sdr", TUESDAY_10), day(TUESDAY_10), no_overlap(TUESDAY_10))
     elsewhere = TUESDAY_10 + timedelta(days=2)
     with pytest.raises(CalendarError):
@@ -211,7 +212,7 @@ def test_caldav_an_event_written_by_a_person_meanwhile_wins(radicale: Radicale) 
     from tools.calendar.caldav import CalDavCalendar
 
     url = radicale.new_calendar()
-    calendar = CalDavCalendar(url, radicale.username, radicale.password, "America/Chicago")
+    calendar = CalDavCalendar(url, radicale.username, radicale.password, "America/Chicago", now=clock.now)
     person = caldav.DAVClient(url=url, username=radicale.username, password=radicale.password).calendar(url=url)
     calls = []
 
@@ -232,8 +233,10 @@ def test_caldav_a_stale_lock_from_a_crashed_writer_expires(radicale: Radicale) -
     from tools.calendar import caldav as backend_module
 
     url = radicale.new_calendar()
-    calendar = backend_module.CalDavCalendar(url, radicale.username, radicale.password, "America/Chicago")
-    expired = backend_module._lock_body(datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")))
+    calendar = backend_module.CalDavCalendar(
+        url, radicale.username, radicale.password, "America/Chicago", now=clock.now
+    )
+    expired = backend_module._lock_body(clock.now() - timedelta(hours=1), clock.now() - timedelta(minutes=1))
     assert calendar._put(url + backend_module.LOCK_NAME, expired, {"If-None-Match": "*"}) is not None
     calendar.create(event("after-crash@sdr", TUESDAY_10), day(TUESDAY_10), no_overlap(TUESDAY_10))
     assert calendar.get("after-crash@sdr") is not None

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from agent import clock
 from agent.meetings import handle_meeting_request
 from agent.settings import load_settings
 from agent.workspace import Workspace
@@ -43,7 +44,9 @@ def test_two_prospects_asking_for_the_same_caldav_slot_get_one_booking(
         thread.join(timeout=120)
     assert sorted(r.kind for r in results.values()) == ["booked", "offered"]
     start = datetime(2026, 12, 1, 14, 0, tzinfo=ZoneInfo("America/Chicago"))
-    calendar = open_calendar(CalendarConfig("caldav", url=url, username=radicale.username, password=radicale.password))
+    calendar = open_calendar(
+        CalendarConfig("caldav", url=url, username=radicale.username, password=radicale.password), now=clock.now
+    )
     busy = calendar.busy(start - timedelta(hours=1), start + timedelta(hours=1))
     winner = next(r for r in results.values() if r.kind == "booked")
     assert [b.uid for b in busy] == [winner.event.uid]

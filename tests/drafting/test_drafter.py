@@ -12,7 +12,7 @@ from agent.research.researcher import latest_brief
 from agent.store.tables import Draft, DraftState, Enrollment, LlmCall, Review
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, function_model, make_workspace
-from tests.helpers import TODAY, account, run_demo
+from tests.helpers import DEMO_DAY, account, run_demo
 
 SPEC = load_campaign(EXAMPLES / "campaign.yaml")
 THREE = ["reno-freight.example", "harvest-lane.example", "smilepoint-dental.example"]
@@ -64,7 +64,7 @@ def test_review_policy_auto_approves_only_high_priority_drafts_that_pass(ws: Wor
 def test_a_second_run_resumes_without_redoing_work(ws: Workspace, tmp_path: Path) -> None:
     run_demo(ws, tmp_path, THREE)
     before = [(d.id, d.version) for d in drafts(ws)]
-    again = run_campaign(ws, EXAMPLES / "campaign.yaml", today=TODAY)
+    again = run_campaign(ws, EXAMPLES / "campaign.yaml", today=DEMO_DAY)
     assert again.researched == 0 and again.research_skipped == 3 and again.drafted == 0 and again.enrolled == 0
     assert [(d.id, d.version) for d in drafts(ws)] == before
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,10 +22,10 @@ from agent.pipeline import register_campaign
 from agent.replies.classify import ReplyReader
 from agent.replies.extract import ALL_FIELDS
 from agent.workspace import Workspace
-from tests.conftest import EXAMPLES, function_model, make_workspace
+from tests.conftest import EXAMPLES, SuiteClock, function_model, make_workspace
 
 CAMPAIGN = "q4-dock-ops"
-# Tuesday 24 November 2026, 09:05 in Chicago.
+# Tuesday 24 November 2026, 09:05 in Chicago: a day the demo AEs' calendars describe.
 TUESDAY = "2026-11-24T09:05:00-06:00"
 NULLS = dict.fromkeys(f for f in ALL_FIELDS if f != "summary")  # the model read nothing
 
@@ -77,6 +77,13 @@ def build_desk(tmp_path: Path, campaign: Path = EXAMPLES / "campaign.yaml", **se
     assert spec.meetings is not None
     seed_calendars(ws, spec.meetings, EXAMPLES / "calendars")
     return Desk(ws, ReplyReader(classifier=None, llm=ws.llm, trust_model_intent=True), readings)
+
+
+@pytest.fixture(autouse=True)
+def _leads_arrive_on_tuesday(suite_clock: SuiteClock) -> None:
+    """The desk's scene is dated (its leads, the AEs' calendars): the agent's clock reads a minute
+    after the leads were sent, whatever clock the run started with."""
+    suite_clock.set(datetime.fromisoformat(TUESDAY) + timedelta(minutes=1))
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from icalendar import Calendar as ICalendar
 from sqlalchemy import select
 
+from agent import clock
 from agent.meetings import handle_meeting_request, recover_bookings
 from agent.meetings.outbox import deliver, review
 from agent.meetings.tables import Meeting, MeetingMessage, MeetingStatus, MessageState
@@ -67,7 +68,7 @@ def test_a_named_time_is_booked_on_the_aes_calendar_and_both_sides_are_invited(b
     assert outcome.kind == "booked"
     start = datetime(2026, 12, 1, 12, 30, tzinfo=CHICAGO)  # 10:30 in Los Angeles
     assert outcome.event.start == start and outcome.event.ae_name == "Priya Nair"
-    calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0)))
+    calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0)), now=clock.now)
     assert [(b.start, b.uid) for b in calendar.busy(start, start + timedelta(hours=1))] == [(start, outcome.event.uid)]
     stored = calendar.get(outcome.event.uid)
     assert stored is not None and NOTE in stored.description  # the AE's calendar carries the handoff note
@@ -125,7 +126,7 @@ def test_a_second_answer_moves_the_meeting_instead_of_booking_twice(booking: Set
     assert second.event.sequence == 1
     rows = meetings(booking.ws)
     assert [(r.status, r.sequence) for r in rows] == [(MeetingStatus.booked, 1)]
-    calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0)))
+    calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0)), now=clock.now)
     assert len(calendar.busy(MONDAY, MONDAY + timedelta(days=7))) == 1
     update = next(m for m in sent_emails(booking.ws) if m["Subject"].startswith("Meeting moved"))
     assert int(calendar_part(update).walk("VEVENT")[0]["SEQUENCE"]) == 1
@@ -137,7 +138,7 @@ def test_a_cancellation_frees_the_calendar_and_tells_both_sides(booking: Setup) 
 
     assert outcome.kind == "cancelled"
     assert [r.status for r in meetings(booking.ws)] == [MeetingStatus.cancelled]
-    calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0)))
+    calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0)), now=clock.now)
     assert calendar.get(booked.event.uid) is None
     cancel = next(m for m in sent_emails(booking.ws) if m["Subject"].startswith("Meeting cancelled"))
     cal = calendar_part(cancel)
@@ -189,7 +190,9 @@ def test_a_slot_taken_after_it_was_read_is_not_booked_and_new_times_are_offered(
     booking: Setup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     start = datetime(2026, 12, 1, 12, 30, tzinfo=CHICAGO)
-    calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0), options={"tz": "America/Chicago"}))
+    calendar = open_calendar(
+        CalendarConfig("ics", path=booking.calendar_file(0), options={"tz": "America/Chicago"}), now=clock.now
+    )
     from tools.calendar.base import CalendarEvent
 
     taken = CalendarEvent(
@@ -228,7 +231,7 @@ def test_two_prospects_asking_for_the_same_slot_at_once_get_one_booking(booking:
     start = datetime(2026, 12, 1, 14, 0, tzinfo=CHICAGO)
     loser = next(r for r in results.values() if r.kind == "offered")
     assert start not in loser.slots
-    calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0)))
+    calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0)), now=clock.now)
     assert len(calendar.busy(start, start + timedelta(minutes=30))) == 1
 
 

@@ -14,7 +14,12 @@ import uvicorn
 from starlette.applications import Starlette
 
 from agent.server.app import create_app
-from tests.inbound.conftest import CAMPAIGN, Desk, build_desk
+from tests.inbound.conftest import (
+    CAMPAIGN,
+    Desk,
+    _leads_arrive_on_tuesday,  # noqa: F401 (autouse here too: the desk's scene)
+    build_desk,
+)
 
 SECRET = "webhook-secret-for-tests"
 

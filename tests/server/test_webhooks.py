@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import httpx
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from agent import clock
 from agent.inbound.tables import LeadRecord
 from agent.replies.tables import Reply
 from agent.server.app import create_app
@@ -54,27 +56,32 @@ def test_the_same_form_posted_twice_is_answered_once(desk: Desk, app: Starlette)
     body = json.dumps(LEAD).encode()
     with TestClient(app) as client:
         first = post(client, "/leads", body)
-        second = post(client, "/leads", body, at=int(time.time()) + 1)  # a new signature: a second submission
+        second = post(client, "/leads", body, at=_now() + 1)  # a new signature: a second submission
     assert (first.status_code, second.status_code) == (202, 202)
     assert second.json()["duplicate_of"] == first.json()["id"]
     assert len(desk.outbox(to="ana.ruiz@harvest-lane.example")) == 1
 
 
+def _now() -> int:
+    return int(clock.now().timestamp())
+
+
 @pytest.mark.parametrize(
     ("headers", "why"),
     [
-        ({}, "missing or malformed"),
-        ({HEADER: "t=123,v1=abc"}, "missing or malformed"),
-        ({HEADER: sign("not-the-secret", json.dumps(LEAD).encode())}, "bad signature"),
-        ({HEADER: sign(SECRET, json.dumps(LEAD).encode(), at=int(time.time()) - 3600)}, "stale"),
-        ({HEADER: sign(SECRET, b"a different body")}, "bad signature"),
+        (lambda: {}, "missing or malformed"),
+        (lambda: {HEADER: "t=123,v1=abc"}, "missing or malformed"),
+        (lambda: {HEADER: sign("not-the-secret", json.dumps(LEAD).encode())}, "bad signature"),
+        (lambda: {HEADER: sign(SECRET, json.dumps(LEAD).encode(), at=_now() - 3600)}, "stale"),
+        (lambda: {HEADER: sign(SECRET, b"a different body")}, "bad signature"),
     ],
+    ids=["unsigned", "malformed", "forged", "stale", "another-body"],
 )
 def test_an_unsigned_forged_or_stale_request_gets_401_and_changes_nothing(
-    desk: Desk, app: Starlette, headers: dict[str, str], why: str
+    desk: Desk, app: Starlette, headers: Callable[[], dict[str, str]], why: str
 ) -> None:
     with TestClient(app) as client:
-        answer = client.post("/leads", content=json.dumps(LEAD).encode(), headers=headers)
+        answer = client.post("/leads", content=json.dumps(LEAD).encode(), headers=headers())
     assert answer.status_code == 401 and why in answer.json()["error"]
     assert leads(desk) == 0
 
@@ -128,7 +135,7 @@ def test_a_signed_raw_message_goes_to_reply_handling(desk: Desk, app: Starlette)
     message.set_content("Please remove me from your list.")
     with TestClient(app) as client:
         answer = post(client, "/messages", bytes(message))
-        again = post(client, "/messages", bytes(message), at=int(time.time()) + 1)  # the provider retries
+        again = post(client, "/messages", bytes(message), at=_now() + 1)  # the provider retries
         not_mail = post(client, "/messages", b"\r\n\r\njust a body")
     assert (answer.status_code, again.status_code, not_mail.status_code) == (202, 202, 422)
     with desk.ws.store.transaction() as session:

@@ -97,7 +97,10 @@ class CalendarConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-Factory = Callable[[CalendarConfig], Calendar]
+Now = Callable[[], datetime]
+"""The caller's clock: this moment, aware (a backend reads no other time)."""
+
+Factory = Callable[[CalendarConfig, Now], Calendar]
 _BACKENDS: dict[str, Factory] = {}
 
 
@@ -109,24 +112,24 @@ def backend(name: str) -> Callable[[Factory], Factory]:
     return register
 
 
-def open_calendar(config: CalendarConfig) -> Calendar:
+def open_calendar(config: CalendarConfig, *, now: Now) -> Calendar:
     from tools.calendar import caldav, ics  # noqa: F401  (registers the backends)
 
     if config.backend not in _BACKENDS:
         raise CalendarError(f"unknown calendar backend {config.backend!r} (known: {', '.join(sorted(_BACKENDS))})")
-    return _BACKENDS[config.backend](config)
+    return _BACKENDS[config.backend](config, now)
 
 
 # ---- iCalendar helpers shared by the backends ------------------------------------------------
 
 
-def timed_vevent(meeting: CalendarEvent, status: str) -> IEvent:
+def timed_vevent(meeting: CalendarEvent, status: str, stamp: datetime) -> IEvent:
     """The VEVENT's identity and time, in the meeting's own zone (TZID), with `status`: what a
-    calendar entry and an invitation of the same meeting share."""
+    calendar entry and an invitation of the same meeting share. `stamp` is when it was written."""
     zone = ZoneInfo(meeting.tz)
     event = IEvent()
     event.add("uid", meeting.uid)
-    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", meeting.start.astimezone(zone))
     event.add("dtend", meeting.end.astimezone(zone))
     event.add("summary", meeting.summary)
@@ -136,8 +139,8 @@ def timed_vevent(meeting: CalendarEvent, status: str) -> IEvent:
     return event
 
 
-def to_vevent(meeting: CalendarEvent) -> IEvent:
-    event = timed_vevent(meeting, meeting.status)
+def to_vevent(meeting: CalendarEvent, stamp: datetime) -> IEvent:
+    event = timed_vevent(meeting, meeting.status, stamp)
     if meeting.description:
         event.add("description", meeting.description)
     event.add("organizer", f"mailto:{meeting.organizer}")

@@ -34,6 +34,7 @@ from tools.calendar.base import (
     CalendarEvent,
     EventChanged,
     Fits,
+    Now,
     SlotTaken,
     backend,
     busy_from,
@@ -48,13 +49,14 @@ ICS = {"Content-Type": "text/calendar; charset=utf-8"}
 
 
 class CalDavCalendar:
-    def __init__(self, url: str, username: str | None, password: str | None, tz: str = "UTC") -> None:
+    def __init__(self, url: str, username: str | None, password: str | None, tz: str = "UTC", *, now: Now) -> None:
         try:
             import caldav
         except ImportError as exc:  # an optional backend
             raise CalendarError("the CalDAV calendar backend needs the caldav package: pip install caldav") from exc
         self.url = url if url.endswith("/") else url + "/"
         self.tz = tz
+        self.now = now
         self.name = f"caldav:{self.url}"
         self.client: Any = caldav.DAVClient(url=self.url, username=username, password=password, timeout=30)  # type: ignore[operator]
         self.collection: Any = self.client.calendar(url=self.url)
@@ -102,11 +104,11 @@ class CalDavCalendar:
     def _turn(self) -> Iterator[None]:
         url, deadline = self.url + LOCK_NAME, time.monotonic() + LOCK_WAIT_SECONDS
         while True:
-            etag = self._put(url, _lock_body(datetime.now(UTC) + LOCK_TTL), {"If-None-Match": "*"})
+            etag = self._put(url, _lock_body(self.now(), self.now() + LOCK_TTL), {"If-None-Match": "*"})
             if etag is not None:
                 break
             held = self._get(url)
-            if held is not None and _lock_expired(held[0]):
+            if held is not None and _lock_expired(held[0], self.now()):
                 self._delete(url, held[1])  # a crashed writer's: only that version is removed
                 continue
             if time.monotonic() > deadline:
@@ -135,7 +137,7 @@ class CalDavCalendar:
         with self._turn():
             if reason := fits(self.busy(*window)):
                 raise SlotTaken(reason)
-            etag = self._put(url, _calendar(to_vevent(meeting)), {"If-None-Match": "*"})
+            etag = self._put(url, _calendar(to_vevent(meeting, self.now())), {"If-None-Match": "*"})
             if etag is None:
                 raise CalendarError(f"{self.url}: an event with UID {meeting.uid} exists already")
             self._verify(meeting.uid, window, fits, undo=lambda: self._delete(url, etag))
@@ -153,7 +155,7 @@ class CalDavCalendar:
             if reason := fits([b for b in self.busy(*window) if b.uid != uid]):
                 raise SlotTaken(reason)
             moved = from_vevent(before.walk("VEVENT")[0], self.tz).moved(start, end)
-            new_etag = self._put(url, _calendar(to_vevent(moved)), {"If-Match": etag})
+            new_etag = self._put(url, _calendar(to_vevent(moved, self.now())), {"If-Match": etag})
             if new_etag is None:
                 raise EventChanged(f"{self.url}: the event {uid} was changed on the calendar meanwhile")
             self._verify(uid, window, fits, undo=lambda: self._put(url, before, {"If-Match": new_etag}))
@@ -186,11 +188,11 @@ def _calendar(*components: IEvent) -> ICalendar:
     return cal
 
 
-def _lock_body(expires: datetime) -> ICalendar:
+def _lock_body(now: datetime, expires: datetime) -> ICalendar:
     """The lock is an event in 2000 that takes no time (TRANSPARENT): no calendar shows it as busy."""
     event = IEvent()
     event.add("uid", "sdr-agent-booking-lock")
-    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstamp", now)
     event.add("dtstart", datetime(2000, 1, 1, tzinfo=UTC))
     event.add("dtend", datetime(2000, 1, 1, 0, 1, tzinfo=UTC))
     event.add("summary", "sdr-agent booking lock")
@@ -199,18 +201,19 @@ def _lock_body(expires: datetime) -> ICalendar:
     return _calendar(event)
 
 
-def _lock_expired(cal: ICalendar) -> bool:
+def _lock_expired(cal: ICalendar, now: datetime) -> bool:
     events = cal.walk("VEVENT")
     value = str(events[0].get("x-sdr-lock-expires", "")) if events else ""
     try:
         expires = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         return True
-    return expires < datetime.now(UTC)
+    return expires < now
 
 
 @backend("caldav")
-def caldav_backend(config: CalendarConfig) -> CalDavCalendar:
+def caldav_backend(config: CalendarConfig, now: Now) -> CalDavCalendar:
     if not config.url:
         raise CalendarError("the caldav calendar backend needs the collection's URL")
-    return CalDavCalendar(config.url, config.username, config.password, str(config.options.get("tz", "UTC")))
+    tz = str(config.options.get("tz", "UTC"))
+    return CalDavCalendar(config.url, config.username, config.password, tz, now=now)

@@ -27,6 +27,7 @@ from tools.calendar.base import (
     CalendarError,
     CalendarEvent,
     Fits,
+    Now,
     SlotTaken,
     backend,
     busy_from,
@@ -38,8 +39,9 @@ LOCK_TIMEOUT_SECONDS = 30.0
 
 
 class IcsCalendar:
-    def __init__(self, path: Path, tz: str = "UTC") -> None:
+    def __init__(self, path: Path, tz: str = "UTC", *, now: Now) -> None:
         self.path = path
+        self.now = now
         self.tz = tz  # for floating times and all-day events
         self.name = f"ics:{path.name}"
         self._lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
@@ -97,7 +99,7 @@ class IcsCalendar:
                 raise CalendarError(f"{self.path}: an event with UID {meeting.uid} exists already")
             if reason := fits(busy_from([cal], *window, self.tz)):
                 raise SlotTaken(reason)
-            cal.add_component(to_vevent(meeting))
+            cal.add_component(to_vevent(meeting, self.now()))
             self._write(cal)
         return meeting
 
@@ -114,7 +116,7 @@ class IcsCalendar:
                 raise SlotTaken(reason)
             moved = from_vevent(events[0], self.tz).moved(start, end)
             cal.subcomponents = [c for c in cal.subcomponents if all(c is not e for e in events)]
-            cal.add_component(to_vevent(moved))
+            cal.add_component(to_vevent(moved, self.now()))
             self._write(cal)
         return moved
 
@@ -131,7 +133,7 @@ class IcsCalendar:
 
 
 @backend("ics")
-def ics(config: CalendarConfig) -> IcsCalendar:
+def ics(config: CalendarConfig, now: Now) -> IcsCalendar:
     if config.path is None:
         raise CalendarError("the ics calendar backend needs a file path")
-    return IcsCalendar(config.path, str(config.options.get("tz", "UTC")))
+    return IcsCalendar(config.path, str(config.options.get("tz", "UTC")), now=now)
