@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from agent.states import UNSENT, OutboxState
 from agent.store.db import record_event
-from agent.store.tables import Draft, DraftState, Enrollment, EnrollmentState
-
-UNSENT = (DraftState.pending_review, DraftState.approved, DraftState.flagged)
+from agent.store.tables import Enrollment, EnrollmentState, OutboxMessage
 
 
 def stop_sequences(session: Session, contact_ids: list[int], reason: str) -> int:
@@ -21,10 +20,12 @@ def stop_sequences(session: Session, contact_ids: list[int], reason: str) -> int
     ).all()
     for enrollment in enrollments:
         enrollment.state, enrollment.stop_reason = EnrollmentState.stopped, reason
-        for draft in session.scalars(
-            select(Draft).where(Draft.enrollment_id == enrollment.id, Draft.state.in_(UNSENT))
-        ):
-            draft.state = DraftState.cancelled
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.enrollment_id == enrollment.id, OutboxMessage.state.in_([*UNSENT]))
+            .values(state=OutboxState.cancelled)
+            .execution_options(synchronize_session="fetch")
+        )
         record_event(
             session,
             "sequence_stopped",

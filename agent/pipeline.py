@@ -166,8 +166,10 @@ def _enroll(
         select(Enrollment).where(Enrollment.contact_id == contact.id, Enrollment.campaign_id == campaign_id)
     )
     if existing is not None:
-        if existing.state == EnrollmentState.active and not any(d.message for d in existing.drafts):
+        if existing.state == EnrollmentState.active and not any(s.message_id for s in existing.steps):
             existing.priority = priority
+            for step in existing.steps:
+                step.priority = priority
         return
     reason = None
     if is_suppressed(session, contact.email):
@@ -210,7 +212,7 @@ def draft(
             .where(
                 Enrollment.campaign_id == campaign_id,
                 Enrollment.state == EnrollmentState.active,
-                ~Enrollment.drafts.any(),
+                ~Enrollment.steps.any(),
             )
             .order_by(Enrollment.priority.desc(), Enrollment.id)
         ).all()

@@ -1,60 +1,81 @@
-"""Review: people approve, edit, reject or regenerate drafts; every decision is kept.
+"""The review desk: one queue of everything that awaits a person, each item beside its evidence.
 
-Nothing reaches `approved` without passing the checks: an edit re-runs them, and a draft that
-fails them is flagged until it is fixed. Approval is the only door to sending.
+Sequence steps show the facts their claims cite and the past calls behind them; answers to
+replies show the reply and how it was read; meeting emails show the meeting and the AE; inbound
+answers show the lead and its route. People approve, edit, reject or regenerate; a refused
+message can be retried, an uncertain one resolved (`agent.sending.sender.resolve`). Every
+decision is kept. Nothing reaches `approved` without passing its checks: an edit re-runs them,
+and a message that fails them is flagged until it is fixed. Approval is the only door to sending.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from agent import outbox
 from agent.campaign import CampaignSpec
 from agent.clock import utcnow
 from agent.drafting.checks import Claim, StepDraft, passed, run_checks
 from agent.drafting.drafter import composed_text, context_for, write_candidates
 from agent.errors import NotFound, UserError
+from agent.inbound.tables import LeadRecord
+from agent.meetings.tables import Meeting
+from agent.replies.tables import Reply
+from agent.research.brief import Brief
 from agent.research.researcher import latest_brief
-from agent.store.db import record_event
-from agent.store.tables import Campaign, Contact, Draft, DraftState, Enrollment, Review
+from agent.states import AWAITING_PERSON, Origin, OutboxState
+from agent.store.tables import Campaign, OutboxMessage
 from agent.workspace import Workspace
 
+# Most urgent first: a lead waiting on a form, then people waiting on an answer, then cold steps.
+URGENCY = {
+    Origin.inbound_answer: 0,
+    Origin.meeting_letter: 1,
+    Origin.reply_answer: 2,
+    Origin.notification: 3,
+    Origin.sequence_step: 4,
+}
 
-class DraftView(BaseModel):
-    """A draft as a reviewer (or a script, with --json) sees it."""
+
+class ReviewItem(BaseModel):
+    """A message as a reviewer (or a script, with --json) sees it, with its evidence."""
 
     id: int
-    campaign: str
-    contact: str
+    origin: str
+    kind: str
+    audience: str
+    campaign: str | None
+    contact: str  # who it goes to
     contact_email: str
     title: str | None
-    account: str
+    account: str | None
     priority: float
-    step: int
+    step: int | None
     channel: str
     state: str
     subject: str | None
     body: str
     made_by: str
     version: int
+    created_at: datetime
     claims: list[dict[str, Any]]
-    sources: list[dict[str, Any]]
-    call_snippets: list[dict[str, Any]]  # what past calls suggested; `drew_on` marks those the draft used
+    sources: list[dict[str, Any]]  # the facts its claims cite
+    call_snippets: list[dict[str, Any]]  # what past calls suggested; `drew_on` marks those it used
     failed_checks: list[str]
+    reply: dict[str, Any] | None = None  # the reply it answers, and how it was read
+    meeting: dict[str, Any] | None = None  # the meeting it is about: when, with which AE, on which calendar
+    lead: dict[str, Any] | None = None  # the inbound lead it answers: its route, reasons, speed-to-lead clock
+    error: str | None = None  # why a delivery failed or is uncertain
 
 
-def _view(ws: Workspace, draft: Draft, briefs: dict[int, Any]) -> DraftView:
-    enrollment = draft.enrollment
-    contact = enrollment.contact
-    brief = briefs.get(contact.account_id)
-    if contact.account_id not in briefs:
-        brief = briefs[contact.account_id] = latest_brief(ws, contact.account_id)
+def _sources(row: OutboxMessage, brief: Brief | None) -> list[dict[str, Any]]:
     sources = []
-    for claim in draft.claims:
+    for claim in row.claims:
         fact = brief.fact(claim["fact_id"]) if brief else None
         if fact is not None:
             sources.append(
@@ -66,213 +87,239 @@ def _view(ws: Workspace, draft: Draft, briefs: dict[int, Any]) -> DraftView:
                     "text": fact.text,
                 }
             )
-    return DraftView(
-        id=draft.id,
-        campaign=enrollment.campaign.name,
-        contact=contact.full_name,
-        contact_email=contact.email,
-        title=contact.title,
-        account=contact.account.name,
-        priority=enrollment.priority,
-        step=draft.step_number,
-        channel=draft.channel,
-        state=draft.state,
-        subject=draft.subject,
-        body=draft.body,
-        made_by=draft.made_by,
-        version=draft.version,
-        claims=draft.claims,
-        sources=sources,
-        call_snippets=draft.snippets,
-        failed_checks=[f"{c['check']}: {c['detail']}" for c in draft.checks if not c["ok"]],
+    return sources
+
+
+def _reply(session: Session, reply_id: int | None) -> dict[str, Any] | None:
+    reply = session.get(Reply, reply_id) if reply_id else None
+    if reply is None:
+        return None
+    return {
+        "id": reply.id,
+        "from": reply.from_address,
+        "received_at": reply.received_at.isoformat(),
+        "text": reply.text,
+        "intent": reply.intent,
+        "decided_by": reply.decided_by,
+        "confidence": reply.confidence,
+        "needs_review": reply.needs_review,
+        "fields": {k: v for k, v in reply.analysis.items() if k not in ("intent", "flags") and v},
+        "flags": reply.analysis.get("flags", []),
+    }
+
+
+def _meeting(session: Session, meeting_id: int | None) -> dict[str, Any] | None:
+    meeting = session.get(Meeting, meeting_id) if meeting_id else None
+    if meeting is None:
+        return None
+    return {
+        "id": meeting.id,
+        "starts_at": meeting.starts_at.isoformat() + "Z",
+        "ends_at": meeting.ends_at.isoformat() + "Z",
+        "status": meeting.status,
+        "ae": f"{meeting.ae_name} <{meeting.ae_email}>",
+        "ae_timezone": meeting.ae_timezone,
+        "prospect_timezone": meeting.prospect_timezone,
+        "calendar": meeting.calendar,
+    }
+
+
+def _lead(session: Session, lead_id: int | None, now: datetime) -> dict[str, Any] | None:
+    lead = session.get(LeadRecord, lead_id) if lead_id else None
+    if lead is None:
+        return None
+    return {
+        "id": lead.id,
+        "name": lead.name,
+        "company": lead.company,
+        "source": lead.source,
+        "route": lead.route,
+        "reasons": lead.reasons,
+        "received_at": lead.received_at.isoformat() + "Z",
+        "waiting_seconds": round((now - lead.received_at).total_seconds()),
+        "message": lead.lead.get("message", ""),
+    }
+
+
+def _item(session: Session, ws: Workspace, row: OutboxMessage, briefs: dict[int, Brief | None]) -> ReviewItem:
+    contact = row.contact
+    account_id = contact.account_id if contact else None
+    if account_id is not None and account_id not in briefs:
+        briefs[account_id] = latest_brief(ws, account_id)
+    brief = briefs.get(account_id) if account_id is not None else None
+    campaign = session.get(Campaign, row.campaign_id) if row.campaign_id else None
+    return ReviewItem(
+        id=row.id,
+        origin=row.origin,
+        kind=row.kind,
+        audience=row.audience,
+        campaign=campaign.name if campaign else None,
+        contact=row.to_name,
+        contact_email=row.to_address,
+        title=contact.title if contact else None,
+        account=contact.account.name if contact else None,
+        priority=row.priority,
+        step=row.step_number,
+        channel=row.channel,
+        state=row.state,
+        subject=row.subject,
+        body=row.body,
+        made_by=row.made_by,
+        version=row.version,
+        created_at=row.created_at,
+        claims=row.claims,
+        sources=_sources(row, brief),
+        call_snippets=row.snippets,
+        failed_checks=[f"{c['check']}: {c['detail']}" for c in row.checks if not c["ok"]],
+        reply=_reply(session, row.reply_id),
+        meeting=_meeting(session, row.meeting_id),
+        lead=_lead(session, row.lead_id, utcnow()),
+        error=row.error,
     )
 
 
-def list_drafts(
+def list_items(
     ws: Workspace,
     *,
     campaign: str | None = None,
-    states: list[DraftState] | None = None,
+    states: list[OutboxState] | None = None,
+    origins: list[Origin] | None = None,
     min_priority: float | None = None,
+    ids: list[int] | None = None,
     limit: int | None = None,
-) -> list[DraftView]:
+) -> list[ReviewItem]:
+    """Messages, most urgent first (an inbound lead before an answer before a cold step; then by
+    priority); by default everything that awaits a person."""
+    urgency = case(URGENCY, value=OutboxMessage.origin, else_=9)
+    query = select(OutboxMessage).order_by(
+        urgency, OutboxMessage.priority.desc(), OutboxMessage.enrollment_id, OutboxMessage.step_number, OutboxMessage.id
+    )
+    if campaign:
+        query = query.where(OutboxMessage.campaign_id.in_(select(Campaign.id).where(Campaign.name == campaign)))
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    elif states is None:
+        states = list(AWAITING_PERSON)
+    if states:
+        query = query.where(OutboxMessage.state.in_([s.value for s in states]))
+    if origins:
+        query = query.where(OutboxMessage.origin.in_([o.value for o in origins]))
+    if min_priority is not None:
+        query = query.where(OutboxMessage.priority >= min_priority)
+    if limit:
+        query = query.limit(limit)
     with ws.store.transaction() as session:
-        query = (
-            select(Draft)
-            .join(Enrollment)
-            .join(Campaign)
-            .order_by(Enrollment.priority.desc(), Enrollment.id, Draft.step_number)
-        )
-        if campaign:
-            query = query.where(Campaign.name == campaign)
-        if states:
-            query = query.where(Draft.state.in_([s.value for s in states]))
-        if min_priority is not None:
-            query = query.where(Enrollment.priority >= min_priority)
-        if limit:
-            query = query.limit(limit)
-        briefs: dict[int, Any] = {}
-        return [_view(ws, d, briefs) for d in session.scalars(query).all()]
+        briefs: dict[int, Brief | None] = {}
+        return [_item(session, ws, row, briefs) for row in session.scalars(query).all()]
 
 
-def waiting_elsewhere(ws: Workspace) -> dict[str, int]:
-    """What else awaits a person's approval, in the queues beside this one."""
-    from agent.meetings.tables import MeetingMessage
-    from agent.replies.tables import Response
+def item(ws: Workspace, outbox_id: int) -> ReviewItem:
+    found = list_items(ws, ids=[outbox_id], states=[])
+    if not found:
+        raise NotFound(f"no message {outbox_id} in the outbox")
+    return found[0]
 
+
+def approve(ws: Workspace, outbox_ids: list[int], reviewer: str) -> list[int]:
+    """Approve messages awaiting review; refuses (changing nothing) if any cannot be approved."""
     with ws.store.transaction() as session:
-        counts = {
-            "reply answers (sdr replies responses)": session.scalar(
-                select(func.count()).select_from(Response).where(Response.state == "pending_review")
-            ),
-            "meeting emails (sdr meetings messages)": session.scalar(
-                select(func.count()).select_from(MeetingMessage).where(MeetingMessage.state == "pending_review")
-            ),
-        }
-    return {queue: n for queue, n in counts.items() if n}
+        return outbox.approve(session, outbox_ids, reviewer)
 
 
-def _get(session: Session, draft_id: int) -> Draft:
-    draft = session.get(Draft, draft_id)
-    if draft is None:
-        raise NotFound(f"no draft {draft_id}")
-    return draft
-
-
-def _snapshot(draft: Draft) -> dict[str, Any]:
-    return {"subject": draft.subject, "body": draft.body, "state": draft.state, "version": draft.version}
-
-
-def _decide(
-    session: Session,
-    draft: Draft,
-    action: str,
+def bulk_approve(
+    ws: Workspace,
+    *,
+    campaign: str,
     reviewer: str,
-    reason: str | None = None,
-    before: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        Review(
-            draft_id=draft.id,
-            action=action,
-            reviewer=reviewer,
-            reason=reason,
-            before=before,
-            after=_snapshot(draft),
-        )
+    min_priority: float | None = None,
+    origins: list[Origin] | None = None,
+) -> list[int]:
+    items = list_items(
+        ws, campaign=campaign, states=[OutboxState.pending_review], origins=origins, min_priority=min_priority
     )
-    record_event(
-        session,
-        f"draft_{action}",
-        campaign_id=draft.enrollment.campaign_id,
-        contact_id=draft.enrollment.contact_id,
-        draft_id=draft.id,
-        data={"reviewer": reviewer},
-    )
+    return approve(ws, [i.id for i in items], reviewer) if items else []
 
 
-def approve(ws: Workspace, draft_ids: list[int], reviewer: str) -> list[int]:
-    """Approve drafts awaiting review; refuses (changing nothing) if any cannot be approved."""
+def reject(ws: Workspace, outbox_id: int, reason: str, reviewer: str) -> None:
     with ws.store.transaction() as session:
-        drafts = [_get(session, i) for i in draft_ids]
-        for draft in drafts:
-            if draft.state != DraftState.pending_review:
-                raise UserError(f"draft {draft.id} is {draft.state}, not pending_review: nothing approved")
-        for draft in drafts:
-            before = _snapshot(draft)
-            draft.state = DraftState.approved
-            _decide(session, draft, "approve", reviewer, before=before)
-        return [d.id for d in drafts]
+        outbox.reject(session, outbox_id, reason, reviewer)
 
 
-def bulk_approve(ws: Workspace, *, campaign: str, reviewer: str, min_priority: float | None = None) -> list[int]:
-    views = list_drafts(ws, campaign=campaign, states=[DraftState.pending_review], min_priority=min_priority)
-    return approve(ws, [v.id for v in views], reviewer) if views else []
-
-
-def reject(ws: Workspace, draft_id: int, reason: str, reviewer: str) -> None:
-    if not reason.strip():
-        raise UserError("a rejection needs a reason (it teaches the next draft)")
+def retry(ws: Workspace, outbox_id: int, reviewer: str) -> None:
     with ws.store.transaction() as session:
-        draft = _get(session, draft_id)
-        if draft.state in (DraftState.sent, DraftState.cancelled):
-            raise UserError(f"draft {draft_id} is {draft.state}; it can no longer be rejected")
-        before = _snapshot(draft)
-        draft.state = DraftState.rejected
-        _decide(session, draft, "reject", reviewer, reason, before)
+        outbox.retry(session, outbox_id, reviewer)
 
 
-def _spec(draft: Draft) -> CampaignSpec:
-    return CampaignSpec.model_validate(draft.enrollment.campaign.spec)
+EDITABLE = (OutboxState.pending_review, OutboxState.flagged, OutboxState.approved)
 
 
-def edit(ws: Workspace, draft_id: int, *, body: str, subject: str | None, reviewer: str) -> list[str]:
-    """Replace the text; the checks run again. Returns the failures (empty: awaiting approval)."""
-    with ws.store.transaction() as session:
-        draft = _get(session, draft_id)
-        if draft.state in (DraftState.sent, DraftState.cancelled):
-            raise UserError(f"draft {draft_id} is {draft.state}; it can no longer be edited")
-        spec, enrollment_id = _spec(draft), draft.enrollment_id
-        claims = draft.claims
-    ctx, _ = context_for(ws, enrollment_id, spec, utcnow().date())
+def _step_checks(ws: Workspace, row: OutboxMessage, subject: str | None, body: str) -> list[dict[str, Any]]:
+    """The drafting checks on a sequence step's new text, as it would go out."""
+    assert row.enrollment is not None and row.step_number is not None
+    spec = CampaignSpec.model_validate(row.enrollment.campaign.spec)
+    ctx, _ = context_for(ws, row.enrollment.id, spec, utcnow().date())
     step = StepDraft(
-        step_number=draft.step_number,
-        channel=spec.sequence[draft.step_number - 1].channel,
+        step_number=row.step_number,
+        channel=spec.sequence[row.step_number - 1].channel,
         subject=subject,
         body=body,
-        claims=[Claim(**c) for c in claims],
+        claims=[Claim(**c) for c in row.claims],
     )
-    results = run_checks(step, ctx, composed_text(ws, ctx, step))
-    with ws.store.transaction() as session:
-        draft = _get(session, draft_id)
-        before = _snapshot(draft)
-        draft.subject, draft.body, draft.version = subject, body, draft.version + 1
-        draft.checks = [r.model_dump() for r in results]
-        draft.state = DraftState.pending_review if passed(results) else DraftState.flagged
-        _decide(session, draft, "edit", reviewer, before=before)
-    return [f"{r.check}: {r.detail}" for r in results if not r.ok]
+    return [r.model_dump() for r in run_checks(step, ctx, composed_text(ws, ctx, step))]
 
 
-def regenerate(ws: Workspace, draft_id: int, reviewer: str, today: date | None = None) -> Draft:
-    """Write this step again (the model where it writes, else the template) and re-check it."""
+def edit(ws: Workspace, outbox_id: int, *, body: str, subject: str | None, reviewer: str) -> list[str]:
+    """Replace the text; a sequence step's checks run again. Returns the failures (empty: it awaits
+    approval; otherwise it is flagged and cannot be approved until fixed)."""
     with ws.store.transaction() as session:
-        draft = _get(session, draft_id)
-        if draft.state in (DraftState.sent, DraftState.cancelled):
-            raise UserError(f"draft {draft_id} is {draft.state}; it can no longer be regenerated")
-        spec, enrollment_id, step_number = _spec(draft), draft.enrollment_id, draft.step_number
-        campaign_id, contact_id = draft.enrollment.campaign_id, draft.enrollment.contact_id
+        row = outbox.get(session, outbox_id)
+        if row.state not in EDITABLE:
+            raise UserError(f"message {outbox_id} is {row.state}; it can no longer be edited")
+        seen_version = row.version
+        checks = _step_checks(ws, row, subject, body) if row.origin == Origin.sequence_step else []
+    with ws.store.transaction() as session:
+        row = outbox.get(session, outbox_id)
+        if row.version != seen_version:
+            raise outbox.Conflict(f"message {outbox_id} was changed by someone else meanwhile: your edit was not saved")
+        before = outbox.snapshot(row)
+        row.subject, row.body, row.version, row.checks = subject, body, row.version + 1, checks
+        to = OutboxState.pending_review if all(c["ok"] for c in checks) else OutboxState.flagged
+        outbox.decide(session, row, to, "edit", reviewer, before=before)
+    return [f"{c['check']}: {c['detail']}" for c in checks if not c["ok"]]
+
+
+def regenerate(ws: Workspace, outbox_id: int, reviewer: str, today: date | None = None) -> OutboxMessage:
+    """Write a sequence step again (the model where it writes, else the template) and re-check it."""
+    with ws.store.transaction() as session:
+        row = outbox.get(session, outbox_id)
+        if row.origin != Origin.sequence_step or row.enrollment is None or row.step_number is None:
+            raise UserError(f"message {outbox_id} is a {row.origin.replace('_', ' ')}: edit it instead")
+        if row.state not in EDITABLE:
+            raise UserError(f"message {outbox_id} is {row.state}; it can no longer be regenerated")
+        spec = CampaignSpec.model_validate(row.enrollment.campaign.spec)
+        enrollment_id, step_number, campaign_id, contact_id = (
+            row.enrollment.id,
+            row.step_number,
+            row.campaign_id,
+            row.contact_id,
+        )
     ctx, _ = context_for(ws, enrollment_id, spec, today or utcnow().date())
     candidate = write_candidates(
         ws, ctx, {"campaign_id": campaign_id, "account_id": ctx.account.id, "contact_id": contact_id}
     )[step_number - 1]
     with ws.store.transaction() as session:
-        draft = _get(session, draft_id)
-        before = _snapshot(draft)
+        row = outbox.get(session, outbox_id)
+        before = outbox.snapshot(row)
         d = candidate.draft
-        draft.subject, draft.body, draft.claims = d.subject, d.body, [c.model_dump() for c in d.claims]
-        draft.made_by, draft.prompt_version = candidate.made_by, candidate.prompt_version
-        draft.checks = [c.model_dump() for c in candidate.checks]
-        draft.version += 1
-        draft.state = DraftState.pending_review if passed(candidate.checks) else DraftState.flagged
-        _decide(session, draft, "regenerate", reviewer, before=before)
-        return draft
+        row.subject, row.body, row.claims = d.subject, d.body, [c.model_dump() for c in d.claims]
+        row.made_by, row.prompt_version = candidate.made_by, candidate.prompt_version
+        row.checks = [c.model_dump() for c in candidate.checks]
+        row.version += 1
+        to = OutboxState.pending_review if passed(candidate.checks) else OutboxState.flagged
+        outbox.decide(session, row, to, "regenerate", reviewer, before=before)
+        return row
 
 
-def history(ws: Workspace, draft_id: int) -> list[dict[str, Any]]:
+def history(ws: Workspace, outbox_id: int) -> list[dict[str, Any]]:
     with ws.store.transaction() as session:
-        _get(session, draft_id)
-        rows = session.scalars(select(Review).where(Review.draft_id == draft_id).order_by(Review.id)).all()
-        return [{"action": r.action, "reviewer": r.reviewer, "reason": r.reason, "at": r.at.isoformat()} for r in rows]
-
-
-__all__ = [
-    "Contact",
-    "DraftView",
-    "approve",
-    "bulk_approve",
-    "edit",
-    "history",
-    "list_drafts",
-    "regenerate",
-    "reject",
-]
+        return outbox.history(session, outbox_id)

@@ -1,5 +1,5 @@
-"""A campaign at a glance: what it achieved (replies, meetings, handoffs the AEs accepted), drafts
-by state, sending, and what the model cost."""
+"""A campaign at a glance: what it achieved (replies, meetings, handoffs the AEs accepted), its
+outbox by origin and state, and what the model cost."""
 
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ from agent.clock import utcnow
 from agent.meetings.tables import Meeting, MeetingStatus
 from agent.replies.model import Intent
 from agent.replies.tables import Disposition, Handoff, Reply
+from agent.states import Origin, OutboxState
 from agent.store.tables import (
     Account,
     Brief,
     Campaign,
     Contact,
-    Draft,
     Enrollment,
     LlmCall,
-    Message,
+    OutboxMessage,
     Suppression,
 )
 from agent.workspace import Workspace
@@ -60,8 +60,7 @@ class CampaignStatus(BaseModel):
     results: Results
     enrolled: int
     enrollments: dict[str, int]
-    drafts: dict[str, int]
-    messages: dict[str, int]
+    outbox: dict[str, dict[str, int]]  # origin -> state -> messages
     model: ModelUsage
     per_lead: dict[str, float]
 
@@ -122,10 +121,11 @@ def _rate(part: int, whole: int) -> float | None:
 
 def _results(session: Any, campaign_id: int, now: datetime) -> Results:
     contacted = session.scalar(
-        select(func.count(func.distinct(Enrollment.contact_id)))
-        .join(Draft, Draft.enrollment_id == Enrollment.id)
-        .join(Message, Message.draft_id == Draft.id)
-        .where(Enrollment.campaign_id == campaign_id, Message.status == "sent")
+        select(func.count(func.distinct(OutboxMessage.contact_id))).where(
+            OutboxMessage.campaign_id == campaign_id,
+            OutboxMessage.origin == Origin.sequence_step,
+            OutboxMessage.state == OutboxState.sent,
+        )
     )
 
     def contacts_replying(intents: set[Intent], *, exclude: bool = False) -> int:
@@ -173,16 +173,13 @@ def campaign_status(ws: Workspace, name: str | None = None, now: datetime | None
         for campaign in campaigns:
             enrollments = _group(session, Enrollment.state, Enrollment.campaign_id == campaign.id)
             enrolled = sum(enrollments.values())
-            drafts = _group(
-                session,
-                Draft.state,
-                Draft.enrollment_id.in_(select(Enrollment.id).where(Enrollment.campaign_id == campaign.id)),
-            )
-            messages = _group(
-                session,
-                Message.status,
-                Message.draft_id.in_(select(Draft.id).join(Enrollment).where(Enrollment.campaign_id == campaign.id)),
-            )
+            by_origin: dict[str, dict[str, int]] = {}
+            for origin, state, count in session.execute(
+                select(OutboxMessage.origin, OutboxMessage.state, func.count())
+                .where(OutboxMessage.campaign_id == campaign.id)
+                .group_by(OutboxMessage.origin, OutboxMessage.state)
+            ):
+                by_origin.setdefault(str(origin), {})[str(state)] = count
             # Research is per account and shared by campaigns; charge it to this campaign's leads too.
             usage = _usage(session, campaign.id)
             research = _usage(session, None).by_task
@@ -206,8 +203,7 @@ def campaign_status(ws: Workspace, name: str | None = None, now: datetime | None
                     results=_results(session, campaign.id, now),
                     enrolled=enrolled,
                     enrollments=enrollments,
-                    drafts=drafts,
-                    messages=messages,
+                    outbox=by_origin,
                     model=usage,
                     per_lead=per_lead,
                 )

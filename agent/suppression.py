@@ -1,18 +1,20 @@
 """The do-not-contact list: addresses and whole domains that nothing is ever sent to.
 
 An unsubscribe, a bounce or a complaint adds a row; rows are never removed. Every path that
-writes to a person asks `is_suppressed` at the moment of writing.
+writes to a person asks `is_suppressed` at the moment of writing, and suppressing blocks every
+message still waiting in the outbox for that address.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from agent.enrollments import stop_sequences
 from agent.errors import UserError
+from agent.states import UNSENT, OutboxState
 from agent.store.db import record_event
-from agent.store.tables import Contact, Suppression
+from agent.store.tables import Contact, OutboxMessage, Suppression
 
 REASONS = ("unsubscribe", "bounce", "complaint", "manual", "erasure")
 
@@ -39,10 +41,23 @@ def suppress(session: Session, value: str, reason: str, source: str | None = Non
     matching = Contact.email.endswith(value) if value.startswith("@") else Contact.email == value
     contact_ids = list(session.scalars(select(Contact.id).where(matching)))
     stop_sequences(session, contact_ids, f"suppressed: {reason}")
+    to = OutboxMessage.to_address
+    blocked = session.execute(  # whatever else waits for this address (answers, meeting emails) never goes
+        update(OutboxMessage)
+        .where(to.endswith(value) if value.startswith("@") else to == value, OutboxMessage.state.in_([*UNSENT]))
+        .values(state=OutboxState.blocked)
+        .execution_options(synchronize_session="fetch")
+    )
     record_event(
         session,
         "suppressed",
         contact_id=contact_ids[0] if len(contact_ids) == 1 else None,
-        data={"value": value, "reason": reason, "source": source, "contacts": len(contact_ids)},
+        data={
+            "value": value,
+            "reason": reason,
+            "source": source,
+            "contacts": len(contact_ids),
+            "blocked": blocked.rowcount,  # type: ignore[attr-defined]
+        },
     )
     return True

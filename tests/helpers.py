@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from agent.accounts.importer import import_file
 from agent.pipeline import RunSummary, run_campaign
-from agent.store.tables import Account, Contact
+from agent.store.tables import Account, Contact, OutboxMessage
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, SUITE_NOW
 
@@ -67,6 +67,14 @@ def account(ws: Workspace, domain: str) -> Account:
         assert row is not None
         session.expunge(row)
         return row
+
+
+def outbox_rows(ws: Workspace, *where: Any) -> list[OutboxMessage]:
+    """Outbox messages (detached), oldest first; `where`: SQLAlchemy conditions on OutboxMessage."""
+    with ws.store.transaction() as session:
+        rows = list(session.scalars(select(OutboxMessage).where(*where).order_by(OutboxMessage.id)))
+        session.expunge_all()
+        return rows
 
 
 def contact(ws: Workspace, email: str) -> Contact:

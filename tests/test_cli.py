@@ -85,7 +85,8 @@ def test_import_run_review_send_status_end_to_end(workspace: Path) -> None:
     assert pending[0]["id"] in sent["sent"] or pending[0]["step"] > 1
     status = json.loads(sdr("status", "--json", workspace=workspace).stdout)
     campaign = status["campaigns"][0]
-    assert campaign["campaign"] == "q4-dock-ops" and campaign["messages"].get("sent") == len(sent["sent"])
+    steps = campaign["outbox"]["sequence_step"]
+    assert campaign["campaign"] == "q4-dock-ops" and steps.get("sent") == len(sent["sent"])
     assert status["accounts"] == 20 and status["accounts_researched"] > 0
     accounts = json.loads(sdr("accounts", "list", "--json", workspace=workspace).stdout)
     assert {"domain", "fit", "intent", "reasons"} <= set(accounts[0])

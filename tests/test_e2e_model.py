@@ -16,7 +16,7 @@ from sqlalchemy import select
 from agent.llm import build_model
 from agent.sending.sender import send_due
 from agent.settings import load_settings
-from agent.store.tables import Draft, DraftState, LlmCall, Message
+from agent.store.tables import LlmCall, OutboxMessage, OutboxState
 from tests.conftest import make_workspace
 from tests.helpers import IN_WINDOW, run_demo
 
@@ -34,12 +34,12 @@ def test_tiny_campaign_on_the_embedded_model(tmp_path: Path) -> None:
         assert all(c.model == "local:smollm2" and c.tokens_in > 0 and c.tokens_out > 0 for c in calls)
         # under the grammar the answer always parses; only the schema's limits can fail it
         assert all(c.outcome in ("ok", "repaired", "invalid") for c in calls)
-        drafts = s.scalars(select(Draft)).all()
-        assert len(drafts) == 4 * summary.enrolled and {d.made_by for d in drafts} == {"template"}
-        for draft in drafts:
-            assert draft.state == DraftState.flagged or all(c["ok"] for c in draft.checks)
+        steps = s.scalars(select(OutboxMessage)).all()
+        assert len(steps) == 4 * summary.enrolled and {d.made_by for d in steps} == {"template"}
+        for step in steps:
+            assert step.state == OutboxState.flagged or all(c["ok"] for c in step.checks)
 
     send_due(ws, now=IN_WINDOW)
     with ws.store.transaction() as s:
-        for message in s.scalars(select(Message)):
-            assert message.draft.state == DraftState.sent and all(c["ok"] for c in message.draft.checks)
+        for message in s.scalars(select(OutboxMessage).where(OutboxMessage.message_id.is_not(None))):
+            assert message.state == OutboxState.sent and all(c["ok"] for c in message.checks)

@@ -53,6 +53,11 @@ def print_json(data: Any) -> None:
     typer.echo(text)
 
 
+def moved(old: str, new: str) -> None:
+    """A command of the previous release that became part of another: it still works, and says so."""
+    errors.print(f"`{old}` is now `{new}`; this alias goes in the next release", highlight=False)
+
+
 def reviewer_name() -> str:
     return os.environ.get("SDR_REVIEWER") or os.environ.get("USER") or "reviewer"
 

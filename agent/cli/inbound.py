@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from agent.cli.common import console, errors, plain, print_json, reviewer_name, workspace
+from agent.cli.common import console, errors, moved, plain, print_json, workspace
 from agent.errors import InputError, UserError
 
 if TYPE_CHECKING:
@@ -124,23 +124,38 @@ def list_(
     )
 
 
-@app.command("approve")
+def _answers(ctx: typer.Context, leads: list[int]) -> list[int]:
+    from agent.errors import NotFound
+    from agent.inbound.tables import LeadRecord
+
+    with workspace(ctx).store.transaction() as session:
+        ids = []
+        for lead_id in leads:
+            row = session.get(LeadRecord, lead_id)
+            if row is None or row.answer_id is None:
+                raise NotFound(f"lead {lead_id} has no first answer")
+            ids.append(row.answer_id)
+        return ids
+
+
+@app.command("approve", hidden=True)
 def approve(ctx: typer.Context, leads: list[int] = typer.Argument(..., help="Lead ids.")) -> None:
-    """Approve the leads' queued first answers and send them."""
-    from agent.inbound.review import approve as approve_answers
+    """Approve the leads' first answers (now `sdr review approve <message>`)."""
+    from agent.cli.review import approve as approve_messages
 
-    for lead_id, state in approve_answers(workspace(ctx), leads, reviewer_name()).items():
-        console.print(f"#{lead_id}: first answer {state}")
+    moved("sdr inbound approve <lead>", "sdr review approve <message> (sdr review --kind inbound_answer)")
+    approve_messages(ctx, _answers(ctx, leads), campaign=None, kind=None, min_priority=None)
 
 
-@app.command("reject")
+@app.command("reject", hidden=True)
 def reject(
     ctx: typer.Context,
     leads: list[int] = typer.Argument(..., help="Lead ids."),
-    reason: str = typer.Option(..., "--reason", help="Why (kept with the lead)."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept)."),
 ) -> None:
-    """Reject the leads' queued first answers: nothing is sent."""
-    from agent.inbound.review import reject as reject_answers
+    """Reject the leads' first answers (now `sdr review reject <message>`)."""
+    from agent.cli.review import reject as reject_message
 
-    reject_answers(workspace(ctx), leads, reviewer_name(), reason)
-    console.print(f"rejected: {', '.join(f'#{n}' for n in leads)}")
+    moved("sdr inbound reject <lead>", "sdr review reject <message>")
+    for answer_id in _answers(ctx, leads):
+        reject_message(ctx, answer_id, reason)

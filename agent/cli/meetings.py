@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from agent import clock
-from agent.cli.common import console, errors, plain, print_json, reviewer_name, workspace
+from agent.cli.common import console, errors, moved, plain, print_json, reviewer_name, workspace
 
 app = typer.Typer(help="Meetings: book prospects into AE calendars, move, cancel, follow the no-show rule.")
 
@@ -168,61 +168,32 @@ def list_(
     console.print(table)
 
 
-@app.command()
-def messages(
-    ctx: typer.Context,
-    state: str | None = typer.Option(None, help="pending_review, approved, sent, blocked, ..."),
-    json_output: bool = typer.Option(False, "--json"),
-) -> None:
-    """Meeting emails: offers and confirmations (reviewed as the campaign says) and AE invitations."""
-    from sqlalchemy import select
+@app.command(hidden=True)
+def messages(ctx: typer.Context, json_output: bool = typer.Option(False, "--json")) -> None:
+    """Meeting emails awaiting a person (now `sdr review --kind meeting_letter`)."""
+    from agent.cli.review import list_
+    from agent.states import Origin
 
-    from agent.meetings.tables import MeetingMessage
-
-    with workspace(ctx).store.transaction() as session:
-        query = select(MeetingMessage).order_by(MeetingMessage.id)
-        if state:
-            query = query.where(MeetingMessage.state == state)
-        rows: list[dict[str, Any]] = [
-            {"id": m.id, "kind": m.kind, "audience": m.audience, "to": m.to_address, "subject": m.subject,
-             "state": m.state, "body": m.body, "invitation": bool(m.ics)}
-            for m in session.scalars(query)
-        ]  # fmt: skip
-    if json_output:
-        print_json(rows)
-        return
-    table = Table("id", "kind", "to", "subject", "state")
-    for r in rows:
-        table.add_row(str(r["id"]), f"{r['kind']} ({r['audience']})", plain(r["to"]), plain(r["subject"]), r["state"])
-    console.print(table)
+    moved("sdr meetings messages", "sdr review list --kind meeting_letter")
+    list_(ctx, campaign=None, kind=[Origin.meeting_letter], state=None, limit=None, json_output=json_output)
 
 
-@app.command()
+@app.command(hidden=True)
 def approve(ctx: typer.Context, ids: list[int]) -> None:
-    """Approve meeting emails awaiting review, then send them."""
-    from agent.meetings.outbox import deliver, review
+    """Approve meeting emails (now `sdr review approve`)."""
+    from agent.cli.review import approve as approve_messages
 
-    ws = workspace(ctx)
-    review(ws, ids, approve=True, reviewer=reviewer_name())
-    sent = deliver(ws, ids)
-    console.print(f"approved {len(ids)}, sent {len(sent)}")
+    moved("sdr meetings approve", "sdr review approve")
+    approve_messages(ctx, ids, campaign=None, kind=None, min_priority=None)
 
 
-@app.command()
-def reject(ctx: typer.Context, message_id: int, reason: str = typer.Option(..., help="Why (kept).")) -> None:
-    """Reject a meeting email awaiting review; it is never sent."""
-    from agent.meetings.outbox import review
-
-    review(workspace(ctx), [message_id], approve=False, reviewer=reviewer_name(), reason=reason)
-    console.print(f"rejected {message_id}")
-
-
-@app.command()
+@app.command(hidden=True)
 def send(ctx: typer.Context) -> None:
-    """Send approved meeting emails (each at most once)."""
-    from agent.meetings.outbox import deliver
+    """Send approved meeting emails (now `sdr send`)."""
+    from agent.cli.send import send as send_due
 
-    console.print(f"sent {len(deliver(workspace(ctx)))}")
+    moved("sdr meetings send", "sdr send")
+    send_due(ctx, campaign=None, limit=None, watch=False, interval=60.0, as_of=None, json_output=False)
 
 
 @app.command()

@@ -73,7 +73,7 @@ def status(
     campaign: str | None = typer.Argument(None, help="A campaign name; all campaigns if omitted."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Results (replies, meetings, accepted handoffs), drafts by state, messages sent, and model
+    """Results (replies, meetings, accepted handoffs), the outbox by origin and state, and model
     calls, tokens and time per lead."""
     from agent.status import campaign_status
 
@@ -104,8 +104,8 @@ def status(
             f"(acceptance {_percent(r.acceptance_rate)})",
         )
         table.add_row("enrolled", f"{c.enrolled} (" + ", ".join(f"{n} {k}" for k, n in c.enrollments.items()) + ")")
-        table.add_row("drafts", ", ".join(f"{k} {v}" for k, v in sorted(c.drafts.items())) or "none")
-        table.add_row("messages", ", ".join(f"{k} {v}" for k, v in sorted(c.messages.items())) or "none")
+        for origin, states in sorted(c.outbox.items()):
+            table.add_row(origin.replace("_", " ") + "s", ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
         table.add_row(
             "model calls",
             f"{c.model.calls} ({c.model.failed_calls} failed), tokens "

@@ -1,4 +1,4 @@
-"""`sdr replies`: ingest and classify replies, review the answers drafted to them, run the eval."""
+"""`sdr replies`: ingest and classify replies, act on them, run the eval (their answers are in `sdr review`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 
 import typer
 
-from agent.cli.common import console, errors, plain, print_json, reviewer_name, workspace
+from agent.cli.common import console, errors, moved, plain, print_json, workspace
 from agent.errors import InputError
 
-app = typer.Typer(help="Replies: ingest, classify, act; the answers drafted to them.", no_args_is_help=True)
+app = typer.Typer(help="Replies: ingest, classify, act (answers to them wait in `sdr review`).", no_args_is_help=True)
 
 
 @app.command("ingest")
@@ -163,69 +163,32 @@ def list_replies(
         )
 
 
-@app.command("responses")
+@app.command("responses", hidden=True)
 def list_responses(ctx: typer.Context, json_output: bool = typer.Option(False, "--json")) -> None:
-    """Answers drafted to replies that await review."""
-    from sqlalchemy import select
+    """Answers to replies awaiting review (now `sdr review --kind reply_answer`)."""
+    from agent.cli.review import list_
+    from agent.states import Origin
 
-    from agent.replies.tables import Response, ResponseState
-    from agent.store.tables import Contact
-
-    with workspace(ctx).store.transaction() as session:
-        rows = [
-            {
-                "id": r.id,
-                "to": session.get_one(Contact, r.contact_id).email,
-                "kind": r.kind,
-                "state": r.state,
-                "made_by": r.made_by,
-                "subject": r.subject,
-                "body": r.body,
-            }
-            for r in session.scalars(select(Response).where(Response.state == ResponseState.pending_review))
-        ]
-    if json_output:
-        print_json(rows)
-        return
-    if not rows:
-        console.print("Nothing to review.")
-    for r in rows:
-        console.rule(f"#{r['id']} to {r['to']} ({r['kind']}, {r['made_by']})")
-        console.print(f"[bold]Subject:[/] {plain(r['subject'])}\n\n{plain(r['body'])}", highlight=False)
+    moved("sdr replies responses", "sdr review list --kind reply_answer")
+    list_(ctx, campaign=None, kind=[Origin.reply_answer], state=None, limit=None, json_output=json_output)
 
 
-@app.command("approve")
-def approve(ctx: typer.Context, response_ids: list[int] = typer.Argument(...)) -> None:
-    """Approve drafted answers for sending."""
-    from agent.replies.responses import decide
+@app.command("approve", hidden=True)
+def approve(ctx: typer.Context, outbox_ids: list[int] = typer.Argument(...)) -> None:
+    """Approve answers (now `sdr review approve`)."""
+    from agent.cli.review import approve as approve_messages
 
-    for response_id in response_ids:
-        decide(workspace(ctx), response_id, approve=True, reviewer=reviewer_name())
-    console.print(f"approved {len(response_ids)}")
-
-
-@app.command("reject")
-def reject(ctx: typer.Context, response_id: int) -> None:
-    """Reject a drafted answer: it is never sent."""
-    from agent.replies.responses import decide
-
-    decide(workspace(ctx), response_id, approve=False, reviewer=reviewer_name())
-    console.print(f"rejected {response_id}")
+    moved("sdr replies approve", "sdr review approve")
+    approve_messages(ctx, outbox_ids, campaign=None, kind=None, min_priority=None)
 
 
-@app.command("send")
+@app.command("send", hidden=True)
 def send(ctx: typer.Context) -> None:
-    """Send approved answers (and nurture touches) now, each at most once, never to a suppressed address."""
-    from agent.replies.handling import due_touches
-    from agent.replies.responses import send_responses
+    """Send approved answers (now `sdr send`, which sends everything due)."""
+    from agent.cli.send import send as send_due
 
-    ws = workspace(ctx)
-    drafted = due_touches(ws)
-    summary = send_responses(ws)
-    console.print(
-        f"sent {len(summary.sent)}; nurture touches drafted for review: {len(drafted)}"
-        + "".join(f"; {n} {why}" for why, n in summary.skipped.items())
-    )
+    moved("sdr replies send", "sdr send")
+    send_due(ctx, campaign=None, limit=None, watch=False, interval=60.0, as_of=None, json_output=False)
 
 
 @app.command("eval")

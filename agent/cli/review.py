@@ -1,4 +1,5 @@
-"""`sdr review`: the reviewer's queue (interactive), and the same decisions as subcommands."""
+"""`sdr review`: one queue of everything that awaits a person (interactive), and the same
+decisions as subcommands. `--kind` narrows it to one origin."""
 
 from __future__ import annotations
 
@@ -12,92 +13,133 @@ from rich.table import Table
 
 from agent.cli.common import console, plain, print_json, reviewer_name, workspace
 from agent.errors import UserError
-from agent.states import DraftState
+from agent.states import Origin, OutboxState
 
 if TYPE_CHECKING:
-    from agent.review import DraftView
+    from agent.review import ReviewItem
     from agent.workspace import Workspace
 
-app = typer.Typer(help="Review drafts: approve, edit, reject, regenerate.", no_args_is_help=False)
+app = typer.Typer(
+    help="Review everything awaiting a person: sequence steps, reply answers, meeting emails, inbound answers.",
+    no_args_is_help=False,
+)
+KIND_HELP = "Only this kind (repeatable): " + ", ".join(o.value for o in Origin) + "."
 
 
-def _show(view: DraftView) -> None:
+def _show(item: ReviewItem) -> None:
+    what = f"step {item.step} {item.channel}" if item.step else f"{item.origin.replace('_', ' ')} ({item.kind})"
     head = (
-        f"[bold]#{view.id}[/] {plain(view.contact)} ({plain(view.title or 'no title')}) at {plain(view.account)} · "
-        f"step {view.step} {view.channel} · priority {view.priority:g} · {view.state} · made by {view.made_by}"
+        f"[bold]#{item.id}[/] {what} to {plain(item.contact)} <{plain(item.contact_email)}>"
+        + (f" ({plain(item.title)})" if item.title else "")
+        + (f" at {plain(item.account)}" if item.account else "")
+        + f" · priority {item.priority:g} · {item.state} · made by {item.made_by}"
     )
-    text = (f"[bold]Subject:[/] {plain(view.subject)}\n\n" if view.subject else "") + plain(view.body)
+    text = (f"[bold]Subject:[/] {plain(item.subject)}\n\n" if item.subject else "") + plain(item.body)
     console.print(Panel(text, title=head, title_align="left"))
-    if view.sources:
+    if item.lead:
+        lead = item.lead
+        console.print(
+            f"[bold]inbound lead #{lead['id']}[/] {plain(lead['name'])} ({plain(lead['source'])}), route "
+            f"{lead['route']}: {plain('; '.join(lead['reasons']))}; waiting {lead['waiting_seconds']} s\n"
+            f"  their words: {plain(lead['message'][:400])}",
+            highlight=False,
+        )
+    if item.reply:
+        reply = item.reply
+        console.print(
+            f"[bold]their reply[/] ({reply['intent']}, {reply['decided_by']} {reply['confidence']:.2f}"
+            + (", [yellow]unsure[/]" if reply["needs_review"] else "")
+            + f"): {plain(reply['text'][:600])}",
+            highlight=False,
+        )
+    if item.meeting:
+        meeting = item.meeting
+        console.print(
+            f"[bold]meeting[/] {meeting['starts_at']} with {plain(meeting['ae'])} ({meeting['status']}) "
+            f"on {plain(meeting['calendar'])}",
+            highlight=False,
+        )
+    if item.sources:
         table = Table("fact", "source", "date", "quoted text", title="sources behind its claims")
-        for s in view.sources:
+        for s in item.sources:
             table.add_row(s["fact_id"], plain(s["source"]), s["published_on"], plain(s["text"]))
         console.print(table)
-    else:
+    elif item.origin == Origin.sequence_step:
         console.print("[dim]no personal claims; nothing to source[/]")
-    if view.call_snippets:
+    if item.call_snippets:
         table = Table("call", "outcome", "drew on", "what was said", title="past calls behind its angle")
-        for s in view.call_snippets:
+        for s in item.call_snippets:
             table.add_row(s["call_id"], str(s["outcome"]), "yes" if s["drew_on"] else "context", plain(s["text"][:300]))
         console.print(table)
-    for failure in view.failed_checks:
+    for failure in item.failed_checks:
         console.print(f"[red]check failed[/] {plain(failure)}")
+    if item.error:
+        console.print(f"[red]delivery:[/] {plain(item.error)}")
+
+
+CHOICES = {
+    OutboxState.pending_review: ("[a]pprove [e]dit [r]eject re[g]enerate [s]kip [q]uit", "aergsq"),
+    OutboxState.flagged: ("[e]dit [r]eject re[g]enerate [s]kip [q]uit", "ergsq"),
+    OutboxState.failed: ("the mail server refused it: [t]ry again [r]eject [s]kip [q]uit", "trsq"),
+    OutboxState.uncertain: ("did it go out? [d]elivered [n]ot delivered [s]kip [q]uit", "dnsq"),
+}
 
 
 @app.callback(invoke_without_command=True)
 def queue(
     ctx: typer.Context,
     campaign: str | None = typer.Option(None, help="Only this campaign."),
+    kind: list[Origin] | None = typer.Option(None, help=KIND_HELP),
 ) -> None:
-    """Work through drafts awaiting review, highest priority first."""
-    from agent import review as decisions
+    """Work through everything awaiting a person, most urgent first."""
+    from agent import review as desk
 
     if ctx.invoked_subcommand is not None:
         return
     ws = workspace(ctx)
     who = reviewer_name()
-    views = decisions.list_drafts(ws, campaign=campaign, states=[DraftState.pending_review, DraftState.flagged])
-    elsewhere = decisions.waiting_elsewhere(ws)
-    if not views:
-        console.print("No sequence drafts to review.")
-        _print_elsewhere(elsewhere)
+    items = desk.list_items(ws, campaign=campaign, origins=kind)
+    if not items:
+        console.print("Nothing awaits a person.")
         return
-    for index, view in enumerate(views, 1):
-        console.rule(f"{index} of {len(views)}")
-        _show(view)
-        if not _decide(ws, view, who):
+    for index, item in enumerate(items, 1):
+        console.rule(f"{index} of {len(items)}")
+        _show(item)
+        if not _decide(ws, item, who):
             break
-    _print_elsewhere(elsewhere)
 
 
-def _decide(ws: Workspace, view: DraftView, who: str) -> bool:
-    """One draft's decision, asked until one is taken; False when the reviewer quits."""
-    from agent import review as decisions
+def _decide(ws: Workspace, item: ReviewItem, who: str) -> bool:
+    """One message's decision, asked until one is taken; False when the reviewer quits."""
+    from agent import review as desk
+    from agent.sending.sender import resolve
 
     while True:
-        choices = ["e", "r", "g", "s", "q"] if view.state == DraftState.flagged else ["a", "e", "r", "g", "s", "q"]
-        action = Prompt.ask(
-            "[a]pprove [e]dit [r]eject re[g]enerate [s]kip [q]uit", choices=choices, show_choices=False, console=console
-        )
+        prompt, choices = CHOICES[OutboxState(item.state)]
+        action = Prompt.ask(prompt, choices=list(choices), show_choices=False, console=console)
         try:
             if action == "q":
                 return False
             if action == "a":
-                decisions.approve(ws, [view.id], who)
+                desk.approve(ws, [item.id], who)
             elif action == "r":
-                decisions.reject(ws, view.id, Prompt.ask("reason", console=console), who)
+                desk.reject(ws, item.id, Prompt.ask("reason", console=console), who)
+            elif action == "t":
+                desk.retry(ws, item.id, who)
+            elif action in ("d", "n"):
+                resolve(ws, item.id, delivered=action == "d", who=who)
             elif action in ("e", "g"):
                 if action == "e":
-                    edited = click.edit(f"{view.subject or ''}\n---\n{view.body}")
+                    edited = click.edit(f"{item.subject or ''}\n---\n{item.body}")
                     if edited is None:
                         continue
                     subject, _, body = edited.partition("\n---\n")
-                    if decisions.edit(ws, view.id, body=body.strip(), subject=subject.strip() or None, reviewer=who):
+                    if desk.edit(ws, item.id, body=body.strip(), subject=subject.strip() or None, reviewer=who):
                         console.print("[yellow]The edit fails its checks; fix it or regenerate.[/]")
                 else:
-                    decisions.regenerate(ws, view.id, who)
-                view = next(v for v in decisions.list_drafts(ws, campaign=view.campaign) if v.id == view.id)
-                _show(view)
+                    desk.regenerate(ws, item.id, who)
+                item = desk.item(ws, item.id)
+                _show(item)
                 continue
         except UserError as exc:
             console.print(f"[red]{exc}[/]")
@@ -105,97 +147,103 @@ def _decide(ws: Workspace, view: DraftView, who: str) -> bool:
         return True
 
 
-def _print_elsewhere(elsewhere: dict[str, int]) -> None:
-    for queue, count in elsewhere.items():
-        console.print(f"also waiting for a person: {count} {queue}")
-
-
 @app.command("list")
 def list_(
     ctx: typer.Context,
     campaign: str | None = typer.Option(None),
-    state: list[DraftState] | None = typer.Option(None, help="Filter by state (repeatable)."),
+    kind: list[Origin] | None = typer.Option(None, help=KIND_HELP),
+    state: list[OutboxState] | None = typer.Option(
+        None, help="Filter by state (repeatable); default: awaiting a person."
+    ),
     limit: int | None = typer.Option(None),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
-    """List drafts."""
-    from agent import review as decisions
+    """List messages: by default everything awaiting a person, most urgent first."""
+    from agent import review as desk
 
-    views = decisions.list_drafts(workspace(ctx), campaign=campaign, states=state, limit=limit)
+    items = desk.list_items(workspace(ctx), campaign=campaign, origins=kind, states=state, limit=limit)
     if json_output:
-        print_json(views)
+        print_json(items)
         return
-    table = Table("id", "contact", "account", "priority", "step", "channel", "state", "subject")
-    for v in views:
+    table = Table("id", "kind", "to", "account", "priority", "step", "channel", "state", "subject")
+    for i in items:
         table.add_row(
-            str(v.id),
-            plain(v.contact),
-            plain(v.account),
-            f"{v.priority:g}",
-            str(v.step),
-            v.channel,
-            v.state,
-            plain(v.subject or ""),
+            str(i.id),
+            f"{i.origin} ({i.kind})",
+            plain(i.contact),
+            plain(i.account or ""),
+            f"{i.priority:g}",
+            str(i.step or ""),
+            i.channel,
+            i.state,
+            plain(i.subject or ""),
         )
     console.print(table)
-    _print_elsewhere(decisions.waiting_elsewhere(workspace(ctx)))
 
 
 @app.command()
-def show(ctx: typer.Context, draft_id: int, json_output: bool = typer.Option(False, "--json")) -> None:
-    """Show one draft with its sources and check results."""
-    from agent import review as decisions
+def show(ctx: typer.Context, outbox_id: int, json_output: bool = typer.Option(False, "--json")) -> None:
+    """Show one message with its evidence and check results."""
+    from agent import review as desk
 
-    views = [v for v in decisions.list_drafts(workspace(ctx)) if v.id == draft_id]
-    if not views:
-        raise UserError(f"no draft {draft_id}")
-    print_json(views[0]) if json_output else _show(views[0])
+    found = desk.item(workspace(ctx), outbox_id)
+    print_json(found) if json_output else _show(found)
 
 
 @app.command()
 def approve(
     ctx: typer.Context,
-    draft_ids: list[int] | None = typer.Argument(None),
-    campaign: str | None = typer.Option(None, help="Approve all pending drafts of this campaign."),
+    outbox_ids: list[int] | None = typer.Argument(None),
+    campaign: str | None = typer.Option(None, help="Approve everything pending in this campaign."),
+    kind: list[Origin] | None = typer.Option(None, help="With --campaign: only this kind. " + KIND_HELP),
     min_priority: float | None = typer.Option(None, help="With --campaign: only at or above this priority."),
 ) -> None:
-    """Approve drafts by id, or in bulk by campaign (and priority)."""
-    from agent import review as decisions
+    """Approve messages by id, or in bulk by campaign (and kind, and priority)."""
+    from agent import review as desk
 
     ws, who = workspace(ctx), reviewer_name()
-    if draft_ids:
-        approved = decisions.approve(ws, draft_ids, who)
+    if outbox_ids:
+        approved = desk.approve(ws, outbox_ids, who)
     elif campaign:
-        approved = decisions.bulk_approve(ws, campaign=campaign, reviewer=who, min_priority=min_priority)
+        approved = desk.bulk_approve(ws, campaign=campaign, reviewer=who, min_priority=min_priority, origins=kind)
     else:
-        raise UserError("name draft ids, or --campaign (with --min-priority) for bulk approval")
-    console.print(f"approved {len(approved)} drafts")
+        raise UserError("name message ids, or --campaign (with --kind, --min-priority) for bulk approval")
+    console.print(f"approved {len(approved)} messages; `sdr send` sends them when due")
 
 
 @app.command()
-def reject(ctx: typer.Context, draft_id: int, reason: str = typer.Option(..., help="Why: it is kept.")) -> None:
-    """Reject a draft with a reason."""
-    from agent import review as decisions
+def reject(ctx: typer.Context, outbox_id: int, reason: str = typer.Option(..., help="Why: it is kept.")) -> None:
+    """Reject a message with a reason: it is never sent."""
+    from agent import review as desk
 
-    decisions.reject(workspace(ctx), draft_id, reason, reviewer_name())
-    console.print(f"rejected draft {draft_id}")
-
-
-@app.command()
-def regenerate(ctx: typer.Context, draft_id: int) -> None:
-    """Write a draft again and re-run its checks."""
-    from agent import review as decisions
-
-    draft = decisions.regenerate(workspace(ctx), draft_id, reviewer_name())
-    console.print(f"draft {draft_id} is now version {draft.version}, {draft.state}")
+    desk.reject(workspace(ctx), outbox_id, reason, reviewer_name())
+    console.print(f"rejected message {outbox_id}")
 
 
 @app.command()
-def history(ctx: typer.Context, draft_id: int, json_output: bool = typer.Option(False, "--json")) -> None:
-    """Every decision taken on a draft."""
-    from agent import review as decisions
+def retry(ctx: typer.Context, outbox_id: int) -> None:
+    """Send a message the mail server refused once more (after fixing what was wrong)."""
+    from agent import review as desk
 
-    rows = decisions.history(workspace(ctx), draft_id)
+    desk.retry(workspace(ctx), outbox_id, reviewer_name())
+    console.print(f"message {outbox_id} is approved again; `sdr send` sends it")
+
+
+@app.command()
+def regenerate(ctx: typer.Context, outbox_id: int) -> None:
+    """Write a sequence step again and re-run its checks."""
+    from agent import review as desk
+
+    row = desk.regenerate(workspace(ctx), outbox_id, reviewer_name())
+    console.print(f"message {outbox_id} is now version {row.version}, {row.state}")
+
+
+@app.command()
+def history(ctx: typer.Context, outbox_id: int, json_output: bool = typer.Option(False, "--json")) -> None:
+    """Every decision taken on a message."""
+    from agent import review as desk
+
+    rows = desk.history(workspace(ctx), outbox_id)
     if json_output:
         print_json(rows)
         return

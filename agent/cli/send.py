@@ -1,4 +1,4 @@
-"""`sdr send`: deliver due, approved steps; `--watch` keeps doing it."""
+"""`sdr send`: everything approved and due goes out, whatever its kind; `--watch` keeps doing it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 from agent.cli.common import console, plain, print_json, reviewer_name, workspace
 from agent.clock import as_utc
 
-app = typer.Typer(help="Send due, approved steps.")
+app = typer.Typer(help="Send everything approved and due: sequence steps, answers, meeting emails, inbound answers.")
 
 
 def _as_of(value: str | None) -> datetime | None:
@@ -35,11 +35,14 @@ def send(
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
+    from agent.replies.handling import due_touches
     from agent.sending.sender import send_due
 
     ws = workspace(ctx)
     while True:
-        summary = send_due(ws, now=_as_of(as_of), campaign=campaign, limit=limit)
+        now = _as_of(as_of)
+        touches = due_touches(ws, now.date() if now else None)  # their date came: drafted for review
+        summary = send_due(ws, now=now, campaign=campaign, limit=limit)
         if json_output:
             print_json(summary.__dict__)
         else:
@@ -53,6 +56,8 @@ def send(
                 console.print(f"  [red]stopped: {plain(summary.unavailable)}[/]; the rest waits for the next round")
             for reason, count in sorted(summary.waiting.items()):
                 console.print(f"  waiting: {count} {reason}")
+            if touches:
+                console.print(f"  nurture touches drafted for review: {len(touches)} (sdr review)")
             if summary.next_due:
                 console.print(f"  next due: {summary.next_due:%Y-%m-%d %H:%M} UTC")
             for failure in summary.failed:
@@ -68,11 +73,13 @@ def send(
 @app.command()
 def resolve(
     ctx: typer.Context,
-    draft_id: int,
+    outbox_id: int,
     delivered: bool = typer.Option(..., "--delivered/--not-delivered", help="What the mail server's logs show."),
 ) -> None:
-    """Settle an uncertain delivery (a crash mid-send on SMTP)."""
+    """Settle an uncertain delivery of any message (a crash mid-send on SMTP)."""
     from agent.sending.sender import resolve as resolve_delivery
 
-    resolve_delivery(workspace(ctx), draft_id, delivered=delivered, who=reviewer_name())
-    console.print(f"draft {draft_id}: " + ("marked sent" if delivered else "released; it will be sent again"))
+    resolve_delivery(workspace(ctx), outbox_id, delivered=delivered, who=reviewer_name())
+    console.print(
+        f"message {outbox_id}: " + ("marked sent" if delivered else "approved again; the next round sends it")
+    )

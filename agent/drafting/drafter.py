@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from agent import outbox
 from agent.campaign import CampaignSpec, Channel
 from agent.drafting.calls import call_snippets, provenance
 from agent.drafting.checks import CheckResult, StepDraft, passed, run_checks
@@ -23,8 +24,9 @@ from agent.drafting.writer import write_sequence
 from agent.errors import ModelError
 from agent.prompts import load_prompt
 from agent.research.researcher import latest_brief
+from agent.states import Origin
 from agent.store.db import record_event
-from agent.store.tables import Draft, DraftState, Enrollment, Review
+from agent.store.tables import Enrollment, OutboxMessage
 from agent.workspace import Workspace
 
 
@@ -109,59 +111,59 @@ def write_candidates(
     return out
 
 
-def _initial_state(candidate: Candidate, spec: CampaignSpec, priority: float) -> DraftState:
-    if not passed(candidate.checks):
-        return DraftState.flagged
+def _approved_by(candidate: Candidate, spec: CampaignSpec, priority: float) -> str | None:
+    """The policy that lets a step go without a person, if the campaign states one."""
     review = spec.review
-    if review.policy == "auto_above_score" and priority >= (review.auto_approve_min_priority or 101):
-        return DraftState.approved
-    return DraftState.pending_review
+    auto = review.policy == "auto_above_score" and priority >= (review.auto_approve_min_priority or 101)
+    return "policy:auto_above_score" if auto and passed(candidate.checks) else None
 
 
 def store_candidates(
     session: Session, enrollment: Enrollment, spec: CampaignSpec, candidates: list[Candidate]
-) -> list[Draft]:
-    drafts = []
+) -> list[OutboxMessage]:
+    """Queue the sequence's steps: each awaits a person, or is approved by the campaign's policy."""
+    contact = enrollment.contact
+    sender = (spec.sender.name, spec.sender.email)
+    steps = []
     for candidate in candidates:
         d = candidate.draft
-        state = _initial_state(candidate, spec, enrollment.priority)
-        draft = Draft(
-            enrollment_id=enrollment.id,
-            step_number=d.step_number,
-            channel=d.channel.value,
-            subject=d.subject,
-            body=d.body,
-            claims=[c.model_dump() for c in d.claims],
-            made_by=candidate.made_by,
-            prompt_version=candidate.prompt_version,
-            checks=[c.model_dump() for c in candidate.checks],
-            state=state,
-            snippets=candidate.snippets,
-        )
-        session.add(draft)
-        session.flush()
-        if state is DraftState.approved:
-            session.add(
-                Review(
-                    draft_id=draft.id,
-                    action="auto_approve",
-                    reviewer="policy:auto_above_score",
-                    reason=f"priority {enrollment.priority} >= {spec.review.auto_approve_min_priority}",
-                )
+        steps.append(
+            outbox.queue(
+                session,
+                outbox.Envelope(sender, (contact.full_name, contact.email), channel=d.channel.value),
+                outbox.Origins(
+                    Origin.sequence_step,
+                    "step",
+                    campaign_id=enrollment.campaign_id,
+                    contact_id=contact.id,
+                    enrollment_id=enrollment.id,
+                    step_number=d.step_number,
+                ),
+                outbox.Content(
+                    d.subject,
+                    d.body,
+                    claims=[c.model_dump() for c in d.claims],
+                    checks=[c.model_dump() for c in candidate.checks],
+                    snippets=candidate.snippets,
+                    made_by=candidate.made_by,
+                    prompt_version=candidate.prompt_version,
+                ),
+                approved_by=_approved_by(candidate, spec, enrollment.priority),
+                priority=enrollment.priority,
             )
-        drafts.append(draft)
+        )
     record_event(
         session,
         "drafted",
         campaign_id=enrollment.campaign_id,
         contact_id=enrollment.contact_id,
         data={
-            "steps": len(drafts),
-            "states": [d.state for d in drafts],
-            "made_by": sorted({d.made_by for d in drafts}),
+            "steps": len(steps),
+            "states": [s.state for s in steps],
+            "made_by": sorted({s.made_by for s in steps}),
         },
     )
-    return drafts
+    return steps
 
 
 def context_for(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: date) -> tuple[DraftContext, Enrollment]:
@@ -176,7 +178,7 @@ def context_for(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: da
     return ctx, enrollment
 
 
-def draft_enrollment(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: date) -> list[Draft]:
+def draft_enrollment(ws: Workspace, enrollment_id: int, spec: CampaignSpec, today: date) -> list[OutboxMessage]:
     ctx, enrollment = context_for(ws, enrollment_id, spec, today)
     subject: dict[str, int | None] = {
         "campaign_id": enrollment.campaign_id,
@@ -186,6 +188,6 @@ def draft_enrollment(ws: Workspace, enrollment_id: int, spec: CampaignSpec, toda
     candidates = write_candidates(ws, ctx, subject)
     with ws.store.transaction() as session:
         enrollment = session.get_one(Enrollment, enrollment_id)
-        if enrollment.drafts:  # another process drafted it meanwhile
-            return list(enrollment.drafts)
+        if enrollment.steps:  # another process drafted it meanwhile
+            return list(enrollment.steps)
         return store_candidates(session, enrollment, spec, candidates)

@@ -23,13 +23,13 @@ from agent.drafting.checks import passed
 from agent.enrollments import stop_sequences
 from agent.errors import InputError
 from agent.inbound import paths, screening
-from agent.inbound.delivery import notify
 from agent.inbound.intake import Received, receive
 from agent.inbound.lead import InboundLead
+from agent.inbound.notify import notify
 from agent.inbound.outcome import LeadAnswer, note, summary_of
 from agent.inbound.routing import Decision, Facts, decide
 from agent.inbound.spec import InboundSpec
-from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord, Route
+from agent.inbound.tables import LeadRecord, Route
 from agent.pipeline import campaign_by_name
 from agent.replies.classify import ReplyReader
 from agent.replies.ingest import from_fields
@@ -37,8 +37,9 @@ from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.research.brief import Brief
 from agent.research.researcher import research_account
 from agent.scoring import ScoreCard, score
+from agent.states import OutboxState
 from agent.store.db import record_event
-from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, Score
+from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, OutboxMessage, Score
 from agent.suppression import is_suppressed, suppress
 from agent.workspace import Workspace
 
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 # queues the offer and the desk's own policy and checks decide when it goes out.
 INBOUND_ENROLLMENT_PRIORITY = 0.0
 STALE_CLAIM = timedelta(minutes=10)  # a worker answering a lead for this long has died
+# The first answer counts for speed-to-lead once it is sent or waits only for its turn or a person.
+ANSWERED = (OutboxState.sent, OutboxState.sending, OutboxState.approved, OutboxState.pending_review)
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a form's own clock may run
 _readers: WeakKeyDictionary[Workspace, ReplyReader] = WeakKeyDictionary()
 
@@ -104,7 +107,7 @@ def answer_received(
             ),
         )
         if claimed.rowcount != 1:  # answered already, or being answered by another worker
-            return summary_of(row)
+            return summary_of(session, row)
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
         lead = InboundLead.model_validate(row.lead, strict=False)
         ids = (row.campaign_id, row.account_id, row.contact_id)
@@ -286,7 +289,7 @@ def _answer(
         row = session.get_one(LeadRecord, lead_id)
         since, campaign_id = row.created_at, row.campaign_id
     head = paths.Letterhead(
-        ws=ws, spec=spec, lead_id=lead_id, account=account, contact=contact,
+        ws=ws, spec=spec, campaign_id=campaign_id, lead_id=lead_id, account=account, contact=contact,
         variables=_variables(lead, spec, account, reading, answers, decision.disposition_reason),
         terms=[a.answer for a in answers] + [lead.source], auto=_auto(policy, decision.route), now=lead_clock.now,
         since=since,
@@ -329,38 +332,28 @@ def _finish(
         row.route, row.reasons = decision.route, decision.reasons
         row.needs_review = decision.needs_review or error is not None
         if written is not None:
-            row.answer_via, row.answer_ref = written.via, written.ref
-            row.answer_subject, row.answer_body, row.answer_made_by = (
-                written.subject[:255],
-                written.body,
-                written.made_by,
-            )
-            row.answer_state = written.state
-            row.checks = [c.model_dump() for c in written.checks]
+            row.answer_id = written.answer_id
+            message = session.get_one(OutboxMessage, written.answer_id)
             row.needs_review = row.needs_review or not passed(written.checks)
-            if written.state in (AnswerState.sent, AnswerState.approved, AnswerState.pending_review):
+            if message.state in ANSWERED:
                 row.answered_at = as_utc(at)
                 seconds = (at - row.received_at.replace(tzinfo=UTC)).total_seconds()
                 row.speed_to_lead_seconds = round(max(0.0, seconds), 3)  # a form's clock may run a little ahead
-            if written.state is AnswerState.sent:
-                row.sent_at = row.sent_at or as_utc(at)
-            if written.via is not AnswerVia.letter and written.state is not AnswerState.pending_review:
-                row.reviewer = paths.POLICY_REVIEWER
         elif error is not None:
-            row.answer_state, row.error = AnswerState.failed, error
+            row.error = error
         row.state = "routed"
+        answer = summary_of(session, row)
+        answer.slots = written.slots if written else []
         record_event(
             session,
             "inbound_lead_answered" if written else "inbound_lead_closed",
             campaign_id=row.campaign_id,
             contact_id=row.contact_id,
-            data={"lead": lead_id, "route": row.route, "answer": row.answer_state,
+            data={"lead": lead_id, "route": row.route, "answer": answer.answer,
                   "speed_to_lead_seconds": row.speed_to_lead_seconds, "error": error},
         )  # fmt: skip
-        answer = summary_of(row)
-        answer.slots = written.slots if written else []
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
     policy = spec.inbound or InboundSpec()
     if policy.notify.to and decision.route in policy.notify.routes:
-        notify(ws, lead_id, policy.notify.to, *note(answer), lead_clock.now())
+        notify(ws, lead_id, spec, policy.notify.to, *note(answer), lead_clock.now())
     return answer

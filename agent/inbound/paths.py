@@ -1,13 +1,13 @@
-"""The three ways a first answer goes out, each through the capability that owns its kind of message.
+"""The three ways a first answer is written; each one ends as a message in the outbox.
 
 - meeting: `handle_meeting_request` routes the lead to an AE, finds real slots (or books the time
-  they named) and queues its message; the desk writes the words with the route's template and
-  the compliance footer, checks them, and approves and delivers the message when its policy lets it;
-- response: an answer to a question goes through the replies response path (`write` for a capable
-  model, else the template; `store`), so that the conversation continues where replies live;
-- letter: a polite decline is the desk's own, sent from the lead's row.
-Whatever the path, nothing goes out before the checks pass and the policy allows it, and the
-suppression list is consulted at the moment of sending by each path's sender.
+  they named) and queues its letter; the desk writes the words with the route's template;
+- response: an answer to a question (`write` for a capable model, else the template), beside a
+  reply row for the form, so that the conversation continues where replies live;
+- letter: a holding answer or a polite decline.
+Nothing goes out before the checks pass and the desk's policy allows it; then the answer (and an
+AE's invitation for a meeting booked with it) goes out at once through the one send path, which
+consults the suppression list at the moment of sending. Otherwise it waits in `sdr review`.
 """
 
 from __future__ import annotations
@@ -17,20 +17,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from agent import outbox
 from agent.campaign import CampaignSpec
 from agent.clock import as_utc
 from agent.drafting.checks import CheckResult, passed
-from agent.inbound.delivery import send_letter
 from agent.inbound.spec import TemplateName
-from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord
-from agent.inbound.writing import TemplateFailed, check, composed, render
+from agent.inbound.tables import AnswerVia
+from agent.inbound.writing import TemplateFailed, check, render
+from agent.meetings.letters import when
+from agent.meetings.requests import handle_meeting_request
+from agent.meetings.tables import MeetingOffer
+from agent.meetings.times import read_times
+from agent.replies import responses
+from agent.replies.model import Flag
+from agent.replies.tables import Reply
+from agent.sending.sender import send_due
+from agent.states import Audience, Origin, OutboxState
 from agent.store.db import record_event
-from agent.store.tables import Account, Contact
+from agent.store.tables import Account, Contact, OutboxMessage
 from agent.workspace import Workspace
 
 POLICY_REVIEWER = "policy:inbound"
+GONE = (OutboxState.rejected, OutboxState.cancelled)
 
 
 @dataclass
@@ -39,6 +49,7 @@ class Letterhead:
 
     ws: Workspace
     spec: CampaignSpec
+    campaign_id: int
     lead_id: int
     account: Account  # detached, or transient for a lead without one
     contact: Contact
@@ -58,46 +69,65 @@ class Letterhead:
 
 @dataclass
 class Written:
-    via: AnswerVia
-    ref: int | None
-    state: AnswerState
-    subject: str
-    body: str
-    made_by: str
+    answer_id: int
     checks: list[CheckResult]
     slots: list[datetime] = field(default_factory=list)
+
+
+def _earlier(head: Letterhead) -> OutboxMessage | None:
+    """An answer an interrupted worker already wrote for this lead: never a second one."""
+    with head.ws.store.transaction() as session:
+        found = session.scalars(
+            select(OutboxMessage)
+            .where(
+                or_(
+                    OutboxMessage.lead_id == head.lead_id,
+                    (OutboxMessage.contact_id == head.contact.id) & (OutboxMessage.created_at >= head.since),
+                ),
+                OutboxMessage.audience == Audience.prospect,
+                OutboxMessage.origin.in_([Origin.meeting_letter, Origin.inbound_answer]),
+                OutboxMessage.state.not_in([*GONE]),
+            )
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+        if found is not None:
+            session.expunge(found)
+        return found
+
+
+def _release(head: Letterhead, answer_id: int, checks: list[CheckResult], meeting_id: int | None = None) -> None:
+    """Approve the answer when the desk's policy and its checks allow, and send it (with the AE's
+    invitation of a meeting booked with it) at once: the lead is waiting."""
+    with head.ws.store.transaction() as session:
+        row = outbox.get(session, answer_id)
+        row.lead_id, row.checks = head.lead_id, [c.model_dump() for c in checks]
+        if row.state == OutboxState.pending_review and head.auto and passed(checks):
+            outbox.decide(session, row, OutboxState.approved, "auto_approve", POLICY_REVIEWER)
+        elif row.state == OutboxState.pending_review and not passed(checks):
+            outbox.decide(session, row, OutboxState.flagged, "flag", POLICY_REVIEWER, "failed its checks")
+        ids = [answer_id]
+        if meeting_id is not None:
+            ids += session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.meeting_id == meeting_id, OutboxMessage.audience == Audience.ae
+                )
+            ).all()
+        due = session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.approved)
+        ).all()
+    if due:
+        send_due(head.ws, now=as_utc(head.now()), only=list(due))
 
 
 # ---- meeting ----------------------------------------------------------------------------------
 
 
 def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note: str) -> Written:
-    from agent.meetings import outbox
-    from agent.meetings.letters import when
-    from agent.meetings.requests import handle_meeting_request
-    from agent.meetings.tables import MeetingMessage, MeetingOffer, MessageState
-    from agent.meetings.times import read_times
-
     ws, spec = head.ws, head.spec
     assert spec.meetings is not None
+    if (earlier := _earlier(head)) is not None:
+        return Written(earlier.id, [CheckResult.model_validate(c) for c in earlier.checks])
     contact_id = head.contact.id
-    with ws.store.transaction() as session:  # a worker that died mid-answer may have left one behind
-        earlier = session.scalars(
-            select(MeetingMessage).where(
-                MeetingMessage.contact_id == contact_id,
-                MeetingMessage.audience == "prospect",
-                MeetingMessage.created_at >= head.since,
-            )
-        ).all()
-        gone = next((m for m in reversed(earlier) if m.state not in (MessageState.pending_review,
-                                                                       MessageState.rejected)), None)  # fmt: skip
-        waiting = [m.id for m in earlier if m.state == MessageState.pending_review]
-        if gone is not None:  # it went out (or is going): never a second one
-            return Written(AnswerVia.meeting, gone.id, AnswerState.of(gone.state), gone.subject, gone.body,
-                           "meetings", head.check(gone.subject, gone.body))  # fmt: skip
-    if waiting:
-        reason = "superseded: the inbound desk answered this lead again after an interruption"
-        outbox.review(ws, waiting, approve=False, reviewer=POLICY_REVIEWER, reason=reason)
     outcome = handle_meeting_request(ws, contact_id, lead_text, received_at, handoff_note=note, now=head.now())
     ae_email: str | None = outcome.event.ae_email if outcome.event else None
     with ws.store.transaction() as session:
@@ -131,32 +161,23 @@ def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note:
     offer = outcome.kind == "offered" or (outcome.kind == "clarify" and len(slots) == spec.meetings.offer_slots)
     name: TemplateName | None = "booked" if outcome.kind == "booked" else "meeting" if offer else None
     subject, body, made_by = message.subject, message.body, "meetings"
-    if message.state == MessageState.pending_review and name is not None:
+    if message.state == OutboxState.pending_review and name is not None:
         subject, body = render(spec, name, head.variables)
         made_by = f"template:{name}"
-    checks = head.check(subject, body, terms)
-    if message.state == MessageState.pending_review:
         with ws.store.transaction() as session:
-            row = session.get_one(MeetingMessage, message.id)
-            row.subject, row.body = subject[:255], composed(spec, head.contact.email, body, head.secret)
-            record_event(session, "inbound_answer_written", contact_id=contact_id,
-                         data={"lead": head.lead_id, "meeting_message": row.id, "made_by": made_by})  # fmt: skip
-        if head.auto and passed(checks):
-            outbox.review(ws, [message.id], approve=True, reviewer=POLICY_REVIEWER)
-            outbox.deliver(ws, [message.id])
-    with ws.store.transaction() as session:
-        state = session.get_one(MeetingMessage, message.id).state
-    return Written(AnswerVia.meeting, message.id, AnswerState.of(state), subject, body, made_by, checks,
-                   list(outcome.slots))  # fmt: skip
+            row = outbox.get(session, message.id)
+            row.subject, row.body, row.made_by = subject[:255], body, made_by
+            record_event(session, "inbound_answer_written", contact_id=contact_id, outbox_id=row.id,
+                         data={"lead": head.lead_id, "made_by": made_by})  # fmt: skip
+    checks = head.check(subject, body, terms)
+    _release(head, message.id, checks, outcome.event.meeting_id if outcome.event else None)
+    return Written(message.id, checks, list(outcome.slots))
 
 
-# ---- response ---------------------------------------------------------------------------------
+# ---- response and letter ------------------------------------------------------------------------
 
 
 def _reply_row(head: Letterhead, campaign_id: int, text: str, source: str, received_at: datetime, reading: Any) -> int:
-    from agent.replies.model import Flag
-    from agent.replies.tables import Reply
-
     domain = head.spec.sender.email.rsplit("@", 1)[1]
     their_id = f"<sdr.inbound.lead.{head.lead_id}@{domain}>"  # a form has no Message-ID: one per lead
     with head.ws.store.transaction() as session:
@@ -176,63 +197,51 @@ def _reply_row(head: Letterhead, campaign_id: int, text: str, source: str, recei
         return reply.id
 
 
+def _queue_answer(head: Letterhead, via: AnswerVia, subject: str, body: str, made_by: str, reply_id: int | None) -> int:
+    with head.ws.store.transaction() as session:
+        row = outbox.queue(
+            session,
+            outbox.Envelope(
+                (head.spec.sender.name, head.spec.sender.email), (head.contact.full_name, head.contact.email)
+            ),
+            outbox.Origins(
+                Origin.inbound_answer,
+                via.value,
+                campaign_id=head.campaign_id,
+                contact_id=head.contact.id,
+                reply_id=reply_id,
+                lead_id=head.lead_id,
+            ),
+            outbox.Content(subject, body, headers={"X-SDR-Inbound-Lead": str(head.lead_id)}, made_by=made_by),
+        )
+        return row.id
+
+
 def answer_by_response(
     head: Letterhead, name: TemplateName, campaign_id: int, text: str, source: str, received_at: datetime,
     reading: Any, model_may_write: bool,
 ) -> Written:  # fmt: skip
-    from agent.replies import responses
-    from agent.replies.tables import Response
-
-    ws = head.ws
+    if (earlier := _earlier(head)) is not None:
+        return Written(earlier.id, [CheckResult.model_validate(c) for c in earlier.checks])
     reply_id = _reply_row(head, campaign_id, text, source, received_at, reading)
-    with ws.store.transaction() as session:  # written before an interruption: not written twice
-        earlier = session.scalar(select(Response).where(Response.reply_id == reply_id).order_by(Response.id.desc()))
-        if earlier is not None:
-            stored_id, state, subject, body, made_by = (
-                earlier.id, AnswerState.of(earlier.state), earlier.subject, earlier.body, earlier.made_by,
-            )  # fmt: skip
-    if earlier is None:
-        subject, body = render(head.spec, name, head.variables)
-        made_by = f"template:{name}"
-        if model_may_write:
-            written = responses.write(ws, reply_id, "answer")
-            if written is not None and written[2] != "template" and passed(head.check(subject, written[1])):
-                body, made_by = written[1], written[2]  # else the template stands: it says only what is approved
-        stored = responses.store(
-            ws, reply_id, head.contact.id, campaign_id, "answer", (subject, body, made_by), None, None, []
-        )  # fmt: skip  (no intent: the desk's policy, not the reply policy, approves)
-        if stored is None:
-            return Written(
-                AnswerVia.response, None, AnswerState.blocked, subject, body, made_by, head.check(subject, body)
-            )
-        stored_id, state = stored.id, AnswerState.pending_review
-    checks = head.check(subject, body)
-    if state is AnswerState.pending_review and head.auto and passed(checks):
-        responses.decide(ws, stored_id, approve=True, reviewer=POLICY_REVIEWER)
-        # Approved responses are due: this sends ours now (and any other already approved).
-        summary = responses.send_responses(ws, now=as_utc(head.now()))
-        state = AnswerState.sent if stored_id in summary.sent else AnswerState.approved
-    return Written(AnswerVia.response, stored_id, state, subject, body, made_by, checks)
-
-
-# ---- letter -----------------------------------------------------------------------------------
+    subject, body = render(head.spec, name, head.variables)
+    made_by = f"template:{name}"
+    if model_may_write:
+        written = responses.write(head.ws, reply_id, "answer")
+        if written is not None and written[2] != "template" and passed(head.check(subject, written[1])):
+            body, made_by = written[1], written[2]  # else the template stands: it says only what is approved
+    return _written(head, AnswerVia.response, subject, body, made_by, reply_id)
 
 
 def decline_by_letter(head: Letterhead, name: TemplateName) -> Written:
-    with head.ws.store.transaction() as session:
-        row = session.get_one(LeadRecord, head.lead_id)
-        if row.answer_state in (AnswerState.sending, AnswerState.sent, AnswerState.blocked):  # never a second one
-            checks = [CheckResult.model_validate(c) for c in row.checks]
-            return Written(AnswerVia.letter, None, AnswerState(row.answer_state), row.answer_subject or "",
-                           row.answer_body or "", row.answer_made_by or "", checks)  # fmt: skip
+    if (earlier := _earlier(head)) is not None:
+        return Written(earlier.id, [CheckResult.model_validate(c) for c in earlier.checks])
     subject, body = render(head.spec, name, head.variables)
+    return _written(head, AnswerVia.letter, subject, body, f"template:{name}", None)
+
+
+def _written(head: Letterhead, via: AnswerVia, subject: str, body: str, made_by: str, reply_id: int | None) -> Written:
     checks = head.check(subject, body)
-    approve = head.auto and passed(checks)
-    with head.ws.store.transaction() as session:
-        row = session.get_one(LeadRecord, head.lead_id)
-        row.answer_via, row.answer_subject, row.answer_body = AnswerVia.letter, subject[:255], body
-        row.answer_made_by = f"template:{name}"
-        row.answer_state = AnswerState.approved if approve else AnswerState.pending_review
-        row.reviewer = POLICY_REVIEWER if approve else None
-    state = send_letter(head.ws, head.lead_id, head.now()) if approve else AnswerState.pending_review
-    return Written(AnswerVia.letter, None, state, subject, body, f"template:{name}", checks)
+    answer_id = _queue_answer(head, via, subject, body, made_by, reply_id)
+    _release(head, answer_id, checks)
+    return Written(answer_id, checks)

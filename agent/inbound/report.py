@@ -7,8 +7,11 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from agent.inbound.outcome import answer_state, via_of
 from agent.inbound.tables import AnswerState, LeadRecord
+from agent.store.tables import OutboxMessage
 from agent.workspace import Workspace
 
 
@@ -59,23 +62,25 @@ def list_leads(
         query = query.where(LeadRecord.needs_review.is_(True))
     with ws.store.transaction() as session:
         rows = session.scalars(query.limit(limit) if limit else query).all()
-        return [_row(r) for r in rows]
+        return [_row(session, r) for r in rows]
 
 
-def _row(r: LeadRecord) -> LeadRow:
+def _row(session: Session, r: LeadRecord) -> LeadRow:
+    message = session.get(OutboxMessage, r.answer_id) if r.answer_id else None
     return LeadRow(
         id=r.id, received_at=r.received_at, name=r.name, email=r.email, company=r.company, source=r.source,
-        route=r.route, reason=r.disposition_reason or "; ".join(r.reasons), answer=r.answer_state, via=r.answer_via,
-        speed_to_lead_seconds=r.speed_to_lead_seconds, needs_review=r.needs_review, duplicate_of=r.duplicate_of,
+        route=r.route, reason=r.disposition_reason or "; ".join(r.reasons), answer=answer_state(r, message),
+        via=via_of(message) if message else None, speed_to_lead_seconds=r.speed_to_lead_seconds,
+        needs_review=r.needs_review, duplicate_of=r.duplicate_of,
     )  # fmt: skip
 
 
 def speed_to_lead(ws: Workspace) -> SpeedToLead:
     with ws.store.transaction() as session:
         timed = session.execute(
-            select(LeadRecord.speed_to_lead_seconds, LeadRecord.answer_state).where(
-                LeadRecord.speed_to_lead_seconds.is_not(None)
-            )
+            select(LeadRecord.speed_to_lead_seconds, OutboxMessage.state)
+            .outerjoin(OutboxMessage, OutboxMessage.id == LeadRecord.answer_id)
+            .where(LeadRecord.speed_to_lead_seconds.is_not(None))
         ).all()
         routes = dict(session.execute(select(LeadRecord.route, func.count()).group_by(LeadRecord.route)).all())
         total = session.scalar(select(func.count()).select_from(LeadRecord)) or 0

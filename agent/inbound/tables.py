@@ -1,9 +1,6 @@
-"""The inbound desk's record: every lead as received, where it was routed and why, its first answer,
-and the speed-to-lead.
-
-The first answer lives where its kind lives (a meeting offer in `meeting_messages`, an answer to
-a question in `reply_responses`); a polite decline is sent by the desk itself, from this row.
-Those tables sit on other migration branches, so they are referenced by id without a foreign key.
+"""The inbound desk's record: every lead as received, where it was routed and why, and the
+speed-to-lead. Its first answer is a message in the outbox (`answer_id`), whose state is the
+answer's state: nothing about it is kept twice.
 """
 
 from __future__ import annotations
@@ -30,27 +27,28 @@ class Route(StrEnum):
 
 
 class AnswerVia(StrEnum):
-    meeting = "meeting"  # agent.meetings.tables.MeetingMessage
-    response = "response"  # agent.replies.tables.Response
-    letter = "letter"  # this row's own answer_* columns
+    """How the first answer was written."""
+
+    meeting = "meeting"  # the meetings capability offered slots or booked the time named
+    response = "response"  # an answer to a question, where the conversation continues like a reply's
+    letter = "letter"  # a holding answer or a polite decline
 
 
 class AnswerState(StrEnum):
-    none = "none"  # no answer is due
-    pending_review = "pending_review"
-    approved = "approved"
-    sending = "sending"  # claimed by the desk's sender: a crash leaves it for the transport to confirm
-    sent = "sent"
-    rejected = "rejected"
-    blocked = "blocked"  # the address became suppressed before it went out
-    failed = "failed"  # the transport refused it, or the answer could not be written
+    """The first answer's state: its outbox message's, or `none` (no answer is due) or `failed`
+    (it could not be written: a person takes the lead)."""
 
-    @classmethod
-    def of(cls, state: str) -> AnswerState:
-        """The state of a meeting message or a reply response, in the desk's words."""
-        if state == "cancelled":  # a response cancelled because the contact opted out
-            return cls.blocked
-        return cls(state) if state in cls._value2member_map_ else cls.failed
+    none = "none"
+    pending_review = "pending_review"
+    flagged = "flagged"
+    approved = "approved"
+    sending = "sending"
+    sent = "sent"
+    uncertain = "uncertain"
+    failed = "failed"
+    blocked = "blocked"
+    rejected = "rejected"
+    cancelled = "cancelled"
 
 
 class LeadRecord(Base):
@@ -79,18 +77,9 @@ class LeadRecord(Base):
     persona: Mapped[str | None] = mapped_column(String(64))
     intent: Mapped[str | None] = mapped_column(String(32))
     flags: Mapped[list[Any]] = mapped_column(default=list)
-    answer_via: Mapped[str | None] = mapped_column(String(16))
-    answer_ref: Mapped[int | None]  # the MeetingMessage or Response id
-    answer_state: Mapped[str] = mapped_column(String(16), default=AnswerState.none)
-    answer_subject: Mapped[str | None] = mapped_column(String(255))
-    answer_body: Mapped[str | None] = mapped_column(Text)
-    answer_made_by: Mapped[str | None] = mapped_column(String(128))
-    answer_message_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # ours, for a letter
-    reviewer: Mapped[str | None] = mapped_column(String(128))  # who approved the first answer
-    checks: Mapped[list[Any]] = mapped_column(default=list)  # [{check, ok, detail}]
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))  # the first answer
     answered_at: Mapped[datetime | None]  # the first answer sent or queued (naive UTC)
     speed_to_lead_seconds: Mapped[float | None]
-    sent_at: Mapped[datetime | None]
     notified_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from agent import clock
 from agent.errors import NotFound, UserError
-from agent.meetings import letters, outbox
-from agent.meetings.booking import Booker, MeetingOutcome, load_lead
+from agent.meetings import letters
+from agent.meetings.booking import Booker, MeetingOutcome, load_lead, queue_letter
 from agent.meetings.spec import MeetingsSpec
 from agent.meetings.tables import Meeting, MeetingStatus
+from agent.states import Audience
 from agent.store.db import record_event
 from agent.store.tables import Contact
 from agent.workspace import Workspace
@@ -94,16 +95,13 @@ def mark_no_show(ws: Workspace, meeting_id: int, *, now: datetime | None = None)
             raise UserError(f"meeting {meeting_id}: its AE {meeting.ae_email} is no longer in the campaign file")
         if action == "ae_follows_up":
             subject, body = letters.ae_follow_up(lead.people(ae), start)
-            outbox.queue(
-                session, outbox.Letter("no_show", "ae", (ae.name, ae.email), subject, body),
-                contact=session.get_one(Contact, lead.contact_id),
-                sender=(lead.spec.sender.name, lead.spec.sender.email),
-                campaign_id=lead.campaign_id, meeting_id=meeting_id, auto_approve=True,
+            queue_letter(
+                session, lead, kind="no_show", to=(ae.name, ae.email), subject=subject, body=body,
+                audience=Audience.ae, meeting_id=meeting_id, approved_by="policy:to_the_ae",
             )  # fmt: skip
     if action == "rebook":
         lead_in = "Sorry we missed each other. "
         return Booker(ws, lead, ae, None, now).offer(lead_in, reason="no-show: one new offer")
-    outbox.deliver(ws)
     if action == "recycle":
         from agent.replies.handoff import recycle  # the handoff layer sits after meetings
 

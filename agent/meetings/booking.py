@@ -23,19 +23,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agent import clock
+from agent import clock, outbox
 from agent.campaign import CampaignSpec
 from agent.clock import as_utc, utcnow
 from agent.errors import ConfigError, NotFound
-from agent.meetings import letters, outbox
+from agent.meetings import letters
 from agent.meetings.availability import Rules, free_slots, why_not
 from agent.meetings.decide import Decision
 from agent.meetings.invitations import invitation
 from agent.meetings.routing import Route
 from agent.meetings.spec import AccountExecutive, MeetingsSpec
 from agent.meetings.tables import ACTIVE, Meeting, MeetingOffer, MeetingStatus
+from agent.states import Audience, Origin
 from agent.store.db import record_event
-from agent.store.tables import Contact, Enrollment, LeadStage
+from agent.store.tables import Contact, Enrollment, LeadStage, OutboxMessage
 from agent.workspace import Workspace
 from tools.calendar import Busy, Calendar, CalendarConfig, CalendarError, CalendarEvent, SlotTaken, open_calendar
 
@@ -105,12 +106,15 @@ class Lead:
         )  # fmt: skip
 
     @property
-    def auto_approve(self) -> bool:
+    def approved_by(self) -> str | None:
+        """The campaign's policy that lets a letter to the prospect go without a person, if any."""
         if self.held:
-            return False
+            return None
         review = self.spec.review
         threshold = review.auto_approve_min_priority
-        return review.policy == "auto_above_score" and threshold is not None and self.priority >= threshold
+        if review.policy == "auto_above_score" and threshold is not None and self.priority >= threshold:
+            return "policy:auto_above_score"
+        return None
 
 
 def aware(moment: datetime) -> datetime:
@@ -165,10 +169,38 @@ def _event_view(row: Meeting) -> EventView:
     )  # fmt: skip
 
 
-def _message_view(row: outbox.MeetingMessage | None) -> MessageView | None:
+def _message_view(row: OutboxMessage | None) -> MessageView | None:
     if row is None:
         return None
-    return MessageView(id=row.id, to=row.to_address, subject=row.subject, body=row.body, state=row.state)
+    return MessageView(id=row.id, to=row.to_address, subject=row.subject or "", body=row.body, state=row.state)
+
+
+def queue_letter(
+    session: Session,
+    lead: Lead,
+    *,
+    kind: str,
+    to: tuple[str, str],
+    subject: str,
+    body: str,
+    audience: Audience = Audience.prospect,
+    meeting_id: int | None = None,
+    ics: str | None = None,
+    attachments: tuple[dict[str, str], ...] = (),
+    approved_by: str | None = None,
+) -> OutboxMessage:
+    """Put an email about a meeting in the outbox (the one send path delivers it)."""
+    sender = (lead.spec.sender.name, lead.spec.sender.email)
+    return outbox.queue(
+        session,
+        outbox.Envelope(sender, to, audience),
+        outbox.Origins(
+            Origin.meeting_letter, kind, campaign_id=lead.campaign_id, contact_id=lead.contact_id, meeting_id=meeting_id
+        ),
+        outbox.Content(subject, body, ics=ics, attachments=attachments, made_by="meetings"),
+        approved_by=approved_by,
+        priority=lead.priority,
+    )
 
 
 class Booker:
@@ -191,9 +223,13 @@ class Booker:
         )  # fmt: skip
 
     def _invitations(
-        self, session: Session, row: Meeting, what: str, method: Literal["REQUEST", "CANCEL"], contact: Contact
-    ) -> outbox.MeetingMessage:
-        """Queue the prospect's and the AE's emails about this meeting; returns the prospect's."""
+        self, session: Session, row: Meeting, what: str, method: Literal["REQUEST", "CANCEL"]
+    ) -> OutboxMessage:
+        """Queue the prospect's and the AE's emails about this meeting (what was still unsent about
+        it is cancelled: the meeting changed); returns the prospect's."""
+        earlier = session.scalars(select(OutboxMessage).where(OutboxMessage.meeting_id == row.id))
+        changed = {"confirm": "booked", "update": "moved", "cancel": "cancelled"}[what]
+        outbox.cancel(session, earlier, f"superseded: the meeting was {changed}")
         spec, lead, people = self.lead.spec, self.lead, self.lead.people(self.ae)
         start = row.starts_at.replace(tzinfo=UTC)
         organizer = (spec.sender.name, spec.sender.email)
@@ -210,23 +246,18 @@ class Booker:
         subject, body = {"confirm": letters.confirm, "update": letters.moved, "cancel": letters.cancelled}[what](
             people, start
         )
-        sender = (spec.sender.name, spec.sender.email)
-        common = {"contact": contact, "sender": sender, "campaign_id": lead.campaign_id, "meeting_id": row.id}
-        to_prospect = outbox.queue(
-            session,
-            outbox.Letter(what, "prospect", (lead.name, lead.email), subject, body, prospect_ics),
-            auto_approve=lead.auto_approve,
-            **common,  # type: ignore[arg-type]
-        )
+        to_prospect = queue_letter(
+            session, lead, kind=what, to=(lead.name, lead.email), subject=subject, body=body, meeting_id=row.id,
+            ics=prospect_ics, approved_by=lead.approved_by,
+        )  # fmt: skip
         routing = str(row.routing.get("reason", "the meeting's AE"))
         ae_subject, ae_body = letters.for_ae(people, start, what, routing, row.handoff_note)
         note = ({"filename": "handoff-note.txt", "text": row.handoff_note},) if row.handoff_note else ()
-        outbox.queue(
-            session,
-            outbox.Letter(what, "ae", (self.ae.name, self.ae.email), ae_subject, ae_body, ae_ics, note),
-            auto_approve=not lead.held,
-            **common,  # type: ignore[arg-type]
-        )
+        queue_letter(
+            session, lead, kind=what, to=(self.ae.name, self.ae.email), subject=ae_subject, body=ae_body,
+            audience=Audience.ae, meeting_id=row.id, ics=ae_ics, attachments=note,
+            approved_by=None if lead.held else "policy:to_the_ae",
+        )  # fmt: skip
         return to_prospect
 
     # ---- acts ------------------------------------------------------------------------------------
@@ -271,12 +302,10 @@ class Booker:
                 data={"meeting": row.id, "start": start.isoformat(), "ae": self.ae.email, "routing": row.routing,
                       "made_by": made_by},
             )  # fmt: skip
-            message = self._invitations(session, row, "confirm", "REQUEST", contact)
-            outcome = MeetingOutcome(
+            message = self._invitations(session, row, "confirm", "REQUEST")
+            return MeetingOutcome(
                 kind="booked", event=_event_view(row), reason="booked", made_by=made_by, message=_message_view(message)
             )
-        outbox.deliver(self.ws)
-        return self._refresh(outcome)
 
     def reschedule(self, meeting_id: int, start: datetime, made_by: str) -> MeetingOutcome:
         with self.ws.store.transaction() as session:
@@ -292,20 +321,18 @@ class Booker:
             row = session.get_one(Meeting, meeting_id)
             before = row.starts_at
             row.starts_at, row.ends_at, row.sequence = as_utc(event.start), as_utc(event.end), event.sequence
-            contact = session.get_one(Contact, self.lead.contact_id)
+            session.get_one(Contact, self.lead.contact_id)
             self._close_offers(session)
             record_event(
                 session, "meeting_rescheduled", campaign_id=self.lead.campaign_id, contact_id=self.lead.contact_id,
                 data={"meeting": row.id, "from": before.isoformat(), "to": row.starts_at.isoformat(),
                       "made_by": made_by},
             )  # fmt: skip
-            message = self._invitations(session, row, "update", "REQUEST", contact)
-            outcome = MeetingOutcome(
+            message = self._invitations(session, row, "update", "REQUEST")
+            return MeetingOutcome(
                 kind="rescheduled", event=_event_view(row), reason="moved", made_by=made_by,
                 message=_message_view(message),
             )  # fmt: skip
-        outbox.deliver(self.ws)
-        return self._refresh(outcome)
 
     def cancel(self, meeting_id: int, reason: str, made_by: str = "rules") -> MeetingOutcome:
         with self.ws.store.transaction() as session:
@@ -327,12 +354,10 @@ class Booker:
                 session, "meeting_cancelled", campaign_id=self.lead.campaign_id, contact_id=self.lead.contact_id,
                 data={"meeting": row.id, "reason": reason, "made_by": made_by},
             )  # fmt: skip
-            message = self._invitations(session, row, "cancel", "CANCEL", contact)
-            outcome = MeetingOutcome(
+            message = self._invitations(session, row, "cancel", "CANCEL")
+            return MeetingOutcome(
                 kind="cancelled", event=_event_view(row), reason=reason, made_by=made_by, message=_message_view(message)
             )
-        outbox.deliver(self.ws)
-        return self._refresh(outcome)
 
     def offer(self, lead_in: str = "", *, exclude: datetime | None = None, not_before: datetime | None = None,
               kind: Literal["offered", "clarify"] = "offered", reason: str = "", choices: list[datetime] | None = None,
@@ -366,26 +391,16 @@ class Booker:
             self._close_offers(session)
             session.add(MeetingOffer(contact_id=self.lead.contact_id, ae_email=self.ae.email,
                                      slots=[s.isoformat() for s in slots]))  # fmt: skip
-            contact = session.get_one(Contact, self.lead.contact_id)
-            message = outbox.queue(
-                session,
-                outbox.Letter(
-                    kind if kind == "clarify" else "offer", "prospect", (self.lead.name, self.lead.email), subject, body
-                ),
-                contact=contact,
-                sender=(self.lead.spec.sender.name, self.lead.spec.sender.email),
-                campaign_id=self.lead.campaign_id,
-                meeting_id=None,
-                auto_approve=self.lead.auto_approve,
-            )
+            message = queue_letter(
+                session, self.lead, kind=kind if kind == "clarify" else "offer", to=(self.lead.name, self.lead.email),
+                subject=subject, body=body, approved_by=self.lead.approved_by,
+            )  # fmt: skip
             record_event(
                 session, "meeting_times_offered", campaign_id=self.lead.campaign_id, contact_id=self.lead.contact_id,
                 data={"slots": [s.isoformat() for s in slots], "ae": self.ae.email, "kind": kind, "reason": reason},
             )  # fmt: skip
-            outcome = MeetingOutcome(kind=kind, slots=slots, reason=reason or lead_in.strip(),
+            return MeetingOutcome(kind=kind, slots=slots, reason=reason or lead_in.strip(),
                                      message=_message_view(message))  # fmt: skip
-        outbox.deliver(self.ws)
-        return self._refresh(outcome)
 
     def already_booked(self) -> MeetingOutcome:
         with self.ws.store.transaction() as session:
@@ -415,14 +430,6 @@ class Booker:
         ):
             offer.closed_at = utcnow()
 
-    def _refresh(self, outcome: MeetingOutcome) -> MeetingOutcome:
-        """The prospect's message as it is after delivery (sent, or still awaiting review)."""
-        if outcome.message is None:
-            return outcome
-        with self.ws.store.transaction() as session:
-            row = session.get(outbox.MeetingMessage, outcome.message.id)
-            return outcome.model_copy(update={"message": _message_view(row)})
-
 
 def recover_bookings(ws: Workspace, now: datetime | None = None) -> int:
     """Settle `booking` claims a crash left behind: on the calendar (booked) or not (failed)."""
@@ -448,7 +455,7 @@ def recover_bookings(ws: Workspace, now: datetime | None = None) -> int:
             row.status = MeetingStatus.booked if on_calendar else MeetingStatus.failed
             record_event(session, "meeting_claim_recovered", contact_id=contact_id, data={"booked": on_calendar})
             if on_calendar:
-                booker._invitations(session, row, "confirm", "REQUEST", session.get_one(Contact, contact_id))
+                booker._invitations(session, row, "confirm", "REQUEST")
     return len(stale)
 
 

@@ -1,4 +1,4 @@
-"""Calendar invitations (RFC 5545 / iTIP RFC 5546) and the emails that carry them (RFC 6047).
+"""Calendar invitations (RFC 5545 / iTIP RFC 5546); `agent.sending.compose` puts them in emails (RFC 6047).
 
 A booking sends METHOD:REQUEST to the prospect and the AE, a move sends it again with SEQUENCE
 raised, a cancellation sends METHOD:CANCEL. DTSTART carries the AE's TZID and the VTIMEZONE is
@@ -8,10 +8,8 @@ The AE's copy carries the handoff note; the prospect's never does.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
-from typing import Any, Literal
+from datetime import date
+from typing import Literal
 
 from icalendar import Calendar as ICalendar
 from icalendar import vCalAddress, vText
@@ -58,38 +56,3 @@ def invitation(
     # Only the transitions around the meeting: a VTIMEZONE for 1970-2038 is 60 lines of noise.
     cal.add_missing_timezones(date(event.start.year - 1, 1, 1), date(event.start.year + 2, 1, 1))
     return cal.to_ical().decode()
-
-
-def method_of(ics: str) -> str:
-    return str(ICalendar.from_ical(ics).get("method", "REQUEST"))
-
-
-def email_with_invitation(
-    *,
-    message_id: str,
-    sender: tuple[str, str],
-    to: tuple[str, str],
-    subject: str,
-    body: str,
-    ics: str | None,
-    attachments: list[dict[str, Any]],
-    now: datetime,
-) -> EmailMessage:
-    """multipart/mixed: the text and its text/calendar alternative, then the .ics and any notes attached."""
-    message = EmailMessage()
-    message["From"] = formataddr(sender)
-    message["To"] = formataddr(to)
-    message["Subject"] = subject
-    message["Date"] = format_datetime(now.replace(tzinfo=UTC) if now.tzinfo is None else now)
-    message["Message-ID"] = message_id
-    message.set_content(body)
-    if ics is not None:
-        method = method_of(ics)
-        # Mail clients act on the text/calendar alternative (RFC 6047); the attachment is for the rest.
-        message.add_alternative(ics.encode(), maintype="text", subtype="calendar", params={"method": method})
-        message.add_attachment(
-            ics.encode(), maintype="application", subtype="ics", filename="invite.ics", params={"method": method}
-        )
-    for item in attachments:  # text notes only (the handoff note)
-        message.add_attachment(item["text"], subtype="plain", filename=item["filename"])
-    return message

@@ -1,4 +1,5 @@
-"""The meetings capability's records: booked meetings, the slots offered, and the messages about them.
+"""The meetings capability's records: booked meetings and the slots offered (the emails about them
+are in the outbox).
 
 Times are naive UTC, like the rest of the store. A contact has at most one meeting that is being
 booked or is booked (a partial unique index), so two replies handled at once cannot book twice.
@@ -23,16 +24,6 @@ class MeetingStatus(StrEnum):
     cancelled = "cancelled"
     no_show = "no_show"
     failed = "failed"  # the time was taken at the moment of writing; the prospect was offered others
-
-
-class MessageState(StrEnum):
-    pending_review = "pending_review"
-    approved = "approved"
-    sending = "sending"  # claimed by a sender: a crash leaves it for the transport to confirm
-    sent = "sent"
-    rejected = "rejected"
-    blocked = "blocked"  # the address is suppressed
-    uncertain = "uncertain"  # crashed mid-delivery on a transport that cannot tell
 
 
 ACTIVE = (MeetingStatus.booking.value, MeetingStatus.booked.value)
@@ -79,35 +70,3 @@ class MeetingOffer(Base):
     slots: Mapped[list[Any]]  # ISO 8601 starts with offsets
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
-
-
-class MeetingMessage(Base):
-    """An email about a meeting: offers and confirmations to the prospect, invitations to the AE.
-
-    Prospect messages wait for review as the campaign's review policy says; the AE's invitations
-    are internal and go out at once. Every one is sent at most once and never to a suppressed
-    address.
-    """
-
-    __tablename__ = "meeting_messages"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
-    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
-    kind: Mapped[str] = mapped_column(String(32))  # offer, clarify, confirm, update, cancel, no_show
-    audience: Mapped[str] = mapped_column(String(16))  # prospect or ae
-    from_address: Mapped[str] = mapped_column(String(320))
-    from_name: Mapped[str] = mapped_column(String(255))
-    to_address: Mapped[str] = mapped_column(String(320))
-    to_name: Mapped[str] = mapped_column(String(255))
-    subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
-    ics: Mapped[str | None] = mapped_column(Text)  # the text/calendar part (METHOD:REQUEST or CANCEL)
-    attachments: Mapped[list[Any]] = mapped_column(default=list)  # [{filename, content_type, text}]
-    state: Mapped[MessageState] = mapped_column(String(16), default=MessageState.pending_review)
-    message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    transport: Mapped[str | None] = mapped_column(String(32))
-    reviewer: Mapped[str | None] = mapped_column(String(128))
-    error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None]

@@ -16,13 +16,15 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent import outbox
 from agent.enrollments import stop_sequences
 from agent.replies import qualification
 from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.replies.spec import QualificationSpec
-from agent.replies.tables import NurtureTouch, ReferredContact, Reply, Response, ResponseState
+from agent.replies.tables import NurtureTouch, ReferredContact, Reply
+from agent.states import UNSENT, Audience
 from agent.store.db import record_event
-from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, LeadStage
+from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, LeadStage, OutboxMessage
 from agent.suppression import is_suppressed, suppress
 from agent.workspace import Workspace
 
@@ -57,16 +59,15 @@ def pause(session: Session, contact_id: int, until: datetime, reason: str) -> in
 
 
 def cancel_pending(session: Session, contact_id: int, reason: str) -> int:
-    """Unsent responses and scheduled touches to a contact who must not hear from us again."""
-    cancelled = 0
-    for response in session.scalars(
-        select(Response).where(
-            Response.contact_id == contact_id,
-            Response.state.in_([ResponseState.pending_review, ResponseState.approved]),
+    """Unsent answers, meeting emails and scheduled touches to a contact who must not hear from us again."""
+    unsent = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.contact_id == contact_id,
+            OutboxMessage.audience == Audience.prospect,
+            OutboxMessage.state.in_([*UNSENT]),
         )
-    ):
-        response.state = ResponseState.cancelled
-        cancelled += 1
+    )
+    cancelled = outbox.cancel(session, unsent, reason)
     for touch in session.scalars(
         select(NurtureTouch).where(NurtureTouch.contact_id == contact_id, NurtureTouch.state == "scheduled")
     ):

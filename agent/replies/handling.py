@@ -90,7 +90,7 @@ def handle(
             message_id=inbound.message_id,
             contact_id=found.contact_id,
             campaign_id=found.campaign_id,
-            in_reply_to=found.message_id,
+            in_reply_to=found.outbox_id,
             matched_by=found.matched_by,
             from_address=inbound.from_address,
             subject=inbound.subject[:998],

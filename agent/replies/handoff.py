@@ -24,8 +24,9 @@ from agent.replies import qualification
 from agent.replies.model import ReplyAnalysis
 from agent.replies.responses import policy_of
 from agent.replies.tables import Disposition, Handoff, NurtureTouch, ReferredContact, Reply
+from agent.states import Audience, OutboxState
 from agent.store.db import record_event
-from agent.store.tables import Brief, Contact, Draft, Enrollment, LeadStage, Message, MessageStatus
+from agent.store.tables import Brief, Contact, Enrollment, LeadStage, OutboxMessage
 from agent.workspace import Workspace
 
 
@@ -45,19 +46,20 @@ class HandoffView(BaseModel):
 
 def _conversation(session: Session, contact: Contact) -> list[dict[str, str]]:
     turns: list[tuple[Any, str, str]] = []
-    sent = session.scalars(
-        select(Message)
-        .join(Draft)
-        .join(Enrollment)
-        .where(Enrollment.contact_id == contact.id, Message.status == MessageStatus.sent)
+    sent = session.scalars(  # everything the prospect received from us: steps, answers, meeting emails
+        select(OutboxMessage).where(
+            OutboxMessage.contact_id == contact.id,
+            OutboxMessage.audience == Audience.prospect,
+            OutboxMessage.state == OutboxState.sent,
+        )
     ).all()
     for message in sent:
-        draft = message.draft
+        what = f"step {message.step_number}" if message.step_number else message.kind.replace("_", " ")
         turns.append(
             (
                 message.sent_at,
-                f"us ({draft.channel}, step {draft.step_number})",
-                (f"{draft.subject}: " if draft.subject else "") + draft.body,
+                f"us ({message.channel}, {what})",
+                (f"{message.subject}: " if message.subject else "") + message.body,
             )
         )
     for reply in session.scalars(select(Reply).where(Reply.contact_id == contact.id)):

@@ -1,4 +1,5 @@
-"""Which sent message and which contact a reply answers: `In-Reply-To`, then `References`, then the address."""
+"""Which message we sent and which contact a reply answers: `In-Reply-To`, then `References`, then
+the address. Any message of ours can be answered: a sequence step, an answer, a meeting email."""
 
 from __future__ import annotations
 
@@ -8,19 +9,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.replies.ingest import Inbound
-from agent.store.tables import Contact, Draft, Enrollment, Message
+from agent.store.tables import Contact, Enrollment, OutboxMessage
 
 
 @dataclass(frozen=True)
 class Match:
     contact_id: int | None
     campaign_id: int | None
-    message_id: int | None  # our Message row
+    outbox_id: int | None  # what of ours it answers
     matched_by: str
 
 
-def _by_message(session: Session, message_id: str) -> Message | None:
-    return session.scalar(select(Message).where(Message.message_id == message_id))
+def _by_message(session: Session, message_id: str) -> OutboxMessage | None:
+    return session.scalar(select(OutboxMessage).where(OutboxMessage.message_id == message_id))
 
 
 def _campaign_of(session: Session, contact_id: int) -> int | None:
@@ -35,10 +36,10 @@ def match(session: Session, reply: Inbound, bounced_address: str | None = None) 
     """The contact and sent message this reply belongs to; `matched_by` says how sure that is."""
     candidates = [("in-reply-to", reply.in_reply_to)] + [("references", r) for r in reversed(reply.references)]
     for how, message_id in candidates:
-        if message_id and (message := _by_message(session, message_id)) is not None:
-            draft = session.get_one(Draft, message.draft_id)
-            enrollment = session.get_one(Enrollment, draft.enrollment_id)
-            return Match(enrollment.contact_id, enrollment.campaign_id, message.id, how)
+        ours = _by_message(session, message_id) if message_id else None
+        if ours is not None and ours.contact_id is not None:
+            campaign_id = ours.campaign_id or _campaign_of(session, ours.contact_id)
+            return Match(ours.contact_id, campaign_id, ours.id, how)
     for how, address in (("bounced address", bounced_address), ("address", reply.from_address)):
         if not address:
             continue

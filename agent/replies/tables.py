@@ -1,5 +1,5 @@
-"""The replies capability's records: each reply and what it decided, the responses it drafted,
-the referred colleagues, the nurture touches it scheduled, and the handoffs to account executives.
+"""The replies capability's records: each reply and what it decided, the referred colleagues, the
+nurture touches it scheduled, and the handoffs to account executives (its answers are in the outbox).
 """
 
 from __future__ import annotations
@@ -15,15 +15,6 @@ from agent.clock import utcnow
 from agent.store.tables import Base
 
 
-class ResponseState(StrEnum):
-    pending_review = "pending_review"
-    approved = "approved"
-    sending = "sending"  # claimed by a sender: a crash leaves it for a person, never resent on a guess
-    sent = "sent"
-    rejected = "rejected"
-    cancelled = "cancelled"  # the contact opted out or bounced before it went out
-
-
 class Disposition(StrEnum):
     opportunity_created = "opportunity_created"
     recycle_to_nurture = "recycle_to_nurture"
@@ -36,7 +27,7 @@ class Reply(Base):
     message_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # theirs: ingesting twice is a no-op
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
-    in_reply_to: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))  # what we sent, when matched
+    in_reply_to: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))  # what we sent, when matched
     matched_by: Mapped[str] = mapped_column(String(32))  # in-reply-to, references, address, bounced address, none
     from_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(998), default="")
@@ -50,26 +41,6 @@ class Reply(Base):
     analysis: Mapped[dict[str, Any]]  # agent.replies.model.ReplyAnalysis, as JSON
     actions: Mapped[list[Any]] = mapped_column(default=list)  # what the agent did, in order
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Response(Base):
-    """A message the agent drafted in answer to a reply (or a nurture touch when its date comes)."""
-
-    __tablename__ = "reply_responses"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"), index=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
-    kind: Mapped[str] = mapped_column(String(32))  # answer, offer_times, nurture
-    subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
-    made_by: Mapped[str] = mapped_column(String(128))
-    state: Mapped[ResponseState] = mapped_column(String(32), default=ResponseState.pending_review, index=True)
-    reviewer: Mapped[str | None] = mapped_column(String(128))
-    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # ours, set when claimed
-    in_reply_to: Mapped[str | None] = mapped_column(String(255))  # their Message-ID, for threading
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None]
 
 
 class ReferredContact(Base):

@@ -1,4 +1,11 @@
-"""Drafts become RFC 5322 messages: truthful headers, threading, one-click unsubscribe."""
+"""Outbox messages become what a transport carries: RFC 5322 emails with truthful headers and
+threading, or task files for the steps a person does (LinkedIn, calls).
+
+Every email to a prospect, whatever put it in the outbox, is built by `prospect_email`: the
+compliance footer and RFC 8058 one-click unsubscribe. Emails to colleagues (an AE's invitation,
+a note about a lead) carry neither. An invitation travels as a text/calendar alternative and an
+`.ics` attachment (RFC 6047).
+"""
 
 from __future__ import annotations
 
@@ -8,54 +15,62 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from typing import Any
+
+from icalendar import Calendar as ICalendar
 
 from agent.campaign import CampaignSpec
 from agent.drafting.compliance import compose_body, unsubscribe_url
-from agent.store.tables import Contact, Draft
+from agent.states import Audience
+from agent.store.tables import OutboxMessage
 from tools.mail import Outgoing
 
 # RFC 5322 allows 998-character lines; the default 78 would encode the unsubscribe URL unreadably.
 POLICY = policy.SMTP.clone(max_line_length=998)
 
 
-def new_message_id(draft: Draft, spec: CampaignSpec) -> str:
-    domain = spec.sender.email.rsplit("@", 1)[1]
-    return f"<sdr.{spec.name}.{draft.id}.{secrets.token_hex(6)}@{domain}>"
+def new_message_id(row: OutboxMessage) -> str:
+    """Ours, unique: `<sdr.<origin>.<outbox id>.<random>@<the sending domain>>`."""
+    domain = row.from_address.rsplit("@", 1)[-1]
+    return f"<sdr.{row.origin}.{row.id}.{secrets.token_hex(6)}@{domain}>"
 
 
-def compose(
-    draft: Draft,
-    contact: Contact,
-    spec: CampaignSpec,
-    message_id: str,
-    secret: str,
-    thread: list[str],
-    now_utc: datetime,
-) -> Outgoing:
-    """The outgoing message for a draft; `thread` lists earlier emails' ids, oldest first."""
-    sender = spec.sender
-    if draft.channel != "email":
-        reach = contact.linkedin_url or contact.phone or contact.email
-        task = f"To: {contact.full_name} ({contact.title or 'no title'}), {reach}\n\n{draft.body}"
-        return Outgoing(
-            message_id=message_id,
-            channel=draft.channel,
-            mailbox=sender.email,
-            to=contact.email,
-            subject=draft.subject,
-            text=task,
+def compose(row: OutboxMessage, spec: CampaignSpec | None, secret: str, now_utc: datetime) -> Outgoing:
+    """What the transport carries for this outbox row; `row.message_id` must be set (the claim sets it)."""
+    assert row.message_id is not None
+    if row.channel != "email":
+        contact = row.contact
+        reach = (contact.linkedin_url or contact.phone) if contact else None
+        title = contact.title if contact and contact.title else "no title"
+        task = f"To: {row.to_name} ({title}), {reach or row.to_address}\n\n{row.body}"
+        return Outgoing(row.message_id, row.channel, row.from_address, row.to_address, row.subject, task)
+    headers = {"X-SDR-Outbox": str(row.id), **{k: str(v) for k, v in row.headers.items()}}
+    if row.audience == Audience.prospect:
+        if spec is None:
+            raise ValueError(f"outbox message {row.id} to a prospect has no campaign to send it from")
+        headers["X-SDR-Campaign"] = spec.name
+        return prospect_email(
+            spec,
+            to=(row.to_name, row.to_address),
+            subject=row.subject or "",
+            body=row.body,
+            message_id=row.message_id,
+            secret=secret,
+            now_utc=now_utc,
+            thread=row.thread,
+            headers=headers,
+            ics=row.ics,
+            attachments=row.attachments,
         )
-    return prospect_email(
-        spec,
-        to=(contact.full_name, contact.email),
-        subject=draft.subject or "",
-        body=draft.body,
-        message_id=message_id,
-        secret=secret,
-        now_utc=now_utc,
-        thread=thread,
-        headers={"X-SDR-Campaign": spec.name, "X-SDR-Draft": str(draft.id)},
+    message = _headed(
+        (row.from_name, row.from_address), (row.to_name, row.to_address), row.subject or "", row.message_id, now_utc
     )
+    _thread(message, row.thread)
+    for name, value in headers.items():
+        message[name] = value
+    message.set_content(row.body)
+    _attach(message, row.ics, row.attachments)
+    return Outgoing(row.message_id, "email", row.from_address, row.to_address, row.subject, row.body, message)
 
 
 def prospect_email(
@@ -69,33 +84,50 @@ def prospect_email(
     now_utc: datetime,
     thread: Sequence[str] = (),
     headers: Mapping[str, str] | None = None,
+    ics: str | None = None,
+    attachments: Sequence[dict[str, Any]] = (),
 ) -> Outgoing:
-    """Any email to a prospect (a sequence step, a reply answer, an inbound answer): truthful
-    headers, threading under `thread` (earlier ids, oldest first), the compliance footer and
-    RFC 8058 one-click unsubscribe. `to` is (name, address)."""
+    """Any email to a prospect: truthful headers, threading under `thread` (earlier ids, oldest
+    first), the compliance footer and RFC 8058 one-click unsubscribe. `to` is (name, address)."""
     sender = spec.sender
     link = unsubscribe_url(sender, to[1], spec.name, secret)
-    message = EmailMessage(policy=POLICY)
-    message["From"] = formataddr((sender.name, sender.email))
-    message["To"] = formataddr(to)
-    message["Subject"] = subject
-    message["Date"] = format_datetime(now_utc.replace(tzinfo=UTC) if now_utc.tzinfo is None else now_utc)
-    message["Message-ID"] = message_id
-    if thread:
-        message["In-Reply-To"] = thread[-1]
-        message["References"] = " ".join(thread)
+    message = _headed((sender.name, sender.email), to, subject, message_id, now_utc)
+    _thread(message, thread)
     # RFC 8058 one-click unsubscribe, plus a mailto for clients that prefer it.
     message["List-Unsubscribe"] = f"<{link}>, <mailto:{sender.email}?subject=unsubscribe>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     for name, value in (headers or {}).items():
         message[name] = value
-    message.set_content(compose_body(body, sender, link))
-    return Outgoing(
-        message_id=message_id,
-        channel="email",
-        mailbox=sender.email,
-        to=to[1],
-        subject=subject,
-        text=message.get_content(),
-        email=message,
-    )
+    text = compose_body(body, sender, link)
+    message.set_content(text)
+    _attach(message, ics, attachments)
+    return Outgoing(message_id, "email", sender.email, to[1], subject, text, message)
+
+
+def _headed(sender: tuple[str, str], to: tuple[str, str], subject: str, message_id: str, now: datetime) -> EmailMessage:
+    message = EmailMessage(policy=POLICY)
+    message["From"] = formataddr(sender)
+    message["To"] = formataddr(to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now.replace(tzinfo=UTC) if now.tzinfo is None else now)
+    message["Message-ID"] = message_id
+    return message
+
+
+def _thread(message: EmailMessage, thread: Sequence[str]) -> None:
+    if thread:
+        message["In-Reply-To"] = thread[-1]
+        message["References"] = " ".join(thread)
+
+
+def _attach(message: EmailMessage, ics: str | None, attachments: Sequence[dict[str, Any]]) -> None:
+    """An invitation as a text/calendar alternative (mail clients act on it) and as an `.ics` file
+    (for the rest); then any text notes (the AE's handoff note)."""
+    if ics is not None:
+        method = str(ICalendar.from_ical(ics).get("method", "REQUEST"))
+        message.add_alternative(ics.encode(), maintype="text", subtype="calendar", params={"method": method})
+        message.add_attachment(
+            ics.encode(), maintype="application", subtype="ics", filename="invite.ics", params={"method": method}
+        )
+    for item in attachments:
+        message.add_attachment(item["text"], subtype="plain", filename=item["filename"])

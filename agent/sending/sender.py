@@ -1,61 +1,67 @@
-"""`sdr send`: deliver due, approved steps, each at most once, even across crashes.
+"""The one send path: every approved message that is due goes out once, whatever put it in the outbox.
 
-The protocol, per message:
-1. claim: in one transaction, re-check everything (approved, sequence active, address not
-   suppressed, checks pass) and insert the message row with status `claimed`; the unique
-   draft id means a second sender (or a second run) cannot claim it again;
+The protocol, the same for every origin:
+1. claim: re-check what must hold at the moment of writing (the address is not suppressed; for a
+   sequence step, its sequence still runs, its checks pass on the text exactly as it will go out,
+   and the mailbox's daily cap), then move approved -> sending in one conditional update: of two
+   senders at once, exactly one wins the message;
 2. deliver through the channel's transport;
-3. mark it sent.
-A crash between 1 and 3 leaves a `claimed` row. The next run asks the transport: delivered
-(mark sent), certainly not delivered (release the claim: it goes out in this run), or cannot
-tell (SMTP: mark `uncertain` for a person to resolve; never resend on a guess).
+3. settle: sent; a transport that cannot be reached hands nothing over, so the message goes back
+   to approved and a later round sends it; a refusal is `failed`, for a person; a transport that
+   cannot tell (SMTP after a dropped connection) leaves it `uncertain`, for `sdr send resolve`.
+A crash between 1 and 3 leaves `sending`. The next round settles the claims whose sender is gone
+by asking the transport: delivered (sent), certainly not (approved again), or cannot tell
+(uncertain); never by sending again on a guess. A claim held by a live sender is left alone.
+
+What is due: a sequence step once its delay in business days has passed, inside the prospect's
+sending window, within the mailbox's daily cap (which every email from the mailbox counts
+towards); anything else (answers to replies, meeting emails, inbound answers, notes to colleagues)
+as soon as it is approved, at any hour: someone is waiting for it.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
+import psutil
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agent import outbox
 from agent.campaign import CampaignSpec
-from agent.clock import utcnow, zone
+from agent.clock import as_utc, utcnow, zone
 from agent.drafting.checks import Claim, StepDraft, passed, run_checks
 from agent.drafting.drafter import composed_text, context_for
-from agent.errors import DeliveryError, NotFound, TransportUnavailable, UserError
+from agent.errors import DeliveryError, TransportUnavailable, UserError
 from agent.sending.compose import compose, new_message_id
 from agent.sending.schedule import add_business_days, in_window, next_window_start
+from agent.states import DELIVERED_OR_MAYBE, FINISHED, Origin, OutboxState
 from agent.store.db import record_event
-from agent.store.tables import (
-    Campaign,
-    Contact,
-    Draft,
-    DraftState,
-    Enrollment,
-    EnrollmentState,
-    LeadStage,
-    Message,
-    MessageStatus,
-)
+from agent.store.tables import Campaign, Contact, Enrollment, EnrollmentState, LeadStage, OutboxMessage
 from agent.suppression import is_suppressed
 from agent.workspace import Workspace
 from tools.mail import Outgoing
 from tools.mail.smtp import UncertainDelivery
 
-DONE = (DraftState.sent, DraftState.rejected, DraftState.cancelled)
+# A sequence's later steps wait until every earlier one is settled one way or another.
+STEP_DONE = (OutboxState.sent, OutboxState.rejected, OutboxState.cancelled, OutboxState.blocked)
+# A claim from another machine is presumed dead after this long (on this machine we can look).
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 @dataclass
 class SendSummary:
-    sent: list[int] = field(default_factory=list)  # draft ids
+    sent: list[int] = field(default_factory=list)  # outbox ids
     recovered: int = 0
     uncertain: list[int] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     unavailable: str | None = None  # the transport could not be reached: the rest waits for the next round
-    waiting: dict[str, int] = field(default_factory=dict)  # reason -> drafts
+    waiting: dict[str, int] = field(default_factory=dict)  # reason -> messages
     next_due: datetime | None = None
 
     def wait(self, reason: str, when: datetime | None = None) -> None:
@@ -64,276 +70,312 @@ class SendSummary:
             self.next_due = when
 
 
-def _mark_sent(session: Session, message: Message, sent_at: datetime) -> None:
-    message.status, message.sent_at, message.error = MessageStatus.sent, sent_at, None
-    draft = message.draft
-    draft.state = DraftState.sent
-    enrollment = draft.enrollment
-    contact = enrollment.contact
-    if contact.stage == LeadStage.new:
+@cache
+def claimant() -> str:
+    """This process, as a claim names it: host, pid and the pid's start time (pids are reused)."""
+    me = psutil.Process(os.getpid())
+    return f"{socket.gethostname()}:{me.pid}:{me.create_time():.2f}"
+
+
+def _claimant_gone(claimed_by: str | None, claimed_at: datetime | None, now: datetime) -> bool:
+    host, _, rest = (claimed_by or "").partition(":")
+    pid, _, started = rest.partition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            return f"{psutil.Process(int(pid)).create_time():.2f}" != started
+        except psutil.NoSuchProcess:
+            return True
+    return claimed_at is None or claimed_at < now - CLAIM_LEASE
+
+
+def _spec(session: Session, campaign_id: int | None, specs: dict[int, CampaignSpec]) -> CampaignSpec | None:
+    if campaign_id is None:
+        return None
+    if campaign_id not in specs:
+        specs[campaign_id] = CampaignSpec.model_validate(session.get_one(Campaign, campaign_id).spec)
+    return specs[campaign_id]
+
+
+def _mark_sent(session: Session, row: OutboxMessage, sent_at: datetime) -> None:
+    outbox.move(session, row, OutboxState.sent, sent_at=sent_at, error=None)
+    contact = row.contact
+    if row.audience == "prospect" and contact is not None and contact.stage == LeadStage.new:
         contact.stage = LeadStage.contacted
-    if all(d.state in DONE for d in enrollment.drafts):
+    enrollment = row.enrollment
+    if enrollment is not None and all(s.state in FINISHED for s in enrollment.steps):
         enrollment.state = EnrollmentState.completed
     record_event(
         session,
         "sent",
-        campaign_id=enrollment.campaign_id,
-        contact_id=contact.id,
-        draft_id=draft.id,
-        data={"message_id": message.message_id, "channel": message.channel, "transport": message.transport},
+        campaign_id=row.campaign_id,
+        contact_id=row.contact_id,
+        outbox_id=row.id,
+        data={"message_id": row.message_id, "origin": row.origin, "channel": row.channel, "transport": row.transport},
     )
 
 
-def recover(ws: Workspace, summary: SendSummary) -> None:
-    """Settle the claims a crashed run left behind."""
+def recover(ws: Workspace, summary: SendSummary, now: datetime) -> None:
+    """Settle the claims a crashed sender left behind (never those of a sender still at work)."""
     with ws.store.transaction() as session:
-        for message in session.scalars(select(Message).where(Message.status == MessageStatus.claimed)).all():
-            delivered = ws.transports[message.channel].confirm(message.message_id)
+        stuck = session.scalars(select(OutboxMessage).where(OutboxMessage.state == OutboxState.sending)).all()
+        for row in stuck:
+            if not _claimant_gone(row.claimed_by, row.claimed_at, now):
+                continue
+            delivered = ws.transports[row.channel].confirm(row.message_id or "")
             if delivered is True:
-                _mark_sent(session, message, message.claimed_at)
+                _mark_sent(session, row, row.claimed_at or now)
                 summary.recovered += 1
             elif delivered is False:
-                record_event(
-                    session,
-                    "send_claim_released",
-                    draft_id=message.draft_id,
-                    data={"message_id": message.message_id},
-                )
-                session.delete(message)
+                outbox.move(session, row, OutboxState.approved, claimed_by=None)
+                record_event(session, "send_claim_released", outbox_id=row.id, data={"message_id": row.message_id})
             else:
-                message.status = MessageStatus.uncertain
+                outbox.move(session, row, OutboxState.uncertain, error="the sender stopped mid-delivery")
                 record_event(
                     session,
                     "send_uncertain",
-                    draft_id=message.draft_id,
-                    data={"message_id": message.message_id, "resolve": "sdr send resolve"},
+                    outbox_id=row.id,
+                    data={"message_id": row.message_id, "resolve": "sdr send resolve"},
                 )
-                summary.uncertain.append(message.draft_id)
+                summary.uncertain.append(row.id)
 
 
 def _tz(contact: Contact, spec: CampaignSpec) -> ZoneInfo:
     return zone(contact.timezone or spec.sending.default_timezone)
 
 
-def _due_at(enrollment: Enrollment, draft: Draft, spec: CampaignSpec) -> datetime | None:
-    """None: an earlier step still blocks this one."""
-    last_sent: Draft | None = None
-    for earlier in enrollment.drafts:
-        if earlier.step_number >= draft.step_number:
+def _due_at(enrollment: Enrollment, step: OutboxMessage, spec: CampaignSpec) -> datetime | None:
+    """When a sequence step falls due; None while an earlier step is not settled."""
+    last_sent: OutboxMessage | None = None
+    for earlier in enrollment.steps:
+        if (earlier.step_number or 0) >= (step.step_number or 0):
             break
-        if earlier.state not in DONE:
+        if earlier.state not in STEP_DONE:
             return None
-        if earlier.state == DraftState.sent:
+        if earlier.state == OutboxState.sent:
             last_sent = earlier
-    if last_sent is None or last_sent.message is None or last_sent.message.sent_at is None:
+    if last_sent is None or last_sent.sent_at is None:
         return enrollment.created_at
     delay = sum(
-        spec.sequence[n - 1].delay_business_days for n in range(last_sent.step_number + 1, draft.step_number + 1)
+        spec.sequence[n - 1].delay_business_days
+        for n in range((last_sent.step_number or 0) + 1, (step.step_number or 0) + 1)
     )
-    return add_business_days(last_sent.message.sent_at, delay, _tz(enrollment.contact, spec), spec.sending)
+    return add_business_days(last_sent.sent_at, delay, _tz(enrollment.contact, spec), spec.sending)
 
 
-def _sent_today(session: Session, mailbox: str, now: datetime) -> int:
-    since = now - timedelta(hours=24)
+def sent_from(session: Session, mailbox: str, now: datetime) -> int:
+    """Emails from a mailbox in the rolling 24 hours before `now`, as mailbox providers count them."""
     return (
         session.scalar(
-            select(func.count(Message.id)).where(
-                Message.mailbox == mailbox,
-                Message.channel == "email",
-                Message.claimed_at >= since,
-                Message.status.in_([MessageStatus.sent, MessageStatus.claimed, MessageStatus.uncertain]),
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.from_address == mailbox,
+                OutboxMessage.channel == "email",
+                OutboxMessage.claimed_at >= now - timedelta(hours=24),
+                OutboxMessage.state.in_([*DELIVERED_OR_MAYBE]),
             )
         )
         or 0
     )
 
 
-def plan(ws: Workspace, now: datetime, summary: SendSummary, campaign: str | None = None) -> list[int]:
-    """Draft ids that may go out now, highest priority first; the rest counted by reason."""
+def _plan_steps(session: Session, now: datetime, summary: SendSummary, campaign: str | None) -> list[int]:
     out = []
-    with ws.store.transaction() as session:
-        query = (
-            select(Enrollment)
-            .join(Campaign)
-            .where(Enrollment.state.in_([EnrollmentState.active, EnrollmentState.paused]))
-            .order_by(Enrollment.priority.desc(), Enrollment.id)
-        )
-        if campaign:
-            query = query.where(Campaign.name == campaign)
-        specs: dict[int, CampaignSpec] = {}
-        for enrollment in session.scalars(query).all():
-            if enrollment.state == EnrollmentState.paused and (enrollment.paused_until or now) > now:
-                summary.wait("paused", enrollment.paused_until)
-                continue
-            spec = specs.setdefault(enrollment.campaign_id, CampaignSpec.model_validate(enrollment.campaign.spec))
-            draft = next((d for d in enrollment.drafts if d.state not in DONE), None)
-            if draft is None:
-                continue
-            if draft.state != DraftState.approved:
-                summary.wait(f"step {draft.step_number} {draft.state}")
-                continue
-            due = _due_at(enrollment, draft, spec)
-            if due is None:
-                continue
-            tz = _tz(enrollment.contact, spec)
-            start = next_window_start(max(due, now), tz, spec.sending)
-            if due > now or not in_window(now, tz, spec.sending):
-                summary.wait("not due yet" if due > now else "outside the sending window", start)
-                continue
-            out.append(draft.id)
+    query = (
+        select(Enrollment)
+        .join(Campaign)
+        .where(Enrollment.state.in_([EnrollmentState.active, EnrollmentState.paused]))
+        .order_by(Enrollment.priority.desc(), Enrollment.id)
+    )
+    if campaign:
+        query = query.where(Campaign.name == campaign)
+    specs: dict[int, CampaignSpec] = {}
+    for enrollment in session.scalars(query).all():
+        if enrollment.state == EnrollmentState.paused and (enrollment.paused_until or now) > now:
+            summary.wait("paused", enrollment.paused_until)
+            continue
+        spec = _spec(session, enrollment.campaign_id, specs)
+        assert spec is not None
+        step = next((s for s in enrollment.steps if s.state not in STEP_DONE), None)
+        if step is None:
+            continue
+        if step.state != OutboxState.approved:
+            summary.wait(f"step {step.step_number} {step.state}")
+            continue
+        due = _due_at(enrollment, step, spec)
+        if due is None:
+            continue
+        tz = _tz(enrollment.contact, spec)
+        start = next_window_start(max(due, now), tz, spec.sending)
+        if due > now or not in_window(now, tz, spec.sending):
+            summary.wait("not due yet" if due > now else "outside the sending window", start)
+            continue
+        out.append(step.id)
     return out
 
 
-def claim(ws: Workspace, draft_id: int, now: datetime) -> tuple[Outgoing, int] | str:
-    """Claim a draft for sending (step 1 of the protocol), or say why not."""
+def plan(
+    ws: Workspace,
+    now: datetime,
+    summary: SendSummary,
+    campaign: str | None = None,
+    only: list[int] | None = None,
+    steps: bool = True,
+) -> list[int]:
+    """Outbox ids that may go out now: answers and meeting emails first (someone is waiting for
+    them), then sequence steps, highest priority first; the rest counted by reason."""
     with ws.store.transaction() as session:
-        draft = session.get_one(Draft, draft_id)
-        enrollment = draft.enrollment
-        contact = enrollment.contact
-        spec = CampaignSpec.model_validate(enrollment.campaign.spec)
-        if draft.message is not None and draft.message.status == MessageStatus.failed:
-            session.delete(draft.message)  # re-approved after a refused delivery: try again
-            session.flush()
-            session.refresh(draft)
-        if draft.state != DraftState.approved or draft.message is not None:
-            return "already claimed or no longer approved"
-        if enrollment.state not in (EnrollmentState.active, EnrollmentState.paused):
-            return f"sequence {enrollment.state}"
-        if is_suppressed(session, contact.email):
-            return "suppressed"
-        if draft.channel == "email" and _sent_today(session, spec.sender.email, now) >= spec.sender.daily_cap:
-            return f"daily cap of {spec.sender.daily_cap} reached for {spec.sender.email}"
-        thread = [
-            d.message.message_id
-            for d in enrollment.drafts
-            if d.step_number < draft.step_number
-            and d.channel == "email"
-            and d.message is not None
-            and d.message.status == MessageStatus.sent
-        ]
-        enrollment_id, step = (
-            enrollment.id,
-            StepDraft(
-                step_number=draft.step_number,
-                channel=spec.sequence[draft.step_number - 1].channel,
-                subject=draft.subject,
-                body=draft.body,
-                claims=[Claim(**c) for c in draft.claims],
-            ),
+        query = select(OutboxMessage.id).where(
+            OutboxMessage.state == OutboxState.approved, OutboxMessage.origin != Origin.sequence_step
         )
-    # The checks again, on the text exactly as it will go out (outside the write transaction).
+        if campaign:
+            query = query.where(OutboxMessage.campaign_id.in_(select(Campaign.id).where(Campaign.name == campaign)))
+        answers = list(session.scalars(query.order_by(OutboxMessage.id)))
+        cold = _plan_steps(session, now, summary, campaign) if steps and only is None else []
+    due = answers + cold
+    return [i for i in due if i in only] if only is not None else due
+
+
+def _check_step(ws: Workspace, row_id: int, now: datetime) -> str | None:
+    """The drafting checks again, on the step exactly as it will go out (outside any write
+    transaction: they may read the calls index). A failure flags the step for a person."""
+    with ws.store.transaction() as session:
+        row = session.get_one(OutboxMessage, row_id)
+        enrollment = row.enrollment
+        assert enrollment is not None
+        spec = CampaignSpec.model_validate(enrollment.campaign.spec)
+        step = StepDraft(
+            step_number=row.step_number or 1,
+            channel=spec.sequence[(row.step_number or 1) - 1].channel,
+            subject=row.subject,
+            body=row.body,
+            claims=[Claim(**c) for c in row.claims],
+        )
+        enrollment_id = enrollment.id
     ctx, _ = context_for(ws, enrollment_id, spec, now.date())
     results = run_checks(step, ctx, composed_text(ws, ctx, step))
-    if not passed(results):
-        with ws.store.transaction() as session:
-            draft = session.get_one(Draft, draft_id)
-            draft.state, draft.checks = DraftState.flagged, [r.model_dump() for r in results]
+    if passed(results):
+        return None
+    with ws.store.transaction() as session:
+        row = session.get_one(OutboxMessage, row_id)
+        if row.state == OutboxState.approved:
+            outbox.move(session, row, OutboxState.flagged, checks=[r.model_dump() for r in results])
             record_event(
+                session, "send_blocked", outbox_id=row_id, data={"failed": [r.check for r in results if not r.ok]}
+            )
+    return "failed its checks at send time; flagged"
+
+
+def _why_not(session: Session, row: OutboxMessage, spec: CampaignSpec | None, now: datetime) -> str | None:
+    if row.state != OutboxState.approved:
+        return "already claimed or no longer approved"
+    if is_suppressed(session, row.to_address):
+        outbox.move(session, row, OutboxState.blocked)
+        record_event(session, "send_blocked", outbox_id=row.id, data={"why": "suppressed"})
+        return "suppressed"
+    if row.origin == Origin.sequence_step:
+        assert spec is not None and row.enrollment is not None
+        if row.enrollment.state not in (EnrollmentState.active, EnrollmentState.paused):
+            return f"sequence {row.enrollment.state}"
+        if row.channel == "email" and sent_from(session, row.from_address, now) >= spec.sender.daily_cap:
+            return f"daily cap of {spec.sender.daily_cap} reached for {row.from_address}"
+    return None
+
+
+def claim(ws: Workspace, row_id: int, now: datetime) -> Outgoing | str:
+    """Step 1 of the protocol: the message as it will go out, claimed by this sender; or why not."""
+    with ws.store.transaction() as session:
+        origin = session.get_one(OutboxMessage, row_id).origin
+    if origin == Origin.sequence_step and (why := _check_step(ws, row_id, now)):
+        return why
+    with ws.store.transaction() as session:
+        row = session.get_one(OutboxMessage, row_id)
+        spec = _spec(session, row.campaign_id, {})
+        if why := _why_not(session, row, spec, now):
+            return why
+        if row.enrollment is not None:
+            row.enrollment.state = EnrollmentState.active
+            row.thread = [  # a follow-up answers the emails before it
+                s.message_id
+                for s in row.enrollment.steps
+                if (s.step_number or 0) < (row.step_number or 0) and s.channel == "email" and s.state == "sent"
+            ]
+        try:
+            outbox.move(
                 session,
-                "send_blocked",
-                draft_id=draft_id,
-                data={"failed": [r.check for r in results if not r.ok]},
-            )
-        return "failed its checks at send time; flagged"
-    try:
-        with ws.store.transaction() as session:
-            draft = session.get_one(Draft, draft_id)
-            if draft.state != DraftState.approved or draft.message is not None or is_suppressed(session, contact.email):
-                return "changed while being checked"
-            if draft.enrollment.state not in (EnrollmentState.active, EnrollmentState.paused):
-                return f"sequence {draft.enrollment.state}"
-            draft.enrollment.state = EnrollmentState.active
-            message_id = new_message_id(draft, spec)
-            outgoing = compose(
-                draft,
-                contact,
-                spec,
-                message_id,
-                ws.settings.unsubscribe_secret.get_secret_value(),
-                thread,
-                now,
-            )
-            transport = ws.transports[draft.channel]
-            message = Message(
-                draft_id=draft.id,
-                channel=draft.channel,
-                transport=transport.name,
-                mailbox=spec.sender.email,
-                to_address=contact.email,
-                message_id=message_id,
-                status=MessageStatus.claimed,
+                row,
+                OutboxState.sending,
+                message_id=row.message_id or new_message_id(row),
+                transport=ws.transports[row.channel].name,
                 claimed_at=now,
+                claimed_by=claimant(),
+                error=None,
             )
-            session.add(message)
-            session.flush()
-            return outgoing, message.id
-    except IntegrityError:
-        return "claimed by another sender"
+        except outbox.Conflict:
+            return "claimed by another sender"
+        return compose(row, spec, ws.settings.unsubscribe_secret.get_secret_value(), now)
 
 
-def _release(ws: Workspace, message_id: int, why: str) -> None:
-    """Nothing was handed over: drop the claim, so the approved draft goes out on a later round."""
+def _settle(ws: Workspace, row_id: int, now: datetime, error: DeliveryError | None) -> None:
     with ws.store.transaction() as session:
-        message = session.get_one(Message, message_id)
-        record_event(session, "send_deferred", draft_id=message.draft_id, data={"error": why})
-        session.delete(message)
-
-
-def _finish(ws: Workspace, message_id: int, now: datetime, error: DeliveryError | None) -> None:
-    with ws.store.transaction() as session:
-        message = session.get_one(Message, message_id)
+        row = session.get_one(OutboxMessage, row_id)
         if error is None:
-            _mark_sent(session, message, now)
+            _mark_sent(session, row, now)
+        elif isinstance(error, TransportUnavailable):  # nothing was handed over: a later round sends it
+            outbox.move(session, row, OutboxState.approved, claimed_by=None, error=str(error))
+            record_event(session, "send_deferred", outbox_id=row_id, data={"error": str(error)})
         elif isinstance(error, UncertainDelivery):
-            message.status, message.error = MessageStatus.uncertain, str(error)
-            record_event(session, "send_uncertain", draft_id=message.draft_id, data={"error": str(error)})
+            outbox.move(session, row, OutboxState.uncertain, error=str(error))
+            record_event(session, "send_uncertain", outbox_id=row_id, data={"error": str(error)})
         else:
-            message.status, message.error = MessageStatus.failed, str(error)
-            message.draft.state = DraftState.flagged
-            record_event(session, "send_failed", draft_id=message.draft_id, data={"error": str(error)})
+            outbox.move(session, row, OutboxState.failed, error=str(error))
+            record_event(session, "send_failed", outbox_id=row_id, data={"error": str(error)})
 
 
 def send_due(
-    ws: Workspace, *, now: datetime | None = None, campaign: str | None = None, limit: int | None = None
+    ws: Workspace,
+    *,
+    now: datetime | None = None,
+    campaign: str | None = None,
+    limit: int | None = None,
+    only: list[int] | None = None,
+    steps: bool = True,
 ) -> SendSummary:
-    now = now or utcnow()
+    """One round: settle what a crash left, then send what is due (`only`: of these ids; without
+    `steps`: everything but sequence steps, as the server's worker does after each reply or lead)."""
+    now = as_utc(now) if now else utcnow()
     summary = SendSummary()
-    recover(ws, summary)
-    for draft_id in plan(ws, now, summary, campaign)[:limit]:
-        claimed = claim(ws, draft_id, now)
+    recover(ws, summary, now)
+    for row_id in plan(ws, now, summary, campaign, only, steps)[:limit]:
+        claimed = claim(ws, row_id, now)
         if isinstance(claimed, str):
             summary.wait(claimed)
             continue
-        outgoing, message_id = claimed
         try:
-            ws.transports[outgoing.channel].deliver(outgoing)
+            ws.transports[claimed.channel].deliver(claimed)
         except TransportUnavailable as exc:
-            _release(ws, message_id, str(exc))
+            _settle(ws, row_id, now, exc)
             summary.unavailable = str(exc)
             break  # every other message would meet the same closed door
         except DeliveryError as exc:
-            _finish(ws, message_id, now, exc)
-            (
-                summary.uncertain.append(draft_id)
-                if isinstance(exc, UncertainDelivery)
-                else summary.failed.append(f"draft {draft_id}: {exc}")
-            )
+            _settle(ws, row_id, now, exc)
+            if isinstance(exc, UncertainDelivery):
+                summary.uncertain.append(row_id)
+            else:
+                summary.failed.append(f"message {row_id}: {exc}")
             continue
-        _finish(ws, message_id, now, None)
-        summary.sent.append(draft_id)
+        _settle(ws, row_id, now, None)
+        summary.sent.append(row_id)
     return summary
 
 
-def resolve(ws: Workspace, draft_id: int, *, delivered: bool, who: str) -> None:
-    """A person settles an uncertain delivery: it went out (mark sent) or it did not (release it)."""
+def resolve(ws: Workspace, outbox_id: int, *, delivered: bool, who: str) -> None:
+    """A person settles an uncertain delivery: it went out (sent) or it did not (approved again:
+    the next round sends it)."""
     with ws.store.transaction() as session:
-        message = session.scalar(select(Message).where(Message.draft_id == draft_id))
-        if message is None:
-            raise NotFound(f"no message for draft {draft_id}")
-        if message.status != MessageStatus.uncertain:
-            raise UserError(f"draft {draft_id}'s message is {message.status}, not uncertain")
-        record_event(session, "send_resolved", draft_id=draft_id, data={"delivered": delivered, "by": who})
+        row = outbox.get(session, outbox_id)
+        if row.state != OutboxState.uncertain:
+            raise UserError(f"message {outbox_id} is {row.state}, not uncertain: nothing to resolve")
+        record_event(session, "send_resolved", outbox_id=outbox_id, data={"delivered": delivered, "by": who})
         if delivered:
-            _mark_sent(session, message, message.claimed_at)
+            _mark_sent(session, row, row.claimed_at or utcnow())
         else:
-            session.delete(message)
+            outbox.decide(session, row, OutboxState.approved, "resolve_not_delivered", who)

@@ -22,6 +22,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from email import message_from_bytes, policy
+from email.message import Message
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -128,15 +129,13 @@ def create_app(ws: Workspace, *, campaign: str | None = None, reader: ReplyReade
         )
 
     async def messages(request: Request) -> Response:
-        from agent.replies.handling import handle_message
-
         body = await signed_body(request, MAX_MESSAGE_BYTES)
         if isinstance(body, Response):
             return body
         message = message_from_bytes(body, policy=policy.default)
         if not message.keys():
             return JSONResponse({"error": "not an RFC 5322 message: no headers"}, status_code=422)
-        task = BackgroundTask(handle_message, ws, message, source="webhook /messages", reader=reader)
+        task = BackgroundTask(_handle_reply, ws, message, reader)
         accepted = {"accepted": True, "message_id": message.get("Message-ID")}
         return JSONResponse(accepted, status_code=202, background=task)
 
@@ -160,6 +159,16 @@ def create_app(ws: Workspace, *, campaign: str | None = None, reader: ReplyReade
         ],
         lifespan=lifespan,
     )
+
+
+def _handle_reply(ws: Workspace, message: Message, reader: ReplyReader | None) -> None:
+    """The server's worker: act on a reply, then send what is approved and due (its answer, a
+    meeting email), through the one send path. Cold sequence steps are `sdr send`'s."""
+    from agent.replies.handling import handle_message
+    from agent.sending.sender import send_due
+
+    handle_message(ws, message, source="webhook /messages", reader=reader)
+    send_due(ws, steps=False)
 
 
 def _resume(ws: Workspace, reader: ReplyReader | None) -> None:

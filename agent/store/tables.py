@@ -1,4 +1,4 @@
-"""The system of record: every account, contact, draft, message, decision and model call.
+"""The system of record: every account, contact, outgoing message, decision and model call.
 
 Tables follow the funnel. State that can be derived (what is due next, a campaign's totals) is
 computed from these rows, not stored twice. Times are stored as naive UTC.
@@ -13,14 +13,14 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from agent.clock import utcnow
-from agent.states import DraftState, EnrollmentState, LeadStage, MessageStatus
+from agent.states import Audience, EnrollmentState, LeadStage, Origin, OutboxState
 
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
 
 
-__all__ = ["DraftState", "EnrollmentState", "LeadStage", "MessageStatus"]  # re-exported for callers
+__all__ = ["Audience", "EnrollmentState", "LeadStage", "Origin", "OutboxState"]  # re-exported for callers
 
 # Capabilities that own tables keep them beside their code, in these modules.
 TABLE_MODULES = ("agent.replies.tables", "agent.meetings.tables", "agent.inbound.tables")
@@ -160,63 +160,78 @@ class Enrollment(Base):
 
     contact: Mapped[Contact] = relationship()
     campaign: Mapped[Campaign] = relationship()
-    drafts: Mapped[list[Draft]] = relationship(back_populates="enrollment", order_by="Draft.step_number")
+    steps: Mapped[list[OutboxMessage]] = relationship(back_populates="enrollment", order_by="OutboxMessage.step_number")
 
 
-class Draft(Base):
-    __tablename__ = "drafts"
-    __table_args__ = (UniqueConstraint("enrollment_id", "step_number"),)
+class OutboxMessage(Base):
+    """Everything the agent sends to anyone, from its draft to its delivery: one row, one lifecycle
+    (`OutboxState`). Capabilities compose and queue (`agent.outbox`); only the send path
+    (`agent.sending`) hands a message to a transport, and the unique claim on the row (approved ->
+    sending, in one conditional update) is what makes sending at-most-once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "step_number"),
+        Index("ix_outbox_state_origin", "state", "origin"),
+        Index("ix_outbox_mailbox_claimed", "from_address", "claimed_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
-    step_number: Mapped[int]
-    channel: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[Origin] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))  # step; answer, offer_times, nurture; offer, confirm...
+    audience: Mapped[Audience] = mapped_column(String(16), default=Audience.prospect)
+    channel: Mapped[str] = mapped_column(String(16), default="email")  # email, linkedin, call
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    # Where it came from (capabilities' rows on their own migration branches: ids, no foreign key).
+    enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    step_number: Mapped[int | None]
+    reply_id: Mapped[int | None] = mapped_column(index=True)
+    meeting_id: Mapped[int | None] = mapped_column(index=True)
+    lead_id: Mapped[int | None] = mapped_column(index=True)
+    from_name: Mapped[str] = mapped_column(String(255))
+    from_address: Mapped[str] = mapped_column(String(320))  # the mailbox it goes out from
+    to_name: Mapped[str] = mapped_column(String(255))
+    to_address: Mapped[str] = mapped_column(String(320), index=True)
     subject: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
+    thread: Mapped[list[Any]] = mapped_column(default=list)  # Message-IDs it answers, oldest first
+    ics: Mapped[str | None] = mapped_column(Text)  # an invitation's text/calendar part
+    attachments: Mapped[list[Any]] = mapped_column(default=list)  # [{filename, content_type, text}]
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)  # extra headers, e.g. X-SDR-Inbound-Lead
     claims: Mapped[list[Any]] = mapped_column(default=list)  # [{text, fact_id, source_id}]
-    made_by: Mapped[str] = mapped_column(String(128))  # "template" or "model:<name>"
-    prompt_version: Mapped[str | None] = mapped_column(String(64))
     checks: Mapped[list[Any]] = mapped_column(default=list)  # [{check, ok, detail}]
     snippets: Mapped[list[Any]] = mapped_column(default=list)  # past-call snippets: [{id, call_id, text, drew_on}]
-    state: Mapped[DraftState] = mapped_column(String(32), default=DraftState.pending_review)
+    made_by: Mapped[str] = mapped_column(String(128), default="template")  # template, rules, model:<name>
+    prompt_version: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
+    priority: Mapped[float] = mapped_column(default=0.0)
+    state: Mapped[OutboxState] = mapped_column(String(16), default=OutboxState.pending_review)
+    reviewer: Mapped[str | None] = mapped_column(String(128))  # who approved it: person:<name> or policy:<rule>
+    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # ours, from the first claim on
+    transport: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(255))  # the sender process: host:pid:start
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    enrollment: Mapped[Enrollment] = relationship(back_populates="drafts")
-    message: Mapped[Message | None] = relationship(back_populates="draft")
+    enrollment: Mapped[Enrollment | None] = relationship(back_populates="steps")
+    contact: Mapped[Contact | None] = relationship()
 
 
 class Review(Base):
-    """Every decision on a draft, kept: approve, edit, reject, regenerate, auto-approve."""
+    """Every decision on an outgoing message, kept: approve, edit, reject, regenerate, retry, resolve."""
 
     __tablename__ = "reviews"
     id: Mapped[int] = mapped_column(primary_key=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
     action: Mapped[str] = mapped_column(String(32))
     reviewer: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str | None] = mapped_column(Text)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Message(Base):
-    """One delivery of one draft. The unique draft_id is what makes sending at-most-once."""
-
-    __tablename__ = "messages"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    transport: Mapped[str] = mapped_column(String(32))
-    mailbox: Mapped[str] = mapped_column(String(320), index=True)
-    to_address: Mapped[str] = mapped_column(String(320))
-    message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    status: Mapped[MessageStatus] = mapped_column(String(16))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(index=True)
-    error: Mapped[str | None] = mapped_column(Text)
-
-    draft: Mapped[Draft] = relationship(back_populates="message")
 
 
 class Event(Base):
@@ -230,7 +245,7 @@ class Event(Base):
     campaign_id: Mapped[int | None]
     account_id: Mapped[int | None]
     contact_id: Mapped[int | None]
-    draft_id: Mapped[int | None]
+    outbox_id: Mapped[int | None]
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

@@ -42,7 +42,7 @@ def test_model_drafts_record_the_snippets_they_drew_on(tmp_path: Path) -> None:
     prompt = chat.calls[0][1].content
     offered = re.findall(r"\[(C[0-9a-f]+)\] \(won\)", prompt)
     assert offered, "the prompt offers winning past-call snippets"
-    views = [v for v in review.list_drafts(ws) if v.made_by.startswith("model:")]
+    views = [v for v in review.list_items(ws, states=[]) if v.made_by.startswith("model:")]
     assert views
     for view in views:
         # the model drew on the first (most similar) snippet its prompt offered
@@ -55,7 +55,7 @@ def test_template_call_tasks_quote_won_calls_for_the_rep_but_emails_cannot(tmp_p
     ws = make_workspace(tmp_path)  # the default scripted model is no writer: templates
     ingest(ws.settings, EXAMPLES / "calls")
     run_demo(ws, tmp_path, ["reno-freight.example"], campaign=campaign_variant(tmp_path, HUMAN_REVIEW))
-    views = review.list_drafts(ws)
+    views = review.list_items(ws, states=[])
     assert all(v.made_by == "template" and v.call_snippets for v in views)
     for view in views:
         quoted = [s for s in view.call_snippets if s["drew_on"]]
@@ -78,5 +78,5 @@ def test_template_call_tasks_quote_won_calls_for_the_rep_but_emails_cannot(tmp_p
 def test_no_calls_no_snippets_and_no_store_opened(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path)
     run_demo(ws, tmp_path, ["reno-freight.example"], campaign=campaign_variant(tmp_path, HUMAN_REVIEW))
-    assert all(v.call_snippets == [] for v in review.list_drafts(ws))
+    assert all(v.call_snippets == [] for v in review.list_items(ws, states=[]))
     assert not (ws.settings.workspace / "chroma").exists()

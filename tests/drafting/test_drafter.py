@@ -9,7 +9,7 @@ from sqlalchemy import select
 from agent.campaign import load_campaign
 from agent.pipeline import run_campaign
 from agent.research.researcher import latest_brief
-from agent.store.tables import Draft, DraftState, Enrollment, LlmCall, Review
+from agent.store.tables import Enrollment, LlmCall, OutboxMessage, OutboxState, Review
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, function_model, make_workspace
 from tests.helpers import DEMO_DAY, account, run_demo
@@ -18,11 +18,12 @@ SPEC = load_campaign(EXAMPLES / "campaign.yaml")
 THREE = ["reno-freight.example", "harvest-lane.example", "smilepoint-dental.example"]
 
 
-def drafts(ws: Workspace) -> list[Draft]:
+def drafts(ws: Workspace) -> list[OutboxMessage]:
     with ws.store.transaction() as s:
-        rows = s.scalars(select(Draft).order_by(Draft.enrollment_id, Draft.step_number)).all()
+        rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.enrollment_id, OutboxMessage.step_number)).all()
         for row in rows:
-            _ = row.enrollment.priority, row.enrollment.contact.email
+            assert row.contact is not None
+            _ = row.priority, row.contact.account_id
         s.expunge_all()
         return list(rows)
 
@@ -34,7 +35,8 @@ def test_template_path_drafts_every_step_with_cited_claims(ws: Workspace, tmp_pa
     assert len(rows) == 4 * summary.enrolled
     for draft in rows:
         assert draft.made_by == "template"
-        brief = latest_brief(ws, draft.enrollment.contact.account_id)
+        assert draft.contact is not None
+        brief = latest_brief(ws, draft.contact.account_id)
         assert brief is not None
         for claim in draft.claims:
             if claim["fact_id"] != "campaign":
@@ -47,18 +49,18 @@ def test_review_policy_auto_approves_only_high_priority_drafts_that_pass(ws: Wor
     threshold = SPEC.review.auto_approve_min_priority
     assert threshold is not None
     with ws.store.transaction() as s:
-        for draft in s.scalars(select(Draft)):
+        for draft in s.scalars(select(OutboxMessage)):
             passed = all(c["ok"] for c in draft.checks)
             expected = (
-                DraftState.flagged
+                OutboxState.flagged
                 if not passed
-                else DraftState.approved
-                if draft.enrollment.priority >= threshold
-                else DraftState.pending_review
+                else OutboxState.approved
+                if draft.priority >= threshold
+                else OutboxState.pending_review
             )
             assert draft.state == expected
-            reviews = s.scalars(select(Review).where(Review.draft_id == draft.id)).all()
-            assert [r.action for r in reviews] == (["auto_approve"] if expected == DraftState.approved else [])
+            reviews = s.scalars(select(Review).where(Review.outbox_id == draft.id)).all()
+            assert [r.action for r in reviews] == (["auto_approve"] if expected == OutboxState.approved else [])
 
 
 def test_a_second_run_resumes_without_redoing_work(ws: Workspace, tmp_path: Path) -> None:
@@ -113,7 +115,7 @@ def test_model_path_writes_the_sequence_in_one_call_per_contact(tmp_path: Path) 
     assert len(chat.calls) == summary.enrolled  # one drafting call per contact, all steps at once
     assert all(d.made_by == "model:function:test" for d in rows)
     first = rows[0]
-    assert first.claims and first.claims[0]["fact_id"].startswith("F") and first.state != DraftState.flagged
+    assert first.claims and first.claims[0]["fact_id"].startswith("F") and first.state != OutboxState.flagged
     with ws.store.transaction() as s:
         calls = s.scalars(select(LlmCall).where(LlmCall.task == "draft_sequence")).all()
         assert len(calls) == summary.enrolled and all(c.contact_id and c.campaign_id for c in calls)

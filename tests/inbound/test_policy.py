@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from agent.errors import UserError
 from agent.inbound.answer import receive_lead
-from agent.inbound.review import approve, reject
 from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord, Route
-from agent.meetings.tables import MeetingMessage
+from agent.review import approve, reject
+from agent.sending.sender import send_due
+from agent.states import OutboxState
+from agent.store.tables import OutboxMessage
 from agent.suppression import suppress
 from tests.helpers import campaign_variant
 from tests.inbound.conftest import CAMPAIGN, Desk, build_desk
@@ -53,8 +55,9 @@ def test_send_without_review_never_queues_even_a_fits_answer(tmp_path: Path) -> 
     assert answer.route is Route.meeting and answer.answer is AnswerState.pending_review
     assert not desk.outbox(to=answer.email)
     with desk.ws.store.transaction() as session:
-        queued = session.get_one(MeetingMessage, answer.answer_ref)
-        assert queued.state == "pending_review" and "Lumen Dock, Inc." in queued.body  # written, footer and all
+        queued = session.get_one(OutboxMessage, answer.answer_id)
+        assert queued.state == "pending_review" and queued.lead_id == answer.lead_id
+        assert "Lumen Dock, Inc." not in queued.body  # the send path adds the compliance footer
 
 
 def test_an_answer_that_fails_the_checks_is_queued_never_sent(tmp_path: Path) -> None:
@@ -73,7 +76,7 @@ def test_an_answer_that_fails_the_checks_is_queued_never_sent(tmp_path: Path) ->
     )
     failed = {c.check for c in answer.checks if not c.ok}
     assert {"placeholders", "spam"} <= failed
-    assert answer.answer is AnswerState.pending_review and answer.needs_review and not desk.outbox(to=answer.email)
+    assert answer.answer is AnswerState.flagged and answer.needs_review and not desk.outbox(to=answer.email)
 
 
 def test_a_template_with_an_unknown_variable_is_refused_when_the_file_is_read(tmp_path: Path) -> None:
@@ -89,7 +92,10 @@ def test_nothing_goes_to_an_address_suppressed_while_its_answer_waited(desk: Des
     answer = desk.answer(**STUDENT)
     with desk.ws.store.transaction() as session:
         suppress(session, STUDENT["email"], "unsubscribe", source="test")
-    assert approve(desk.ws, [answer.lead_id], "rita") == {answer.lead_id: AnswerState.blocked}
+    assert answer.answer_id is not None
+    with pytest.raises(UserError, match="blocked, not pending_review"):
+        approve(desk.ws, [answer.answer_id], "rita")
+    send_due(desk.ws, steps=False)
     assert not desk.outbox(to=STUDENT["email"])
 
 
@@ -97,24 +103,25 @@ def test_a_person_approves_or_rejects_a_queued_answer_whichever_path_holds_it(de
     student = desk.answer(**STUDENT)
     partial = desk.answer(**PARTIAL)
     assert (student.via, partial.via) == (AnswerVia.letter, AnswerVia.response)
-    assert approve(desk.ws, [student.lead_id, partial.lead_id], "rita") == {
-        student.lead_id: AnswerState.sent,
-        partial.lead_id: AnswerState.sent,
-    }
+    answers = [a.answer_id for a in (student, partial) if a.answer_id is not None]
+    assert len(answers) == 2 and approve(desk.ws, answers, "rita") == answers
+    assert sorted(send_due(desk.ws, steps=False).sent) == sorted(answers)
     assert len(desk.outbox(to=STUDENT["email"])) == 1 and len(desk.outbox(to=PARTIAL["email"])) == 1
     with pytest.raises(UserError, match="not pending_review"):
-        approve(desk.ws, [student.lead_id], "rita")  # sent once, never twice
+        approve(desk.ws, answers[:1], "rita")  # sent once, never twice
+    assert not send_due(desk.ws, steps=False).sent
 
 
 def test_a_rejected_answer_is_never_sent(tmp_path: Path) -> None:
     desk = variant(tmp_path, ("send_without_review: fits", "send_without_review: never"))
     answer = desk.answer(message="Demo please.")
+    assert answer.answer_id is not None
     with pytest.raises(UserError, match="needs a reason"):
-        reject(desk.ws, [answer.lead_id], "rita", " ")
-    reject(desk.ws, [answer.lead_id], "rita", "AE on leave: call them instead")
+        reject(desk.ws, answer.answer_id, " ", "rita")
+    reject(desk.ws, answer.answer_id, "AE on leave: call them instead", "rita")
     with desk.ws.store.transaction() as session:
-        assert session.get_one(LeadRecord, answer.lead_id).answer_state == AnswerState.rejected
-        assert session.get_one(MeetingMessage, answer.answer_ref).state == "rejected"
+        assert session.get_one(OutboxMessage, answer.answer_id).state == OutboxState.rejected
+    send_due(desk.ws, steps=False)
     assert not desk.outbox(to=answer.email)
 
 
@@ -163,7 +170,7 @@ def test_a_lead_whose_worker_died_is_answered_on_restart_but_never_twice(tmp_pat
     assert unanswered(desk.ws) == []
 
 
-def test_an_answer_left_waiting_by_a_dead_worker_is_replaced_not_doubled(tmp_path: Path) -> None:
+def test_an_answer_left_waiting_by_a_dead_worker_is_kept_not_doubled(tmp_path: Path) -> None:
     from datetime import timedelta
 
     from agent.clock import utcnow
@@ -175,7 +182,7 @@ def test_an_answer_left_waiting_by_a_dead_worker_is_replaced_not_doubled(tmp_pat
         row = session.get_one(LeadRecord, first.lead_id)
         row.state, row.claimed_at = "received", utcnow() - timedelta(minutes=15)
     again = answer_received(desk.ws, first.lead_id, reader=desk.reader)
+    assert again.answer_id == first.answer_id and again.answer is AnswerState.pending_review
     with desk.ws.store.transaction() as session:
-        states = dict(session.execute(select(MeetingMessage.id, MeetingMessage.state)).all())
-    assert states[first.answer_ref] == "rejected" and states[again.answer_ref] == "pending_review"
-    assert [s for s in states.values() if s == "pending_review"] == ["pending_review"]
+        to_lead = select(OutboxMessage.state).where(OutboxMessage.to_address == first.email)
+        assert session.scalars(to_lead).all() == [OutboxState.pending_review]

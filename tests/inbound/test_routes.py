@@ -40,7 +40,7 @@ def test_a_fit_asking_for_a_demo_gets_three_real_slots_inside_the_aes_hours_at_o
         offer = session.scalar(select(MeetingOffer).where(MeetingOffer.contact_id.is_not(None)))
         assert offer is not None and len(offer.slots) == 3  # "the second one" resolves against these
         enrollment = session.scalar(select(Enrollment).join(Contact).where(Contact.email == answer.email))
-        assert enrollment is not None and enrollment.state == EnrollmentState.stopped and not enrollment.drafts
+        assert enrollment is not None and enrollment.state == EnrollmentState.stopped and not enrollment.steps
 
 
 def test_speed_to_lead_is_the_seconds_from_the_form_to_the_first_answer(desk: Desk) -> None:
@@ -244,7 +244,7 @@ def test_a_running_sequence_stops_when_the_prospect_comes_inbound(desk: Desk) ->
     with desk.ws.store.transaction() as session:
         enrollment = session.scalar(select(Enrollment).join(Contact).where(Contact.email == answer.email))
         assert enrollment is not None and enrollment.state == EnrollmentState.stopped
-        assert all(d.state in ("cancelled", "sent") for d in enrollment.drafts)
+        assert all(d.state in ("cancelled", "sent") for d in enrollment.steps)
 
 
 def test_a_greeting_is_not_a_time_to_meet(desk: Desk) -> None:

@@ -16,14 +16,17 @@ from sqlalchemy import select
 
 from agent import clock
 from agent.meetings import handle_meeting_request, recover_bookings
-from agent.meetings.outbox import deliver, review
-from agent.meetings.tables import Meeting, MeetingMessage, MeetingStatus, MessageState
+from agent.meetings.tables import Meeting, MeetingStatus
 from agent.replies.tables import NurtureTouch
+from agent.review import approve
+from agent.sending.sender import send_due
 from agent.settings import load_settings
-from agent.store.tables import Contact, Event, LeadStage
+from agent.states import Audience, Origin, OutboxState
+from agent.store.tables import Contact, Event, LeadStage, OutboxMessage
 from agent.suppression import suppress
 from agent.workspace import Workspace
 from tests.conftest import scripted
+from tests.helpers import outbox_rows
 from tests.meetings.conftest import MONDAY, Setup, campaign_spec, enroll
 from tools.calendar import open_calendar
 from tools.calendar.base import CalendarConfig
@@ -51,11 +54,13 @@ def meetings(ws: Workspace) -> list[Meeting]:
         return rows
 
 
-def prospect_messages(ws: Workspace) -> list[MeetingMessage]:
-    with ws.store.transaction() as session:
-        rows = list(session.scalars(select(MeetingMessage).where(MeetingMessage.audience == "prospect")))
-        session.expunge_all()
-        return rows
+def prospect_messages(ws: Workspace) -> list[OutboxMessage]:
+    return outbox_rows(ws, OutboxMessage.origin == Origin.meeting_letter, OutboxMessage.audience == Audience.prospect)
+
+
+def deliver(ws: Workspace) -> list[int]:
+    """A round of the one send path, as `sdr send` or the server's worker runs it."""
+    return send_due(ws, steps=False).sent
 
 
 def ask(setup: Setup, who: str, text: str, at: datetime = MONDAY, **kwargs: Any) -> Any:
@@ -73,7 +78,8 @@ def test_a_named_time_is_booked_on_the_aes_calendar_and_both_sides_are_invited(b
     stored = calendar.get(outcome.event.uid)
     assert stored is not None and NOTE in stored.description  # the AE's calendar carries the handoff note
 
-    (invite,) = sent_emails(booking.ws)  # the AE's invitation goes at once; the prospect's waits for review
+    assert len(deliver(booking.ws)) == 1  # the AE's invitation goes on the next round; the prospect's waits
+    (invite,) = sent_emails(booking.ws)
     assert invite["To"] == "Priya Nair <priya.nair@lumendock.example>"
     cal = calendar_part(invite)
     vevent = cal.walk("VEVENT")[0]
@@ -87,7 +93,7 @@ def test_a_named_time_is_booked_on_the_aes_calendar_and_both_sides_are_invited(b
     assert any(p.get_filename() == "handoff-note.txt" for p in invite.walk())
 
     (confirmation,) = prospect_messages(booking.ws)
-    assert confirmation.state == MessageState.pending_review and outcome.message.state == "pending_review"
+    assert confirmation.state == OutboxState.pending_review and outcome.message.state == "pending_review"
     assert "Tuesday 1 December, 10:30 AM PST" in confirmation.body
     assert confirmation.ics is not None and NOTE not in confirmation.ics  # internal notes stay internal
     with booking.ws.store.transaction() as session:
@@ -100,8 +106,8 @@ def test_a_named_time_is_booked_on_the_aes_calendar_and_both_sides_are_invited(b
 def test_the_confirmation_goes_out_once_approved_and_only_once(booking: Setup) -> None:
     ask(booking, DANA, "Tuesday 10:30 PT works for me")
     (confirmation,) = prospect_messages(booking.ws)
-    review(booking.ws, [confirmation.id], approve=True, reviewer="lead")
-    assert deliver(booking.ws) == [confirmation.id]
+    approve(booking.ws, [confirmation.id], "lead")
+    assert confirmation.id in deliver(booking.ws)
     assert deliver(booking.ws) == []
     to_dana = [m for m in sent_emails(booking.ws) if "dana@reno.example" in m["To"]]
     assert len(to_dana) == 1
@@ -109,11 +115,12 @@ def test_the_confirmation_goes_out_once_approved_and_only_once(booking: Setup) -
     assert cal.walk("VEVENT")[0]["DTSTART"].params["TZID"] == "America/Chicago"
 
 
-def test_an_auto_approve_policy_sends_the_confirmation_at_once(ws: Workspace) -> None:
+def test_an_auto_approve_policy_lets_the_confirmation_go_without_review(ws: Workspace) -> None:
     spec = campaign_spec("auto_above_score")
     setup = Setup(ws, spec, enroll(ws, spec, priority=90))
     outcome = ask(setup, DANA, "Tuesday 10:30 PT works for me")
-    assert outcome.message.state == "sent"
+    assert outcome.message.state == "approved" and sent_emails(ws) == []  # booking itself sends nothing
+    assert outcome.message.id in deliver(ws)
     assert sorted(m["To"].addresses[0].username for m in sent_emails(ws)) == ["dana", "priya.nair"]
 
 
@@ -128,6 +135,7 @@ def test_a_second_answer_moves_the_meeting_instead_of_booking_twice(booking: Set
     assert [(r.status, r.sequence) for r in rows] == [(MeetingStatus.booked, 1)]
     calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0)), now=clock.now)
     assert len(calendar.busy(MONDAY, MONDAY + timedelta(days=7))) == 1
+    deliver(booking.ws)
     update = next(m for m in sent_emails(booking.ws) if m["Subject"].startswith("Meeting moved"))
     assert int(calendar_part(update).walk("VEVENT")[0]["SEQUENCE"]) == 1
 
@@ -140,6 +148,7 @@ def test_a_cancellation_frees_the_calendar_and_tells_both_sides(booking: Setup) 
     assert [r.status for r in meetings(booking.ws)] == [MeetingStatus.cancelled]
     calendar = open_calendar(CalendarConfig("ics", path=booking.calendar_file(0)), now=clock.now)
     assert calendar.get(booked.event.uid) is None
+    deliver(booking.ws)
     cancel = next(m for m in sent_emails(booking.ws) if m["Subject"].startswith("Meeting cancelled"))
     cal = calendar_part(cancel)
     assert str(cal["METHOD"]) == "CANCEL" and int(cal.walk("VEVENT")[0]["SEQUENCE"]) == 1
@@ -181,8 +190,8 @@ def test_a_suppressed_prospect_is_never_written_to(booking: Setup) -> None:
     assert outcome.message.state == "blocked"
     review_ids = [m.id for m in prospect_messages(booking.ws)]
     with pytest.raises(Exception, match="not pending_review"):
-        review(booking.ws, review_ids, approve=True, reviewer="lead")
-    assert deliver(booking.ws) == []
+        approve(booking.ws, review_ids, "lead")
+    deliver(booking.ws)
     assert all("dana@reno.example" not in m["To"] for m in sent_emails(booking.ws))
 
 

@@ -17,13 +17,12 @@ from agent.replies.ingest import parse_message
 from agent.store.tables import (
     Account,
     Contact,
-    Draft,
-    DraftState,
     Enrollment,
     EnrollmentState,
     LeadStage,
-    Message,
-    MessageStatus,
+    Origin,
+    OutboxMessage,
+    OutboxState,
 )
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, make_workspace, scripted
@@ -64,39 +63,24 @@ def seed(ws: Workspace, emails: list[str], *, title: str = "VP of Operations") -
             enrollment = Enrollment(campaign_id=campaign_id, contact_id=contact.id, state=EnrollmentState.active)
             session.add(enrollment)
             session.flush()
-            first_step = Draft(
-                enrollment_id=enrollment.id,
-                step_number=1,
-                channel="email",
-                subject="Dock scheduling",
-                body="Hi there, a short note about dock scheduling.",
-                made_by="template",
-                state=DraftState.sent,
-            )
-            follow_up = Draft(
-                enrollment_id=enrollment.id,
-                step_number=3,
-                channel="email",
-                subject="Truck wait times",
-                body="Following up.",
-                made_by="template",
-                state=DraftState.approved,
-            )
-            session.add_all([first_step, follow_up])
-            session.flush()
+            step = {"campaign_id": campaign_id, "contact_id": contact.id, "enrollment_id": enrollment.id}
+            people = {"from_name": "Maya Lindgren", "from_address": "maya.lindgren@lumendock.example",
+                      "to_name": contact.full_name, "to_address": email}  # fmt: skip
             message_id = f"<sdr.test.{contact.id}@lumendock.example>"
-            session.add(
-                Message(
-                    draft_id=first_step.id,
-                    channel="email",
-                    transport="outbox",
-                    mailbox="maya.lindgren@lumendock.example",
-                    to_address=email,
-                    message_id=message_id,
-                    status=MessageStatus.sent,
-                    sent_at=datetime(2026, 11, 20, 15, 0),
-                )
-            )
+            session.add_all(
+                [
+                    OutboxMessage(
+                        origin=Origin.sequence_step, kind="step", step_number=1, subject="Dock scheduling",
+                        body="Hi there, a short note about dock scheduling.", state=OutboxState.sent,
+                        message_id=message_id, transport="outbox", claimed_at=datetime(2026, 11, 20, 15, 0),
+                        sent_at=datetime(2026, 11, 20, 15, 0), **step, **people,
+                    ),
+                    OutboxMessage(
+                        origin=Origin.sequence_step, kind="step", step_number=3, subject="Truck wait times",
+                        body="Following up.", state=OutboxState.approved, **step, **people,
+                    ),
+                ]
+            )  # fmt: skip
             contacts[email], sent[email] = contact.id, message_id
     return Seeded(ws, campaign_id, contacts, sent)
 

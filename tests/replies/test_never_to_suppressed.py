@@ -27,11 +27,10 @@ from agent.pipeline import run_campaign
 from agent.replies.classify import ReplyReader
 from agent.replies.handling import due_touches, handle
 from agent.replies.ingest import parse_message
-from agent.replies.responses import decide, send_responses
-from agent.replies.tables import Response, ResponseState
 from agent.sending.sender import send_due
 from agent.settings import load_settings
-from agent.store.tables import Contact, Draft, DraftState, Message, MessageStatus, Review, Suppression
+from agent.states import Origin, OutboxState
+from agent.store.tables import Contact, OutboxMessage, Review, Suppression
 from agent.suppression import suppress
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, make_workspace
@@ -123,9 +122,8 @@ class World:
         who = self.emails[step[1] % len(self.emails)] if len(step) > 1 else ""
         now = self.clock.replace(tzinfo=None)
         if kind == "approve":
-            pending = [
-                v.id for v in review.list_drafts(self.ws, states=[DraftState.pending_review]) if v.contact_email == who
-            ]
+            waiting = review.list_items(self.ws, states=[OutboxState.pending_review], origins=[Origin.sequence_step])
+            pending = [v.id for v in waiting if v.contact_email == who]
             if pending:
                 review.approve(self.ws, pending, "tester")
         elif kind == "send":
@@ -151,12 +149,11 @@ class World:
         elif kind == "nurture":
             due_touches(self.ws, now.date() + timedelta(days=200))
         elif kind == "approve_responses":
-            with self.ws.store.transaction() as session:
-                ids = list(session.scalars(select(Response.id).where(Response.state == ResponseState.pending_review)))
-            for response_id in ids:
-                decide(self.ws, response_id, approve=True, reviewer="tester")
+            answers = review.list_items(self.ws, states=[OutboxState.pending_review], origins=[Origin.reply_answer])
+            if answers:
+                review.approve(self.ws, [a.id for a in answers], "tester")
         elif kind == "send_responses":
-            send_responses(self.ws, now=now)
+            send_due(self.ws, now=now, steps=False)
         elif kind == "import":
             import_demo(self.ws, self.folder.parent, DOMAINS)
         elif kind == "enroll":
@@ -176,12 +173,10 @@ class World:
         self.written = files
         with self.ws.store.transaction() as session:
             self.suppressed |= set(session.scalars(select(Suppression.value)))
-            for message in session.scalars(select(Message).where(Message.status == MessageStatus.sent)):
-                approvals = session.scalars(select(Review.action).where(Review.draft_id == message.draft_id)).all()
-                assert {"approve", "auto_approve"} & set(approvals), f"draft {message.draft_id} sent unapproved"
-                assert session.get_one(Draft, message.draft_id).state == DraftState.sent
-            for response in session.scalars(select(Response).where(Response.state == ResponseState.sent)):
-                assert response.reviewer, f"response {response.id} sent without approval"
+            for message in session.scalars(select(OutboxMessage).where(OutboxMessage.state == OutboxState.sent)):
+                approvals = session.scalars(select(Review.action).where(Review.outbox_id == message.id)).all()
+                assert {"approve", "auto_approve"} & set(approvals), f"message {message.id} sent unapproved"
+                assert message.reviewer, f"message {message.id} sent without a named approver"
 
 
 @settings(

@@ -6,14 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from agent.meetings.outbox import deliver
-from agent.meetings.tables import MeetingMessage
-from agent.replies.responses import send_responses
-from agent.replies.tables import Response, ResponseState
-from agent.store.tables import Enrollment
+from agent.sending.sender import send_due
+from agent.states import Origin, OutboxState
+from agent.store.tables import Enrollment, OutboxMessage
 from agent.workspace import Workspace
 from tests.conftest import make_workspace
-from tests.helpers import free_port, smtp_server
+from tests.helpers import free_port, outbox_rows, smtp_server
 from tests.replies.conftest import receive
 
 pytest.importorskip("aiosmtpd", reason="the SMTP tests need aiosmtpd (pip install -e '.[dev]')")
@@ -36,16 +34,15 @@ def test_an_approved_answer_waits_while_the_server_is_down_and_goes_once_when_it
     s = make_seeded({"intent": "question", "summary": "asks about SAP"}, {})
     receive(s, DANA, "Does it work with SAP EWM?")
     with s.ws.store.transaction() as session:
-        (response,) = session.scalars(select(Response)).all()
-        response.state = ResponseState.approved
+        (response,) = session.scalars(select(OutboxMessage).where(OutboxMessage.origin == Origin.reply_answer)).all()
+        response.state = OutboxState.approved
     port = free_port()
-    down = send_responses(over_smtp(s.ws, port))
-    assert not down.sent and any(reason.startswith("deferred: ") for reason in down.skipped)
-    with s.ws.store.transaction() as session:
-        assert session.scalars(select(Response.state)).all() == [ResponseState.approved]
+    down = send_due(over_smtp(s.ws, port), steps=False)
+    assert not down.sent and down.unavailable
+    assert [r.state for r in outbox_rows(s.ws, OutboxMessage.origin == Origin.reply_answer)] == ["approved"]
     with smtp_server(port) as (mailbox, _):
-        up = send_responses(over_smtp(s.ws, port))
-        again = send_responses(over_smtp(s.ws, port))
+        up = send_due(over_smtp(s.ws, port), steps=False)
+        again = send_due(over_smtp(s.ws, port), steps=False)
     assert len(up.sent) == 1 and not again.sent and len(mailbox.received) == 1
 
 
@@ -55,11 +52,11 @@ def test_meeting_emails_wait_while_the_server_is_down_and_go_once_when_it_is_up(
         session.scalar(select(Enrollment)).priority = 100
     port = free_port()
     s.ws = over_smtp(s.ws, port)
-    receive(s, DANA, "Thursday at 2pm works. Send an invite.")  # booked while the mail server is down
-    with s.ws.store.transaction() as session:
-        states = session.scalars(select(MeetingMessage.state)).all()
-    assert states and set(states) == {"approved"}
+    receive(s, DANA, "Thursday at 2pm works. Send an invite.")  # booked
+    down = send_due(s.ws, steps=False)  # while the mail server is down
+    states = [r.state for r in outbox_rows(s.ws, OutboxMessage.origin == Origin.meeting_letter)]
+    assert down.unavailable and states and set(states) == {"approved"}
     with smtp_server(port) as (mailbox, _):
-        sent = deliver(s.ws)
-        again = deliver(s.ws)
-    assert len(sent) == len(states) == len(mailbox.received) and not again
+        sent = send_due(s.ws, steps=False)
+        again = send_due(s.ws, steps=False)
+    assert len(sent.sent) == len(states) == len(mailbox.received) and not again.sent

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from agent.sending.sender import send_due
-from agent.store.tables import Draft, DraftState, Enrollment, EnrollmentState, Message, MessageStatus
+from agent.store.tables import Enrollment, EnrollmentState, OutboxMessage, OutboxState
 from agent.suppression import suppress
 from agent.workspace import Workspace
 from tests.conftest import ROOT
-from tests.helpers import IN_WINDOW, run_demo
+from tests.helpers import IN_WINDOW, outbox_rows, run_demo
 
 ACCOUNTS = ["reno-freight.example", "harvest-lane.example", "great-plains-cold.example"]
 
@@ -26,8 +26,9 @@ def approved(ws: Workspace, tmp_path: Path) -> Workspace:
     """The demo for three accounts, every first-step email approved."""
     run_demo(ws, tmp_path, ACCOUNTS)
     with ws.store.transaction() as s:
-        for draft in s.scalars(select(Draft).where(Draft.step_number == 1, Draft.state == DraftState.pending_review)):
-            draft.state = DraftState.approved
+        first = OutboxMessage.step_number == 1
+        for step in s.scalars(select(OutboxMessage).where(first, OutboxMessage.state == OutboxState.pending_review)):
+            step.state = OutboxState.approved
     return ws
 
 
@@ -43,30 +44,25 @@ def outbox(ws: Workspace) -> list[email.message.EmailMessage]:
     )
 
 
-def step_one(ws: Workspace) -> list[Draft]:
-    with ws.store.transaction() as s:
-        rows = s.scalars(select(Draft).where(Draft.step_number == 1)).all()
-        for row in rows:
-            _ = row.enrollment.contact.email
-        s.expunge_all()
-        return list(rows)
+def step_one(ws: Workspace) -> list[OutboxMessage]:
+    return outbox_rows(ws, OutboxMessage.step_number == 1)
 
 
 def test_only_approved_drafts_are_sent_once_each(approved: Workspace) -> None:
     with approved.store.transaction() as s:
-        first = s.scalars(select(Draft).where(Draft.step_number == 1)).all()
-        first[0].state = DraftState.pending_review
-        first[1].state = DraftState.rejected
-        first[2].state = DraftState.flagged
+        first = s.scalars(select(OutboxMessage).where(OutboxMessage.step_number == 1)).all()
+        first[0].state = OutboxState.pending_review
+        first[1].state = OutboxState.rejected
+        first[2].state = OutboxState.flagged
         blocked = {d.id for d in first[:3]}
-        expected = {d.enrollment.contact.email for d in first[3:] if d.state == DraftState.approved}
+        expected = {d.to_address for d in first[3:] if d.state == OutboxState.approved}
     summary = send_due(approved, now=IN_WINDOW)
     again = send_due(approved, now=IN_WINDOW)
     sent = outbox(approved)
     assert {m["To"].addresses[0].addr_spec for m in sent} == expected and len(sent) == len(expected)
     assert not blocked & set(summary.sent) and again.sent == []
     with approved.store.transaction() as s:
-        assert {s.get_one(Draft, i).state for i in summary.sent} == {DraftState.sent}
+        assert {s.get_one(OutboxMessage, i).state for i in summary.sent} == {OutboxState.sent}
 
 
 def test_emails_carry_compliance_headers_and_footer(approved: Workspace) -> None:
@@ -81,14 +77,9 @@ def test_emails_carry_compliance_headers_and_footer(approved: Workspace) -> None
 
 
 def test_suppressed_addresses_and_domains_are_never_written_to(approved: Workspace) -> None:
-    drafts = [d for d in step_one(approved) if d.state == DraftState.approved]
-    person = drafts[0].enrollment.contact.email
-    domain = (
-        "@"
-        + next(
-            d.enrollment.contact.email for d in drafts if not d.enrollment.contact.email.endswith(person.split("@")[1])
-        ).split("@")[1]
-    )
+    steps = [d for d in step_one(approved) if d.state == OutboxState.approved]
+    person = steps[0].to_address
+    domain = "@" + next(d.to_address for d in steps if not d.to_address.endswith(person.split("@")[1])).split("@")[1]
     with approved.store.transaction() as s:
         suppress(s, person, "unsubscribe", "test")
         suppress(s, domain, "manual", "test")
@@ -97,18 +88,19 @@ def test_suppressed_addresses_and_domains_are_never_written_to(approved: Workspa
     assert recipients and person not in recipients and not any(r.endswith(domain) for r in recipients)
     with approved.store.transaction() as s:
         stopped = s.scalars(select(Enrollment).where(Enrollment.state == EnrollmentState.stopped)).all()
-        assert stopped and all(d.state == DraftState.cancelled for e in stopped for d in e.drafts)
+        assert stopped and all(d.state == OutboxState.cancelled for e in stopped for d in e.steps)
 
 
 def test_a_suppression_after_approval_but_before_sending_still_wins(approved: Workspace) -> None:
     """Even if the sequence were not stopped, the claim re-checks the address at the moment of writing."""
-    target = next(d for d in step_one(approved) if d.state == DraftState.approved)
+    target = next(d for d in step_one(approved) if d.state == OutboxState.approved)
     with approved.store.transaction() as s:
         from agent.store.tables import Suppression
 
-        s.add(Suppression(value=target.enrollment.contact.email, reason="unsubscribe"))  # no sequence stop
+        s.add(Suppression(value=target.to_address, reason="unsubscribe"))  # no sequence stop, nothing blocked
     send_due(approved, now=IN_WINDOW)
-    assert target.enrollment.contact.email not in {m["To"].addresses[0].addr_spec for m in outbox(approved)}
+    assert target.to_address not in {m["To"].addresses[0].addr_spec for m in outbox(approved)}
+    assert outbox_rows(approved, OutboxMessage.id == target.id)[0].state == OutboxState.blocked
 
 
 def test_nothing_goes_out_outside_the_prospects_business_hours(approved: Workspace) -> None:
@@ -124,8 +116,8 @@ def test_follow_ups_wait_business_days_and_thread_under_the_first_email(approved
     with approved.store.transaction() as s:  # approve everything for one contact
         enrollment = s.scalars(select(Enrollment)).first()
         assert enrollment is not None
-        for draft in enrollment.drafts:
-            draft.state = DraftState.approved
+        for step in enrollment.steps:
+            step.state = OutboxState.approved
         enrollment_id = enrollment.id
     send_due(approved, now=IN_WINDOW)  # a weekday: step 1
     assert send_due(approved, now=IN_WINDOW + timedelta(days=1)).sent == []  # a day later: step 2 not due
@@ -133,10 +125,10 @@ def test_follow_ups_wait_business_days_and_thread_under_the_first_email(approved
         send_due(approved, now=IN_WINDOW + timedelta(days=days))
     with approved.store.transaction() as s:
         enrollment = s.get_one(Enrollment, enrollment_id)
-        sent = {d.step_number: d.message.sent_at for d in enrollment.drafts if d.message}
+        sent = {d.step_number: d.sent_at for d in enrollment.steps if d.sent_at}
         assert sorted(sent) == [1, 2, 3, 4] and enrollment.state == EnrollmentState.completed
         assert (sent[2] - sent[1]).days >= 2 and all(m.weekday() < 5 for m in sent.values())
-        first_id = enrollment.drafts[0].message.message_id
+        first_id = enrollment.steps[0].message_id
         address = enrollment.contact.email
     follow_up = next(m for m in outbox(approved) if m["In-Reply-To"] and m["To"].addresses[0].addr_spec == address)
     assert follow_up["In-Reply-To"] == first_id
@@ -155,16 +147,16 @@ def test_daily_cap_per_mailbox(approved: Workspace, tmp_path: Path) -> None:
     assert len(send_due(approved, now=IN_WINDOW + timedelta(hours=25)).sent) == 2
 
 
-def _messages_by_draft(ws: Workspace) -> dict[int, list[str]]:
-    by_draft: dict[int, list[str]] = {}
+def _messages_by_row(ws: Workspace) -> dict[int, list[str]]:
+    by_row: dict[int, list[str]] = {}
     for message in outbox(ws):
-        by_draft.setdefault(int(message["X-SDR-Draft"]), []).append(message["Message-ID"])
-    return by_draft
+        by_row.setdefault(int(message["X-SDR-Outbox"]), []).append(message["Message-ID"])
+    return by_row
 
 
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_a_killed_sender_restarted_sends_nothing_twice_and_loses_nothing(approved: Workspace, when: str) -> None:
-    to_send = {d.id for d in step_one(approved) if d.state == DraftState.approved}
+    to_send = {d.id for d in step_one(approved) if d.state == OutboxState.approved}
     assert len(to_send) >= 3
     env = {
         **os.environ,
@@ -181,7 +173,7 @@ def test_a_killed_sender_restarted_sends_nothing_twice_and_loses_nothing(approve
     )
     assert crashed.returncode == -9, crashed.stderr.decode()[-2000:]
     with approved.store.transaction() as s:
-        assert s.scalar(select(func.count()).where(Message.status == MessageStatus.claimed)) == 1
+        assert s.scalar(select(func.count()).where(OutboxMessage.state == OutboxState.sending)) == 1
     # restart: the real command, as an operator would
     restarted = subprocess.run(
         [sys.executable, "-m", "agent.cli.app", "send", "--as-of", IN_WINDOW.isoformat() + "+00:00"],
@@ -192,12 +184,12 @@ def test_a_killed_sender_restarted_sends_nothing_twice_and_loses_nothing(approve
         text=True,
     )
     assert restarted.returncode == 0, restarted.stderr[-2000:]
-    by_draft = _messages_by_draft(approved)
-    assert set(by_draft) == to_send  # nothing lost
-    assert all(len(ids) == 1 for ids in by_draft.values())  # nothing twice
+    by_row = _messages_by_row(approved)
+    assert set(by_row) == to_send  # nothing lost
+    assert all(len(ids) == 1 for ids in by_row.values())  # nothing twice
     with approved.store.transaction() as s:
-        statuses = s.scalars(select(Message.status)).all()
-        assert statuses and set(statuses) == {MessageStatus.sent}
+        states = s.scalars(select(OutboxMessage.state).where(OutboxMessage.id.in_(to_send))).all()
+        assert states and set(states) == {OutboxState.sent}  # nothing stuck
     if when == "after":
         assert "recovered 1 after a crash" in restarted.stdout
 
@@ -211,5 +203,5 @@ def test_two_senders_at_once_send_each_message_once(approved: Workspace) -> None
         t.start()
     for t in threads:
         t.join()
-    assert all(len(ids) == 1 for ids in _messages_by_draft(approved).values())
-    assert _messages_by_draft(approved)
+    assert all(len(ids) == 1 for ids in _messages_by_row(approved).values())
+    assert _messages_by_row(approved)

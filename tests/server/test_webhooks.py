@@ -18,6 +18,7 @@ from agent.inbound.tables import LeadRecord
 from agent.replies.tables import Reply
 from agent.server.app import create_app
 from agent.server.signatures import HEADER, Verifier, sign
+from agent.store.tables import OutboxMessage
 from tests.inbound.conftest import CAMPAIGN, TUESDAY, Desk
 from tests.server.conftest import SECRET, serving
 
@@ -48,7 +49,8 @@ def test_a_signed_lead_gets_202_with_its_id_and_is_answered_right_after(desk: De
     lead_id = answer.json()["id"]
     with desk.ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
-        assert row.route == "meeting" and row.answer_state == "sent" and row.speed_to_lead_seconds is not None
+        answer = session.get_one(OutboxMessage, row.answer_id)
+        assert row.route == "meeting" and answer.state == "sent" and row.speed_to_lead_seconds is not None
     assert len(desk.outbox(to="ana.ruiz@harvest-lane.example")) == 1
 
 

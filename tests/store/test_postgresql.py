@@ -20,7 +20,7 @@ from agent.pipeline import run_campaign
 from agent.review import bulk_approve
 from agent.sending.schedule import next_business_morning
 from agent.sending.sender import send_due
-from agent.store.tables import Account, Contact, Draft, Enrollment, Message
+from agent.store.tables import Account, Contact, Enrollment, OutboxMessage, OutboxState
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, make_workspace
 
@@ -35,7 +35,8 @@ def _demo(ws: Workspace) -> dict[str, object]:
     summary = run_campaign(ws, CAMPAIGN, today=TODAY)
     sent = send_due(ws, now=_morning())
     with ws.store.transaction() as session:
-        states = dict(session.execute(select(Draft.state, func.count()).group_by(Draft.state)).all())
+        by_state = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+        states = dict(session.execute(by_state).all())
         priorities = sorted(session.scalars(select(Enrollment.priority)))
     return {"enrolled": summary.enrolled, "drafted": summary.drafted, "sent": len(sent.sent), "drafts": states,
             "priorities": priorities}  # fmt: skip
@@ -95,7 +96,7 @@ def test_senders_racing_on_postgresql_send_each_message_once(tmp_path: Path, pos
         thread.join(timeout=120)
     assert not errors
     with ws.store.transaction() as session:
-        sent = session.scalars(select(Message.message_id).where(Message.status == "sent")).all()
+        sent = session.scalars(select(OutboxMessage.message_id).where(OutboxMessage.state == OutboxState.sent)).all()
     written = [
         email.message_from_bytes(path.read_bytes(), policy=policy.default)["Message-ID"]
         for path in ws.settings.outbox_dir.glob("*.eml")
