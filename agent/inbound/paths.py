@@ -76,7 +76,7 @@ def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note:
     from agent.meetings.letters import when
     from agent.meetings.requests import handle_meeting_request
     from agent.meetings.tables import MeetingMessage, MeetingOffer, MessageState
-    from agent.meetings.times import read_times
+    from agent.timex import read_times
 
     ws, spec = head.ws, head.spec
     assert spec.meetings is not None
