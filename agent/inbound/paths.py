@@ -28,6 +28,7 @@ from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord
 from agent.inbound.writing import TemplateFailed, check, composed, render
 from agent.store.db import record_event
 from agent.store.tables import Account, Contact
+from agent.timex import read_times
 from agent.workspace import Workspace
 
 POLICY_REVIEWER = "policy:inbound"
@@ -76,7 +77,6 @@ def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note:
     from agent.meetings.letters import when
     from agent.meetings.requests import handle_meeting_request
     from agent.meetings.tables import MeetingMessage, MeetingOffer, MessageState
-    from agent.timex import read_times
 
     ws, spec = head.ws, head.spec
     assert spec.meetings is not None

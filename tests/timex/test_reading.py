@@ -10,6 +10,7 @@ import pytest
 
 from agent.timex import date_mentions, read_times
 from agent.timex.numbers import words_to_digits
+from evals.times.suite import SUITE as TIMES
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00-05:00")  # a Wednesday in New York
 
@@ -153,3 +154,12 @@ def test_date_mentions_carry_their_place_and_span() -> None:
 def test_numbers_in_words_become_digits_in_place(text: str, digits: str) -> None:
     assert words_to_digits(text) == digits
     assert len(words_to_digits(text)) == len(text)
+
+
+def test_the_time_expression_sets_hold() -> None:
+    """The eval's floor on both parts, so that a reader change that breaks a family fails here first."""
+    cases = TIMES.cases()
+    figures = TIMES.metrics(cases, [TIMES.run_case(case, None) for case in cases])  # type: ignore[arg-type]
+    for part in ("dev", "test"):
+        assert figures[f"{part}.kind_accuracy"] >= 0.95 and figures[f"{part}.first_candidate_exact"] >= 0.9
+        assert figures[f"{part}.ambiguous_accuracy"] == 1.0
