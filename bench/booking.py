@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from agent.meetings.times import read_times
+from agent.timex import read_times
 from evals.booking.suite import DIALOGUES, PARSE, decide_case
 from tools.calendar import CalendarConfig, CalendarEvent, open_calendar
 

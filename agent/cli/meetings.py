@@ -20,7 +20,7 @@ app = typer.Typer(help="Meetings: book prospects into AE calendars, move, cancel
 def parse_line(text: str) -> dict[str, Any]:
     """One `sdr meetings parse` request -> its answer; raises ValueError naming the field."""
     from agent.clock import zone
-    from agent.meetings.times import read_times
+    from agent.timex import read_times
 
     try:
         item = json.loads(text)

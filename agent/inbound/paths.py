@@ -29,7 +29,6 @@ from agent.inbound.writing import TemplateFailed, check, render
 from agent.meetings.letters import when
 from agent.meetings.requests import handle_meeting_request
 from agent.meetings.tables import MeetingOffer
-from agent.meetings.times import read_times
 from agent.replies import responses
 from agent.replies.model import Flag
 from agent.replies.tables import Reply
@@ -37,6 +36,7 @@ from agent.sending.sender import send_due
 from agent.states import Audience, Origin, OutboxState
 from agent.store.db import record_event
 from agent.store.tables import Account, Contact, OutboxMessage
+from agent.timex import read_times
 from agent.workspace import Workspace
 
 POLICY_REVIEWER = "policy:inbound"

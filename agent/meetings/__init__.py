@@ -2,8 +2,7 @@
 
 `handle_meeting_request(ws, contact_id, text, received_at, *, handoff_note=None)` is what reply
 handling calls when a prospect asks for a meeting (or to move or cancel one) and returns a
-`MeetingOutcome`; `read_times` is the store-free parser behind `sdr meetings parse --jsonl`;
-`decide` is the deterministic booking decision.
+`MeetingOutcome`; `decide` is the deterministic booking decision.
 
 Names are loaded on first use: `agent.campaign` imports `agent.meetings.spec`, and the booking
 code imports `agent.campaign`, so this package must not import it eagerly.
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
     from agent.meetings.booking import EventView, MeetingOutcome, MessageView
     from agent.meetings.decide import Decision, decide
     from agent.meetings.requests import handle_meeting_request, recover_bookings
-    from agent.meetings.times import Reading, read_times
 
 _WHERE = {
     "EventView": "booking",
@@ -28,8 +26,6 @@ _WHERE = {
     "decide": "decide",
     "handle_meeting_request": "requests",
     "recover_bookings": "requests",
-    "Reading": "times",
-    "read_times": "times",
 }
 
 
@@ -44,9 +40,7 @@ __all__ = [
     "EventView",
     "MeetingOutcome",
     "MessageView",
-    "Reading",
     "decide",
     "handle_meeting_request",
-    "read_times",
     "recover_bookings",
 ]

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from agent.meetings.spec import WEEKDAYS, AccountExecutive
-from agent.meetings.times import GRID, grid_starts
+from agent.timex import GRID, grid_starts
 from tools.calendar.base import Busy
 
 

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from agent.meetings import words as w
 from agent.meetings.availability import Rules, earliest, why_not
-from agent.meetings.times import Reading, read_times
+from agent.timex import Reading, read_times
+from agent.timex import vocabulary as w
 from tools.calendar.base import Busy
 
 Outcome = Literal["book", "reschedule", "cancel", "offer_new_times", "clarify"]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from agent import clock
 from agent.errors import ModelError
 from agent.llm import LLM
-from agent.replies import dates, rules
+from agent.replies import resume_dates, rules
 from agent.replies.classifier import IntentClassifier, load_classifier
 from agent.replies.extract import (
     ALL_FIELDS,
@@ -31,6 +31,7 @@ from agent.replies.extract import (
 )
 from agent.replies.ingest import Inbound
 from agent.replies.model import DecidedBy, Flag, Intent, Qualification, ReplyAnalysis
+from agent.timex import read_times
 
 Mode = Literal["tiers", "llm_only", "no_llm"]
 # When the classifier's second thoughts include an opt-out this likely, suppress: a missed
@@ -115,7 +116,7 @@ class ReplyReader:
                 analysis.reasons.append("temporary or policy failure: the address may still be good")
         else:
             analysis = self._classify(reply, text, language, ids)
-        self._dates(analysis, text, local, language)
+        self._dates(analysis, text, local)
         if (
             analysis.intent in (Intent.referral, Intent.unsubscribe)
             and analysis.referral is None
@@ -250,20 +251,20 @@ class ReplyReader:
         analysis.summary = reading.summary.strip().splitlines()[0][:200] if reading.summary.strip() else ""
         analysis.date_phrase = _quote_or_none(reading.date_phrase, text)
 
-    def _dates(self, analysis: ReplyAnalysis, text: str, local: datetime, language: str) -> None:
-        today = local.date()
+    def _dates(self, analysis: ReplyAnalysis, text: str, local: datetime) -> None:
+        today, zone = local.date(), str(local.tzinfo)
         phrase = analysis.date_phrase
         from_rules = self.mode != "llm_only"
         if analysis.intent is Intent.out_of_office:
-            analysis.return_date = (dates.return_date(text, today, language) if from_rules else None) or (
-                dates.return_date(phrase, today, language) if phrase else None
+            analysis.return_date = (resume_dates.return_date(text, today, zone) if from_rules else None) or (
+                resume_dates.return_date(phrase, today, zone) if phrase else None
             )
         elif analysis.intent is Intent.not_now:
-            analysis.nurture_date = (dates.nurture_date(text, today, language) if from_rules else None) or (
-                dates.nurture_date(phrase, today, language) if phrase else None
+            analysis.nurture_date = (resume_dates.nurture_date(text, today, zone) if from_rules else None) or (
+                resume_dates.nurture_date(phrase, today, zone) if phrase else None
             )
         elif analysis.intent in (Intent.meeting_request, Intent.reschedule):
-            analysis.meeting_times = dates.meeting_times(text, local, language)
+            analysis.meeting_times = read_times(text, local, zone).named_starts
 
 
 def _quote_or_none(phrase: str | None, text: str) -> str | None:

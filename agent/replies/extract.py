@@ -20,7 +20,7 @@ from agent.llm import LLM
 from agent.replies.model import Evidence, Intent, Objection, Qualification, Referral
 
 BANT = ("budget", "authority", "need", "timeline")
-# Which fields each intent needs from the model (dates come from the rules first; see dates.py).
+# Which fields each intent needs from the model (dates come from the rules first: agent.timex).
 NEEDS: dict[Intent, tuple[str, ...]] = {
     Intent.interested: (*BANT, "competitor", "summary"),
     Intent.question: (*BANT, "competitor", "summary"),

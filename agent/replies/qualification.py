@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.errors import UserError
-from agent.replies import dates
 from agent.replies.model import Evidence, Qualification, ReplyAnalysis
 from agent.replies.spec import SqlDefinition
 from agent.replies.tables import Reply
 from agent.store.db import record_event
 from agent.store.tables import Contact, LeadStage
+from agent.timex import date_mentions
 
 ORDER = [
     LeadStage.new,
@@ -130,7 +130,8 @@ def check_sql(definition: SqlDefinition, facts: LeadFacts, title: str | None, to
         (met if f.budget.status == "known" else missing).append("budget")
     if definition.timeline_within_months:
         horizon = today + timedelta(days=31 * definition.timeline_within_months)
-        when = [m.day for m in dates.mentions(f.timeline.evidence or "", today)] if f.timeline.evidence else []
+        # The zone only orders numeric dates (M/D or D/M); a timeline rarely has one.
+        when = [m.day for m in date_mentions(f.timeline.evidence, today, "UTC")] if f.timeline.evidence else []
         if f.timeline.status != "known":
             missing.append(f"timeline within {definition.timeline_within_months} months")
         elif when and min(when) > horizon:

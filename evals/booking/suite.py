@@ -17,7 +17,7 @@ from typing import Any
 from agent.meetings.availability import Rules
 from agent.meetings.decide import Decision, decide
 from agent.meetings.spec import WEEKDAYS
-from agent.meetings.times import read_times
+from agent.timex import read_times
 from agent.workspace import Workspace
 from evals.framework import Case, CaseOutcome, Score, Suite, mean
 from tools.calendar.base import Busy

@@ -19,7 +19,8 @@ from agent.workspace import Workspace
 from tests.conftest import make_workspace
 from tests.meetings.conftest import MONDAY, Setup, campaign_spec, enroll
 
-UNREADABLE = "Once the board wraps up on the fifteenth, say half ten, I'm all yours."
+# "the day after their offsite" and British "half ten" are beyond the rules (a spelled "fifteenth" is not).
+UNREADABLE = "Once the board wraps up, the day after their offsite, say half ten, I'm all yours."
 LA = ZoneInfo("America/Los_Angeles")
 
 
@@ -50,7 +51,7 @@ def test_the_agent_books_what_the_rules_could_not_read(tmp_path: Any) -> None:
         tmp_path,
         call("lookup_lead"),
         call("find_slots", not_before="2026-12-15"),
-        call("book", start=start, quote="on the fifteenth, say half ten"),
+        call("book", start=start, quote="the day after their offsite, say half ten"),
         AIMessage(content="Booked."),
     )
     outcome = handle_meeting_request(setup.ws, setup.contacts["dana@reno.example"], UNREADABLE, MONDAY, now=MONDAY)
@@ -67,7 +68,7 @@ def test_a_time_the_prospect_never_wrote_is_refused_and_the_rules_offer_times(tm
     setup, _ = workspace_with(
         tmp_path,
         call("book", start=invented, quote="Wednesday at 9"),  # not in the message
-        call("book", n=1, start="not a time", quote="the fifteenth"),  # invalid arguments
+        call("book", n=1, start="not a time", quote="the day after their offsite"),  # invalid arguments
         AIMessage(content="I could not book."),
     )
     outcome = handle_meeting_request(setup.ws, setup.contacts["dana@reno.example"], UNREADABLE, MONDAY, now=MONDAY)

@@ -1,4 +1,4 @@
-"""The parser, the decision and routing, beyond the evaluation set's phrasings."""
+"""The booking decision and routing, beyond the evaluation set's phrasings (the time reader: tests/timex)."""
 
 from __future__ import annotations
 
@@ -16,68 +16,12 @@ from agent.meetings.availability import Rules, free_slots, why_not
 from agent.meetings.decide import decide
 from agent.meetings.routing import choose
 from agent.meetings.spec import MeetingsSpec
-from agent.meetings.times import read_times
 from evals.booking.suite import SUITE
 from tests.conftest import ROOT
 from tests.meetings.conftest import AES
 from tools.calendar import Busy
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00-05:00")  # a Wednesday in New York
-
-
-def read(text: str, **kwargs: Any) -> tuple[str, list[str], bool]:
-    reading = read_times(text, NOW, "America/New_York", **kwargs)
-    return reading.kind, [c.isoformat() for c in reading.candidates], reading.ambiguous
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("We are a team of 5 at 3 locations", ("none", [], False)),
-        ("Thursday at 3 is out, Friday at 3 works", ("slot", ["2026-11-20T15:00:00-05:00"], False)),
-        ("I can't do Thursday, but Friday at 10 works", ("slot", ["2026-11-20T10:00:00-05:00"], False)),
-        ("Not Thursday, but Friday at 10 works.", ("slot", ["2026-11-20T10:00:00-05:00"], False)),
-        ("Anything but Thursday. Friday at 3?", ("slot", ["2026-11-20T15:00:00-05:00"], False)),
-        ("Any day except Thursday; Friday at 3 works", ("slot", ["2026-11-20T15:00:00-05:00"], False)),
-        ("Friday, 2-3pm", ("range", ["2026-11-20T14:00:00-05:00", "2026-11-20T14:30:00-05:00"], False)),
-        ("Thursday at 3 or Friday at 10", ("slot", ["2026-11-19T15:00:00-05:00", "2026-11-20T10:00:00-05:00"], True)),
-        ("Dec 3rd at 9:30am PST", ("slot", ["2026-12-03T09:30:00-08:00"], False)),
-        ("our budget is 2.50 per unit", ("none", [], False)),
-        ("Mon at 2", ("slot", ["2026-11-23T14:00:00-05:00"], False)),
-        ("Friday at 6 in the morning", ("slot", ["2026-11-20T06:00:00-05:00"], False)),
-        ("Tuesday morning at 10", ("slot", ["2026-11-24T10:00:00-05:00"], False)),
-        ("Thursday afternoon at 3", ("slot", ["2026-11-19T15:00:00-05:00"], False)),
-        (
-            "I have 2 kids so mornings are bad, afternoons are good, say Thursday?",
-            ("range", [f"2026-11-19T{h}:00-05:00" for h in ("12:00", "12:30", "13:00", "13:30")], False),
-        ),
-        ("Friday at 8 in the evening", ("slot", ["2026-11-20T20:00:00-05:00"], False)),
-        (
-            "Friday 14-16 Uhr",
-            ("range", [f"2026-11-20T{h}:00-05:00" for h in ("14:00", "14:30", "15:00", "15:30")], False),
-        ),
-    ],
-)
-def test_more_phrasings(text: str, expected: tuple[str, list[str], bool]) -> None:
-    assert read(text) == expected
-
-
-def test_relative_to_an_existing_meeting() -> None:
-    existing = datetime.fromisoformat("2026-11-19T14:00:00-06:00")
-    assert read("an hour later?", existing=existing)[1] == ["2026-11-19T16:00:00-05:00"]
-    assert read("same time on Friday", existing=existing)[1] == ["2026-11-20T15:00:00-05:00"]
-    assert read("Could we push our Thursday call to 4pm the same day?", existing=existing)[1] == [
-        "2026-11-19T16:00:00-05:00"
-    ]
-
-
-def test_your_time_means_the_aes_zone() -> None:
-    assert read("Friday at 10 your time", your_tz="Europe/London")[1] == ["2026-11-20T10:00:00+00:00"]
-
-
-def test_now_without_an_offset_is_refused() -> None:
-    with pytest.raises(ValueError, match="offset"):
-        read_times("Friday at 3", datetime(2026, 11, 18, 10), "America/New_York")
 
 
 RULES = Rules(
