@@ -154,10 +154,21 @@ _OPT_OUT = re.compile(
     + r")"
 )
 _OPT_OUT_ALONE = re.compile(r"^\W*(stop|remove|unsubscribe|baja|stopp|arret|pare|para)\W*$", re.IGNORECASE)
-# Someone else's newsletter footer ("to unsubscribe from our newsletter") is not an opt-out from us.
+# Someone else's newsletter footer ("to unsubscribe from our newsletter") is not an opt-out from us,
+# and no footer's instructions to its reader are ("To stop hearing from us, reply "unsubscribe" or
+# visit ..."), ours included when a quote goes unrecognised: a person asks, a footer instructs.
 _THEIR_FOOTER = re.compile(
     r"(unsubscribe|desinscri|abmelden|descadastr)\w* (from |de |vom )?(our|nuestro|notre|unserem"
-    r"|nosso|this newsletter)",
+    r"|nosso|this newsletter)"
+    r"|\bto (unsubscribe|opt[- ]?out|stop (hearing|receiving|getting))\b.{0,80}\b(reply|click|visit|follow|use"
+    r"|go to|send|write)\b"
+    r"|\b(click|tap) (here|below|the link|this link)\b.{0,40}\b(unsubscribe|opt[- ]?out)"
+    r"|\byou (are )?receiv(e|ing) this (one-to-one |business )*(e-?mail|message)"
+    r"|\bif you (no longer|do not|don't) (wish|want) to receive"
+    r"|\bpara (darse|darte|dejar de recibir)\b[^.]{0,60}\b(haga|haz|pulse|clic|responda)"
+    r"|\bpour (vous|te) (d[ée]sinscrire|d[ée]sabonner)\b[^.]{0,60}\b(cliquez|r[ée]pondez|suivez)"
+    r"|\bum (sich|dich) (abzumelden|auszutragen)\b[^.]{0,60}\b(klicken|antworten)"
+    r"|\bpara (cancelar|descadastrar|deixar de receber)\b[^.]{0,60}\b(clique|responda)",
     re.IGNORECASE,
 )
 # Words that put an opt-out in doubt when the classifier also leans that way.
@@ -234,7 +245,6 @@ def sentences(text: str) -> list[str]:
 
 
 def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | None:
-    body = "\n".join(p for p in (reply.full_text, reply.delivery_status) if p)
     content_type = reply.header("content-type").lower()
     structural = [
         name
@@ -249,6 +259,9 @@ def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | 
         )
         if hit
     ]
+    # A mail server's report is read whole; a person's reply only by its new words, so that a
+    # delivery failure quoted in the history never marks their address bad.
+    body = "\n".join(p for p in ((reply.full_text if structural else reply.visible), reply.delivery_status) if p)
     subject = bool(_BOUNCE_SUBJECT.search(reply.subject))
     text_hits = len(_BOUNCE_TEXT.findall(body))
     status = _STATUS.search(body)

@@ -235,3 +235,19 @@ def test_an_html_quote_container(family):
 def test_html_rendering_keeps_lists_and_entities_readable():
     visible, _ = _read(html="<p>Two things:</p><ul><li>price &amp; terms</li><li>a &lt;demo&gt;</li></ul>")
     assert visible.splitlines() == ["Two things:", "", "  * price & terms", "  * a <demo>"]
+
+
+def test_our_footer_decides_nothing_even_when_its_quote_goes_unrecognised():
+    # A client nobody has seen yet: no header, no '>' marks; our footer sits in the new words.
+    text = f"{NEW}\n\n~~~ Maya Okafor on 19.11. ~~~\nHi Dana,\nWould Wednesday work?\n\n{FOOTER.splitlines()[-1]}"
+    assert "unsubscribe" in _read(text)[0]
+    assert _read(text)[1] is None
+    assert _read(f"Unsubscribe me.\n\n{FOOTER.splitlines()[-1]}")[1] is Intent.unsubscribe
+
+
+def test_a_delivery_failure_in_the_quoted_history_is_not_a_bounce():
+    text = (
+        f"{NEW}\n\n{WROTE_HEADERS['gmail-en']}\n> Delivery to the following recipient failed permanently:\n"
+        "> dana@acme-freight.example\n> 550 5.1.1 The email account that you tried to reach does not exist."
+    )
+    assert _read(text)[1] is None
