@@ -20,6 +20,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
 from agent.errors import InputError
+from agent.replies.bounces import FailedRecipient, failed_recipients
 from agent.replies.html_body import read_html
 from agent.replies.quoting import split_reply
 
@@ -41,6 +42,7 @@ class Inbound:
     references: list[str] = field(default_factory=list)
     received_at: datetime | None = None  # aware
     delivery_status: str = ""  # the message/delivery-status part of a DSN (RFC 3464)
+    failed_recipients: list[FailedRecipient] = field(default_factory=list)  # what a bounce report says failed
     source: str = ""  # where it was read from (file, mbox key)
 
     def header(self, name: str) -> str:
@@ -132,6 +134,7 @@ def parse_message(message: Message, *, source: str = "", received_at: datetime |
         references=_ids(headers.get("references", "")),
         received_at=when,
         delivery_status=status,
+        failed_recipients=failed_recipients(message),
         source=source,
     )
 
@@ -149,6 +152,11 @@ def from_fields(
     body = read_body(text, html)
     name, address = parseaddr(sender)
     lowered = {k.lower(): str(v) for k, v in (headers or {}).items()}
+    # The bounce detectors read messages: a plain-text report is given to them as one.
+    plain = EmailMessage()
+    plain["From"] = address or "unknown@invalid"
+    plain["Subject"] = " ".join(subject.split())
+    plain.set_content(text or body.full)
     return Inbound(
         visible=body.visible,
         full_text=body.full,
@@ -161,6 +169,7 @@ def from_fields(
         in_reply_to=_first(_ids(lowered.get("in-reply-to", ""))),
         references=_ids(lowered.get("references", "")),
         received_at=received_at,
+        failed_recipients=failed_recipients(plain),
     )
 
 

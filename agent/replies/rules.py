@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from agent.replies.bounces import list_refusal
 from agent.replies.ingest import Inbound
 from agent.replies.model import Intent
 
@@ -42,6 +43,11 @@ _BOUNCE_TEXT = re.compile(
     r"|n'a pas pu être (remis|délivré)|introuvable|konnte nicht zugestellt|existiert nicht|unbekannt"
     r"|no se pudo entregar|error al entregar|no existe|não existe|falha na entrega|não pôde ser entregue"
     r"|final-recipient|diagnostic-code|transcript of session",
+    re.IGNORECASE,
+)
+_LIST_SENDER = re.compile(
+    r"^(?:[\w.+-]*-(?:owner|bounces?|request|admin)|owner-[\w.+-]+|mailman|listserv|sympa|majordomo|no-?reply)@"
+    r"|@googlegroups\.com$",
     re.IGNORECASE,
 )
 _TRANSIENT = re.compile(r"will retry|temporary problem|temporarily|try again later|delayed|delay\b", re.IGNORECASE)
@@ -245,6 +251,8 @@ def sentences(text: str) -> list[str]:
 
 
 def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | None:
+    """A delivery failure: the failed address and its status from the report, else guessed from the text."""
+    reported = [f for f in reply.failed_recipients if f.address not in ours]
     content_type = reply.header("content-type").lower()
     structural = [
         name
@@ -253,6 +261,7 @@ def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | 
                 "multipart/report",
                 "report-type=delivery-status" in content_type or bool(reply.delivery_status),
             ),
+            ("delivery-status part", any(f.source == "delivery-status" for f in reported)),
             ("X-Failed-Recipients", bool(reply.header("x-failed-recipients"))),
             ("Exchange NDR header", "x-ms-exchange-message-is-ndr" in reply.headers),
             ("sent by a mail daemon", bool(_DAEMON.match(reply.from_address))),
@@ -268,7 +277,7 @@ def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | 
     code = status is not None or _REPLY_CODE.search(body) is not None
     if not (
         structural
-        or (subject and (text_hits or code))
+        or (subject and (text_hits or code or reported))
         or (text_hits >= 2 and (code or _ADDRESS.search(body)))
         or (text_hits and code)
     ):
@@ -276,6 +285,9 @@ def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | 
     reasons = (
         structural + (["bounce subject"] if subject else []) + ([f"SMTP status {status.group(0)}"] if status else [])
     )
+    if chosen := next((f for f in reported if f.permanent), None) or next(iter(reported), None):
+        reasons.append(f"failed recipient from the {chosen.source}" + (f" ({chosen.status})" if chosen.status else ""))
+        return RuleVerdict(Intent.bounce, reasons, chosen.address, permanent=chosen.permanent)
     failed = reply.header("x-failed-recipients").strip()
     if not failed and (match := re.search(r"Final-Recipient:\s*rfc822;\s*(\S+)", body, re.IGNORECASE)):
         failed = match.group(1)
@@ -296,6 +308,29 @@ def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | 
         failed.strip("<>.,;").lower() or None,
         permanent=not (transient or policy),
     )
+
+
+def list_notice(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | None:
+    """A mailing list refusing our message: about the list's address, for a person; never an opt-out."""
+    machine = (
+        _DAEMON.match(reply.from_address)
+        or _LIST_SENDER.search(reply.from_address)
+        or reply.header("list-id")
+        or reply.header("auto-submitted").strip().lower() not in ("", "no")
+        or reply.header("precedence").strip().lower() in ("list", "bulk", "junk")
+    )
+    phrase = list_refusal(reply.visible, reply.subject) if machine else None
+    if phrase is None:
+        return None
+    address = next(
+        (
+            a.lower()
+            for a in _ADDRESS.findall(reply.visible)
+            if a.lower() not in ours and a.lower() != reply.from_address
+        ),
+        None,
+    )
+    return RuleVerdict(Intent.bounce, [f"a mailing list refused the message: {phrase!r}"], address, permanent=False)
 
 
 def auto_reply(reply: Inbound) -> RuleVerdict | None:
@@ -341,7 +376,7 @@ def injection(reply: Inbound) -> list[str]:
 def decide(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict:
     """The rules' verdict: an intent when a rule settles it, and the injection check either way."""
     injected = injection(reply)
-    verdict = bounce(reply, ours) or auto_reply(reply)
+    verdict = bounce(reply, ours) or list_notice(reply, ours) or auto_reply(reply)
     if verdict is None and (phrase := opt_out(reply.visible)):
         verdict = RuleVerdict(Intent.unsubscribe, [f"opt-out phrase: {phrase!r}"])
     verdict = verdict or RuleVerdict()
