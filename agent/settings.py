@@ -82,6 +82,18 @@ class Settings(BaseSettings):
         default=SecretStr("change-me"),
         description="HMAC key that signs one-click unsubscribe links.",
     )
+    # `sdr replies fetch|watch`: replies read from an IMAP mailbox (an app password, never logged).
+    imap_host: str | None = Field(default=None, description="e.g. imap.gmail.com; unset: no mailbox.")
+    imap_port: int | None = Field(default=None, description="Default: 993 for ssl, 143 for starttls and plain.")
+    imap_security: Literal["ssl", "starttls", "plain"] = Field(
+        default="ssl", description="plain only to a loopback address (a local bridge, the tests)."
+    )
+    imap_username: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
+    imap_file_into: str | None = Field(default=None, description="Move handled mail into this folder; unset: leave.")
+    imap_poll_seconds: float = Field(default=60.0, gt=0)
+    imap_timeout_seconds: float = Field(default=30.0, gt=0)
     # `sdr serve`: the shared secret that signs webhook bodies (POST /leads, /messages), and how old
     # a signature may be before it counts as a replay.
     inbound_secret: SecretStr | None = Field(default=None, description="HMAC-SHA256 key for signed webhooks.")

@@ -40,6 +40,76 @@ def ingest(
         print_json(rows)
 
 
+def _print_handled(handled: Any) -> None:
+    flags = plain(f" [{', '.join(handled.flags)}]") if handled.flags else ""
+    console.print(
+        f"#{handled.reply_id} {plain(handled.contact or 'unmatched')}: [bold]{handled.intent}[/] "
+        f"by {handled.decided_by}{flags}; " + plain("; ".join(handled.actions)),
+        highlight=False,
+    )
+
+
+def _pass_line(done: Any) -> str:
+    return f"read {done.read}, handled {len(done.handled)}, seen before {done.already_seen}" + (
+        f", filed {done.filed}" if done.filed else ""
+    )
+
+
+@app.command("fetch")
+def fetch(ctx: typer.Context, json_output: bool = typer.Option(False, "--json")) -> None:
+    """Read the IMAP mailbox (SDR_IMAP_*) once: each new reply handled once, nothing deleted."""
+    from agent.errors import TransportUnavailable
+    from agent.replies.imap_inbox import ImapAccount
+    from agent.replies.mailbox_sync import RETRYABLE, fetch_once
+
+    ws = workspace(ctx)
+    account = ImapAccount.from_settings(ws.settings)
+    try:
+        done = fetch_once(ws, account)
+    except RETRYABLE as exc:
+        raise TransportUnavailable(f"reading {account.name} failed: {exc}; nothing was lost, run it again") from exc
+    if json_output:
+        print_json({**done.__dict__, "handled": [h.__dict__ for h in done.handled]})
+        return
+    for handled in done.handled:
+        _print_handled(handled)
+    console.print(_pass_line(done))
+
+
+@app.command("watch")
+def watch(
+    ctx: typer.Context,
+    poll: float | None = typer.Option(None, help="Seconds between passes (default: SDR_IMAP_POLL_SECONDS)."),
+) -> None:
+    """Read the IMAP mailbox again and again until stopped (Ctrl-C); a lost connection is tried again."""
+    import threading
+
+    from agent.replies.imap_inbox import ImapAccount
+    from agent.replies.mailbox_sync import watch as watch_mailbox
+
+    ws = workspace(ctx)
+    account = ImapAccount.from_settings(ws.settings)
+    console.print(f"watching {plain(account.name)} ({account.security}); Ctrl-C stops", highlight=False)
+
+    def on_pass(done: Any) -> None:
+        for handled in done.handled:
+            _print_handled(handled)
+        if done.read:
+            console.print(_pass_line(done))
+
+    def on_retry(exc: Exception, pause: float) -> None:
+        errors.print(f"{account.name}: {exc}; trying again in {pause:.0f}s")
+
+    watch_mailbox(
+        ws,
+        account,
+        poll_seconds=poll or ws.settings.imap_poll_seconds,
+        stop=threading.Event(),
+        on_pass=on_pass,
+        on_retry=on_retry,
+    )
+
+
 def _line(number: int, line: str, file: Path) -> dict[str, Any]:
     try:
         row = json.loads(line)

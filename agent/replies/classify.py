@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from agent import clock
 from agent.errors import ModelError
@@ -41,20 +44,23 @@ OPT_OUT_DOUBT = 0.2
 # answer from it is padding or noise (measured on SmolLM2-135M), and each token costs ~50 ms.
 SMALL_FIELDS_TOKENS = 48
 SMALL_INTENT_TOKENS = 24
-_STOPWORDS = {
-    "en": "the and you to is for we our this not with have are be it of me my your can will",
-    "es": "el la los las que de no por para con una un es su nos gracias muy estoy pero lo",
-    "fr": "le la les des et est pas pour vous nous une un je ne avec merci de du mon",
-    "de": "der die das und ist nicht sie wir ich für mit ein eine bitte den zu auf vielen",
-    "pt": "o a os as que de não para com uma um é nos obrigado você estou mas meu do da",
-}
+LANGUAGES = ("en", "es", "fr", "de", "pt")
+
+
+@cache
+def _language_identifier() -> LanguageIdentifier:
+    # py3langid's model ships inside the package: nothing is downloaded. Limited to the five
+    # languages we answer in. Measured on the replies (bounces aside) against the stop-word counts
+    # it replaced: eval set 0.994 vs 0.983, training set 0.986 vs 0.954 (Portuguese 20/22 vs 14/22).
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
 
 
 def detect_language(text: str) -> str:
-    words = re.findall(r"[a-zà-ÿ]+", text.lower())
-    scores = {lang: sum(w in set(stop.split()) for w in words) for lang, stop in _STOPWORDS.items()}
-    best = max(scores, key=lambda lang: scores[lang])
-    return best if scores[best] else "en"
+    if not re.search(r"[^\W\d_]{2,}", text):
+        return "en"
+    return str(_language_identifier().classify(text)[0])
 
 
 def _zone(name: str | None) -> ZoneInfo:

@@ -1,9 +1,10 @@
 """Mail in: `.eml` files, mbox and maildir become `Inbound` replies with their visible text.
 
 Nothing reads a reply before it is reduced to what the prospect wrote now: HTML becomes text
-(hidden elements and quoted blocks set aside), and the quoted history below the reply is cut
-off, so that neither the classifier nor the model mistakes our own outreach for the prospect's
-words. The full text is kept too: injections hide in quotes and invisible HTML.
+(`html_body`: hidden elements and each client's quote containers set aside), then the quoted
+history above, below or between the new words and the signature are split off (`quoting`), so
+that no decision (an opt-out, a bounce, an intent) is taken on our own quoted outreach or a
+footer. The full text is kept too: injections hide in quotes and invisible HTML.
 """
 
 from __future__ import annotations
@@ -16,47 +17,22 @@ from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import parseaddr, parsedate_to_datetime
-from html.parser import HTMLParser
 from pathlib import Path
 
-import html2text
-
 from agent.errors import InputError
-
-_HIDDEN_STYLE = re.compile(
-    r"display\s*:\s*none|font-size\s*:\s*0(?:px|pt|em)?\s*(?:;|$)|visibility\s*:\s*hidden", re.IGNORECASE
-)
-_VOID = frozenset(["br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr", "source", "track"])
-
-# A line that opens the quoted history, in the five languages and the common mail clients.
-_QUOTE_HEADER = re.compile(
-    r"^\s*(?:"
-    r"On\b.{4,200}\bwrote:"
-    r"|Am\b.{4,200}\bschrieb\b.{0,200}:"
-    r"|El\b.{4,200}\bescribi[óo]:"
-    r"|Le\b.{4,200}\ba [ée]crit\s?:"
-    r"|Em\b.{4,200}\bescreveu:"
-    r"|-{2,}\s*(?:Original Message|Urspr[üu]ngliche Nachricht|Message d'origine|Mensaje original"
-    r"|Mensagem original|Original message)\s*-{2,}"
-    r"|_{10,}"
-    r"|(?:\*\*)?(?:From|De|Von|Van)\s?:(?:\*\*)?\s.+"
-    r")\s*$",
-    re.IGNORECASE | re.MULTILINE,
-)
-_NEXT_HEADER = re.compile(
-    r"^\s*(?:\*\*)?(?:Sent|Date|Envoy[ée]|Gesendet|Enviado|Datum|To|À|An|Para|Subject|"
-    r"Objet|Betreff|Asunto|Assunto)\s?:",
-    re.IGNORECASE,
-)
+from agent.replies.bounces import FailedRecipient, failed_recipients
+from agent.replies.html_body import read_html
+from agent.replies.quoting import split_reply
 
 
 @dataclass
 class Inbound:
     """One reply as received, reduced to what the classifier and the model may read."""
 
-    visible: str  # the prospect's own words: no quoted history, no hidden HTML
+    visible: str  # the prospect's own words: no quoted history, no signature, no hidden HTML
     full_text: str  # everything, quoted history and hidden text included (for injection checks)
     hidden: str = ""  # text a mail client would not show (hidden HTML)
+    signature: str = ""  # signature, mobile footer, legal disclaimer: never read as the prospect's request
     subject: str = ""
     from_address: str = ""
     from_name: str = ""
@@ -66,117 +42,33 @@ class Inbound:
     references: list[str] = field(default_factory=list)
     received_at: datetime | None = None  # aware
     delivery_status: str = ""  # the message/delivery-status part of a DSN (RFC 3464)
+    failed_recipients: list[FailedRecipient] = field(default_factory=list)  # what a bounce report says failed
     source: str = ""  # where it was read from (file, mbox key)
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
 
 
-class _HtmlFilter(HTMLParser):
-    """Splits HTML into what a reader sees and what is hidden or quoted."""
+@dataclass(frozen=True)
+class Body:
+    """A body read: the prospect's new words, and the rest kept for the checks that need it."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.shown: list[str] = []
-        self.hidden: list[str] = []
-        self.quoted: list[str] = []
-        self._stack: list[tuple[str, str | None]] = []  # (tag, the sink it opened, if any)
-
-    def _sink(self) -> list[str]:
-        for _, sink in reversed(self._stack):
-            if sink == "hidden":
-                return self.hidden
-        for _, sink in reversed(self._stack):
-            if sink == "quoted":
-                return self.quoted
-        return self.shown
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        sink = None
-        if (
-            tag in ("style", "script", "head", "title")
-            or _HIDDEN_STYLE.search(values.get("style") or "")
-            or "hidden" in values
-        ):
-            sink = "hidden"
-        elif tag == "blockquote" or "gmail_quote" in (values.get("class") or ""):
-            sink = "quoted"
-        text = self.get_starttag_text() or f"<{tag}>"
-        if tag in _VOID:
-            self._sink().append(text)
-            return
-        self._stack.append((tag, sink))
-        self._sink().append(text)
-
-    def handle_endtag(self, tag: str) -> None:
-        sink = self._sink()
-        for index in range(len(self._stack) - 1, -1, -1):
-            if self._stack[index][0] == tag:
-                del self._stack[index:]
-                break
-        sink.append(f"</{tag}>")
-
-    def handle_data(self, data: str) -> None:
-        self._sink().append(data)
-
-    def handle_entityref(self, name: str) -> None:
-        self._sink().append(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        self._sink().append(f"&#{name};")
+    visible: str
+    full: str
+    hidden: str
+    signature: str
 
 
-def _render(html: str) -> str:
-    converter = html2text.HTML2Text(bodywidth=0)
-    converter.ignore_links = converter.ignore_images = converter.ignore_emphasis = True
-    converter.ignore_tables = True
-    text = converter.handle(html)
-    text = text.replace("\u00a0", " ")
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip()
-
-
-def html_parts(html: str) -> tuple[str, str, str]:
-    """(shown, quoted, hidden) text of an HTML body."""
-    parser = _HtmlFilter()
-    parser.feed(html)
-    parser.close()
-    return _render("".join(parser.shown)), _render("".join(parser.quoted)), _render("".join(parser.hidden))
-
-
-def strip_quoted(text: str) -> tuple[str, str]:
-    """(the reply, the quoted history below it)."""
-    lines = text.splitlines()
-    cut = len(lines)
-    for index, line in enumerate(lines):
-        if line.lstrip().startswith(">") and not any(
-            ln.strip() for ln in lines[index + 1 :] if not ln.lstrip().startswith(">")
-        ):
-            cut = index
-            break
-        if _QUOTE_HEADER.match(line):
-            # "From: x" alone is a quote only when header lines follow (Outlook's block).
-            if re.match(r"^\s*(?:\*\*)?(?:From|De|Von|Van)\s?:", line, re.IGNORECASE) and not any(
-                _NEXT_HEADER.match(ln) for ln in lines[index + 1 : index + 5]
-            ):
-                continue
-            cut = index
-            break
-        if line.lstrip().startswith(">") and index + 1 < len(lines) and lines[index + 1].lstrip().startswith(">"):
-            cut = index
-            break
-    reply = "\n".join(lines[:cut]).strip()
-    return reply, "\n".join(lines[cut:]).strip()
-
-
-def reduce_body(text: str | None, html: str | None) -> tuple[str, str, str]:
-    """(visible, full, hidden) from a plain-text and/or an HTML body; plain text wins when both exist."""
+def read_body(text: str | None, html: str | None) -> Body:
+    """The new words (no quote, no signature) from a plain-text and/or an HTML body; plain text wins."""
     if text and text.strip():
-        return strip_quoted(text)[0], text, ""
-    shown, quoted, hidden = html_parts(html or "")
-    visible = strip_quoted(shown)[0]
-    full = "\n\n".join(p for p in (shown, quoted, hidden) if p)
-    return visible, full, hidden
+        parts = split_reply(text)
+        return Body(parts.new, text, "", parts.signature)
+    page = read_html(html or "")
+    parts = split_reply(page.text)
+    full = "\n\n".join(p for p in (page.text, page.signature, page.hidden) if p)
+    signature = "\n".join(p for p in (parts.signature, page.signature) if p)
+    return Body(parts.new, full, page.hidden, signature)
 
 
 def _ids(value: str) -> list[str]:
@@ -220,7 +112,7 @@ def parse_message(message: Message, *, source: str = "", received_at: datetime |
     """An RFC 5322 message (as the inbound server or a file hands it over) as an `Inbound` reply."""
     headers = {k.lower(): str(v) for k, v in message.items()}
     text, html, status = _bodies(message)
-    visible, full, hidden = reduce_body(text, html)
+    body = read_body(text, html)
     name, address = parseaddr(headers.get("from", ""))
     when = received_at
     if when is None and headers.get("date"):
@@ -229,9 +121,10 @@ def parse_message(message: Message, *, source: str = "", received_at: datetime |
         except (TypeError, ValueError):
             when = None
     return Inbound(
-        visible=visible,
-        full_text=full,
-        hidden=hidden,
+        visible=body.visible,
+        full_text=body.full,
+        hidden=body.hidden,
+        signature=body.signature,
         subject=headers.get("subject", ""),
         from_address=address.lower(),
         from_name=name,
@@ -241,6 +134,7 @@ def parse_message(message: Message, *, source: str = "", received_at: datetime |
         references=_ids(headers.get("references", "")),
         received_at=when,
         delivery_status=status,
+        failed_recipients=failed_recipients(message),
         source=source,
     )
 
@@ -255,13 +149,19 @@ def from_fields(
     received_at: datetime | None = None,
 ) -> Inbound:
     """A reply given as fields (a JSONL line, an eval case) rather than a whole message."""
-    visible, full, hidden = reduce_body(text, html)
+    body = read_body(text, html)
     name, address = parseaddr(sender)
     lowered = {k.lower(): str(v) for k, v in (headers or {}).items()}
+    # The bounce detectors read messages: a plain-text report is given to them as one.
+    plain = EmailMessage()
+    plain["From"] = address or "unknown@invalid"
+    plain["Subject"] = " ".join(subject.split())
+    plain.set_content(text or body.full)
     return Inbound(
-        visible=visible,
-        full_text=full,
-        hidden=hidden,
+        visible=body.visible,
+        full_text=body.full,
+        hidden=body.hidden,
+        signature=body.signature,
         subject=subject,
         from_address=address.lower(),
         from_name=name,
@@ -269,6 +169,7 @@ def from_fields(
         in_reply_to=_first(_ids(lowered.get("in-reply-to", ""))),
         references=_ids(lowered.get("references", "")),
         received_at=received_at,
+        failed_recipients=failed_recipients(plain),
     )
 
 

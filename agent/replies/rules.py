@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from agent.replies.bounces import list_refusal
 from agent.replies.ingest import Inbound
 from agent.replies.model import Intent
 
@@ -42,6 +43,11 @@ _BOUNCE_TEXT = re.compile(
     r"|n'a pas pu être (remis|délivré)|introuvable|konnte nicht zugestellt|existiert nicht|unbekannt"
     r"|no se pudo entregar|error al entregar|no existe|não existe|falha na entrega|não pôde ser entregue"
     r"|final-recipient|diagnostic-code|transcript of session",
+    re.IGNORECASE,
+)
+_LIST_SENDER = re.compile(
+    r"^(?:[\w.+-]*-(?:owner|bounces?|request|admin)|owner-[\w.+-]+|mailman|listserv|sympa|majordomo|no-?reply)@"
+    r"|@googlegroups\.com$",
     re.IGNORECASE,
 )
 _TRANSIENT = re.compile(r"will retry|temporary problem|temporarily|try again later|delayed|delay\b", re.IGNORECASE)
@@ -154,10 +160,21 @@ _OPT_OUT = re.compile(
     + r")"
 )
 _OPT_OUT_ALONE = re.compile(r"^\W*(stop|remove|unsubscribe|baja|stopp|arret|pare|para)\W*$", re.IGNORECASE)
-# Someone else's newsletter footer ("to unsubscribe from our newsletter") is not an opt-out from us.
+# Someone else's newsletter footer ("to unsubscribe from our newsletter") is not an opt-out from us,
+# and no footer's instructions to its reader are ("To stop hearing from us, reply "unsubscribe" or
+# visit ..."), ours included when a quote goes unrecognised: a person asks, a footer instructs.
 _THEIR_FOOTER = re.compile(
     r"(unsubscribe|desinscri|abmelden|descadastr)\w* (from |de |vom )?(our|nuestro|notre|unserem"
-    r"|nosso|this newsletter)",
+    r"|nosso|this newsletter)"
+    r"|\bto (unsubscribe|opt[- ]?out|stop (hearing|receiving|getting))\b.{0,80}\b(reply|click|visit|follow|use"
+    r"|go to|send|write)\b"
+    r"|\b(click|tap) (here|below|the link|this link)\b.{0,40}\b(unsubscribe|opt[- ]?out)"
+    r"|\byou (are )?receiv(e|ing) this (one-to-one |business )*(e-?mail|message)"
+    r"|\bif you (no longer|do not|don't) (wish|want) to receive"
+    r"|\bpara (darse|darte|dejar de recibir)\b[^.]{0,60}\b(haga|haz|pulse|clic|responda)"
+    r"|\bpour (vous|te) (d[ée]sinscrire|d[ée]sabonner)\b[^.]{0,60}\b(cliquez|r[ée]pondez|suivez)"
+    r"|\bum (sich|dich) (abzumelden|auszutragen)\b[^.]{0,60}\b(klicken|antworten)"
+    r"|\bpara (cancelar|descadastrar|deixar de receber)\b[^.]{0,60}\b(clique|responda)",
     re.IGNORECASE,
 )
 # Words that put an opt-out in doubt when the classifier also leans that way.
@@ -234,7 +251,8 @@ def sentences(text: str) -> list[str]:
 
 
 def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | None:
-    body = "\n".join(p for p in (reply.full_text, reply.delivery_status) if p)
+    """A delivery failure: the failed address and its status from the report, else guessed from the text."""
+    reported = [f for f in reply.failed_recipients if f.address not in ours]
     content_type = reply.header("content-type").lower()
     structural = [
         name
@@ -243,19 +261,23 @@ def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | 
                 "multipart/report",
                 "report-type=delivery-status" in content_type or bool(reply.delivery_status),
             ),
+            ("delivery-status part", any(f.source == "delivery-status" for f in reported)),
             ("X-Failed-Recipients", bool(reply.header("x-failed-recipients"))),
             ("Exchange NDR header", "x-ms-exchange-message-is-ndr" in reply.headers),
             ("sent by a mail daemon", bool(_DAEMON.match(reply.from_address))),
         )
         if hit
     ]
+    # A mail server's report is read whole; a person's reply only by its new words, so that a
+    # delivery failure quoted in the history never marks their address bad.
+    body = "\n".join(p for p in ((reply.full_text if structural else reply.visible), reply.delivery_status) if p)
     subject = bool(_BOUNCE_SUBJECT.search(reply.subject))
     text_hits = len(_BOUNCE_TEXT.findall(body))
     status = _STATUS.search(body)
     code = status is not None or _REPLY_CODE.search(body) is not None
     if not (
         structural
-        or (subject and (text_hits or code))
+        or (subject and (text_hits or code or reported))
         or (text_hits >= 2 and (code or _ADDRESS.search(body)))
         or (text_hits and code)
     ):
@@ -263,6 +285,9 @@ def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | 
     reasons = (
         structural + (["bounce subject"] if subject else []) + ([f"SMTP status {status.group(0)}"] if status else [])
     )
+    if chosen := next((f for f in reported if f.permanent), None) or next(iter(reported), None):
+        reasons.append(f"failed recipient from the {chosen.source}" + (f" ({chosen.status})" if chosen.status else ""))
+        return RuleVerdict(Intent.bounce, reasons, chosen.address, permanent=chosen.permanent)
     failed = reply.header("x-failed-recipients").strip()
     if not failed and (match := re.search(r"Final-Recipient:\s*rfc822;\s*(\S+)", body, re.IGNORECASE)):
         failed = match.group(1)
@@ -283,6 +308,29 @@ def bounce(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | 
         failed.strip("<>.,;").lower() or None,
         permanent=not (transient or policy),
     )
+
+
+def list_notice(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict | None:
+    """A mailing list refusing our message: about the list's address, for a person; never an opt-out."""
+    machine = (
+        _DAEMON.match(reply.from_address)
+        or _LIST_SENDER.search(reply.from_address)
+        or reply.header("list-id")
+        or reply.header("auto-submitted").strip().lower() not in ("", "no")
+        or reply.header("precedence").strip().lower() in ("list", "bulk", "junk")
+    )
+    phrase = list_refusal(reply.visible, reply.subject) if machine else None
+    if phrase is None:
+        return None
+    address = next(
+        (
+            a.lower()
+            for a in _ADDRESS.findall(reply.visible)
+            if a.lower() not in ours and a.lower() != reply.from_address
+        ),
+        None,
+    )
+    return RuleVerdict(Intent.bounce, [f"a mailing list refused the message: {phrase!r}"], address, permanent=False)
 
 
 def auto_reply(reply: Inbound) -> RuleVerdict | None:
@@ -328,7 +376,7 @@ def injection(reply: Inbound) -> list[str]:
 def decide(reply: Inbound, ours: frozenset[str] = frozenset()) -> RuleVerdict:
     """The rules' verdict: an intent when a rule settles it, and the injection check either way."""
     injected = injection(reply)
-    verdict = bounce(reply, ours) or auto_reply(reply)
+    verdict = bounce(reply, ours) or list_notice(reply, ours) or auto_reply(reply)
     if verdict is None and (phrase := opt_out(reply.visible)):
         verdict = RuleVerdict(Intent.unsubscribe, [f"opt-out phrase: {phrase!r}"])
     verdict = verdict or RuleVerdict()

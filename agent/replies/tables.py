@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agent.clock import utcnow
@@ -87,3 +87,20 @@ class Handoff(Base):
     recycle_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+
+
+class MailboxMessage(Base):
+    """A message read from an IMAP mailbox: its place there (UIDs are only unique within one
+    UIDVALIDITY) and the reply it became, so that no restart handles it twice."""
+
+    __tablename__ = "mailbox_messages"
+    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(512))  # user@host/folder
+    uidvalidity: Mapped[int]
+    uid: Mapped[int]
+    message_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    digest: Mapped[str] = mapped_column(String(64), index=True)  # of the raw message: for mail without a Message-ID
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"))
+    filed: Mapped[bool] = mapped_column(default=False)  # moved (or copied) into the folder asked for
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)

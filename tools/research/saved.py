@@ -10,8 +10,10 @@ import re
 from datetime import date
 from pathlib import Path
 
-import html2text
 import yaml
+from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
 
 from agent.settings import Settings
 from agent.store.tables import Account
@@ -20,12 +22,12 @@ from tools.research.base import SourceDoc, source_tool
 KINDS = {"news", "press_release", "web", "job_post", "notes"}
 
 
+_STRICT = ParserConfig(css=CSS_PROFILES["strict"].copy())
+
+
 def html_to_text(html: str) -> str:
-    converter = html2text.HTML2Text()
-    converter.ignore_links = True
-    converter.ignore_images = True
-    converter.body_width = 0
-    return converter.handle(html).strip()
+    # inscriptis (Apache-2.0) lays the page out as a reader sees it; links and images are left out.
+    return get_text(html, _STRICT).strip() if html.strip() else ""
 
 
 def _front_matter(text: str) -> tuple[dict[str, object], str]:
