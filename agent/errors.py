@@ -64,12 +64,3 @@ class ModelError(SdrError):
 
 class InvalidModelOutput(ModelError):
     """The model's answer never validated against the task's schema."""
-
-
-class DeliveryError(SdrError):
-    """A mail or task transport refused a message."""
-
-
-class TransportUnavailable(DeliveryError):
-    """The transport could not be reached (connection, TLS, sign-in): nothing was handed over, so
-    the message can be tried again later as it is, and so can every other one."""

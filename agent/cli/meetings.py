@@ -120,7 +120,7 @@ def request(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Handle a prospect's answer about a meeting: book, offer times, ask, move or cancel."""
-    from agent.meetings import handle_meeting_request
+    from agent.meetings.requests import handle_meeting_request
 
     ws = workspace(ctx)
     received = _moment(at) or clock.now()
@@ -223,7 +223,7 @@ def cancel(ctx: typer.Context, meeting_id: int, reason: str = typer.Option(..., 
 @app.command("no-show")
 def no_show(ctx: typer.Context, meeting_id: int, at: str | None = typer.Option(None, help="As of (ISO 8601).")) -> None:
     """The prospect did not show up: follow the campaign's no-show rule."""
-    from agent.meetings.admin import mark_no_show
+    from agent.replies.no_show import mark_no_show
 
     result = mark_no_show(workspace(ctx), meeting_id, now=_moment(at))
     console.print(result if isinstance(result, str) else f"{result.kind}: {len(result.slots)} new times offered")

@@ -58,9 +58,9 @@ def _pass_line(done: Any) -> str:
 @app.command("fetch")
 def fetch(ctx: typer.Context, json_output: bool = typer.Option(False, "--json")) -> None:
     """Read the IMAP mailbox (SDR_IMAP_*) once: each new reply handled once, nothing deleted."""
-    from agent.errors import TransportUnavailable
     from agent.replies.imap_inbox import ImapAccount
     from agent.replies.mailbox_sync import RETRYABLE, fetch_once
+    from tools.mail import TransportUnavailable
 
     ws = workspace(ctx)
     account = ImapAccount.from_settings(ws.settings)

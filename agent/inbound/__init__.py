@@ -2,9 +2,7 @@
 
 `answer_lead(ws, lead, campaign)` (in `agent.inbound.answer`) upserts the account and contact,
 researches and scores the account, reads the message, routes the lead (offer real slots, answer
-the question, hand a partial fit to a person, decline politely, say nothing), sends or queues the
-first answer under the campaign's `inbound:` policy, and records the speed-to-lead.
-
-Nothing is imported here: `agent.campaign` imports `agent.inbound.spec`, and the answering code
-imports `agent.campaign`.
+the question, hand a partial fit to a person, decline politely, say nothing), queues the first
+answer under the campaign's `inbound:` policy (sending it at once where the policy says), and
+records the speed-to-lead.
 """

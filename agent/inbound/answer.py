@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, select, update
 
 from agent import clock
 from agent.campaign import CampaignSpec
+from agent.campaign.inbound import InboundSpec
 from agent.clock import Clock, RunningClock, as_utc, utcnow
 from agent.drafting.checks import passed
 from agent.enrollments import stop_sequences
@@ -28,10 +29,12 @@ from agent.inbound.lead import InboundLead
 from agent.inbound.notify import notify
 from agent.inbound.outcome import LeadAnswer, note, summary_of
 from agent.inbound.routing import Decision, Facts, decide
-from agent.inbound.spec import InboundSpec
 from agent.inbound.tables import LeadRecord, Route
+from agent.meetings.routing import route as route_to_ae
 from agent.pipeline import campaign_by_name
+from agent.replies import rules
 from agent.replies.classify import ReplyReader
+from agent.replies.handling import reader_for
 from agent.replies.ingest import from_fields
 from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.research.brief import Brief
@@ -58,8 +61,6 @@ _readers: WeakKeyDictionary[Workspace, ReplyReader] = WeakKeyDictionary()
 def reader_of(ws: Workspace) -> ReplyReader:
     """One reply reader per workspace: its classifier loads once."""
     if ws not in _readers:
-        from agent.replies.handling import reader_for
-
         _readers[ws] = reader_for(ws)
     return _readers[ws]
 
@@ -166,8 +167,6 @@ def _read(
     reader: ReplyReader, lead: InboundLead, spec: CampaignSpec, policy: InboundSpec,
     card: ScoreCard | None, contact_id: int | None, suppressed: bool,
 ) -> tuple[ReplyAnalysis, Facts]:  # fmt: skip
-    from agent.replies import rules
-
     inbound = from_fields(
         text=lead.message, subject=lead.source, sender=f"{lead.name} <{lead.email}>", received_at=lead.received_at
     )
@@ -305,8 +304,6 @@ def _answer(
     if decision.route in (Route.answer, Route.review) and contact.id is not None:
         with ws.store.transaction() as session:
             if spec.meetings is not None:  # who would take the call they are offered
-                from agent.meetings.routing import route as route_to_ae
-
                 ae = route_to_ae(session, spec.meetings, session.get_one(Account, account.id)).executive
                 head.variables["ae"] = {"name": ae.name, "minutes": ae.meeting_minutes}
                 head.terms += [ae.name, f"{ae.name}'s", f"{ae.meeting_minutes}-minute"]

@@ -10,18 +10,19 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, ValidationError, field_validator
 
 from agent.accounts.records import EMAIL, FREE_MAIL
 from agent.clock import TimeZoneName
 from agent.errors import InputError
+from agent.strict import Strict
 
 _BAND = re.compile(r"^\s*\d[\d,]*\s*(-\s*\d[\d,]*|\+)?\s*$")
 Short = Annotated[str, Field(max_length=255)]
 
 
-class InboundLead(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True, frozen=True)
+class InboundLead(Strict):
+    model_config = ConfigDict(strict=True, str_strip_whitespace=True)
 
     name: Short = Field(min_length=1)
     email: str = Field(max_length=320)

@@ -21,9 +21,9 @@ from sqlalchemy import or_, select
 
 from agent import outbox
 from agent.campaign import CampaignSpec
+from agent.campaign.inbound import TemplateName
 from agent.clock import as_utc
 from agent.drafting.checks import CheckResult, passed
-from agent.inbound.spec import TemplateName
 from agent.inbound.tables import AnswerVia
 from agent.inbound.writing import TemplateFailed, check, render
 from agent.meetings.letters import when

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agent.campaign.inbound import TemplateName
 from agent.inbound.screening import Screen
-from agent.inbound.spec import TemplateName
 from agent.inbound.tables import Route
 from agent.scoring import ScoreCard
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from agent.accounts.records import domain_of
+from agent.campaign.inbound import ApprovedAnswer, InboundSpec
 from agent.inbound.lead import InboundLead
-from agent.inbound.spec import ApprovedAnswer, InboundSpec
 
 Kind = Literal["prospect", "spam", "vendor", "competitor", "student", "job_seeker"]
 

@@ -15,11 +15,11 @@ from typing import Any
 import jinja2
 
 from agent.campaign import CampaignSpec, Channel
+from agent.campaign.inbound import ENV, InboundSpec, TemplateName
 from agent.drafting.checks import CheckResult, Claim, StepDraft, run_checks
 from agent.drafting.compliance import compose_body, unsubscribe_url
 from agent.drafting.context import DraftContext
 from agent.errors import SdrError
-from agent.inbound.spec import ENV, InboundSpec, TemplateName
 from agent.store.tables import Account, Contact
 
 

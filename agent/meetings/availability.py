@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from agent.meetings.spec import WEEKDAYS, AccountExecutive
+from agent.campaign.meetings import WEEKDAYS, AccountExecutive
 from agent.timex import GRID, grid_starts
 from tools.calendar.base import Busy
 

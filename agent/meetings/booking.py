@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from agent import clock, outbox
 from agent.campaign import CampaignSpec
+from agent.campaign.meetings import AccountExecutive, MeetingsSpec
 from agent.clock import as_utc, utcnow
 from agent.errors import ConfigError, NotFound
 from agent.meetings import letters
@@ -32,7 +33,6 @@ from agent.meetings.availability import Rules, free_slots, why_not
 from agent.meetings.decide import Decision
 from agent.meetings.invitations import invitation
 from agent.meetings.routing import Route
-from agent.meetings.spec import AccountExecutive, MeetingsSpec
 from agent.meetings.tables import ACTIVE, Meeting, MeetingOffer, MeetingStatus
 from agent.states import Audience, Origin
 from agent.store.db import record_event

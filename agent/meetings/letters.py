@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from agent.meetings.spec import AccountExecutive
+from agent.campaign.meetings import AccountExecutive
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from agent.meetings.spec import AccountExecutive, MeetingsSpec
+from agent.campaign.meetings import AccountExecutive, MeetingsSpec
 from agent.meetings.tables import Meeting
 from agent.store.tables import Account
 

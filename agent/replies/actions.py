@@ -17,10 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent import outbox
+from agent.campaign import CampaignSpec
+from agent.campaign.qualification import QualificationSpec
 from agent.enrollments import stop_sequences
-from agent.replies import qualification
+from agent.meetings.requests import handle_meeting_request
+from agent.replies import qualification, responses
+from agent.replies.handoff import hand_off, handoff_note, meeting_changed
 from agent.replies.model import Flag, Intent, ReplyAnalysis
-from agent.replies.spec import QualificationSpec
 from agent.replies.tables import NurtureTouch, ReferredContact, Reply
 from agent.states import UNSENT, Audience
 from agent.store.db import record_event
@@ -184,10 +187,6 @@ def route_meeting(
     Without AEs in the campaign file (no `meetings:` section), a drafted reply offering times, for
     review. Returns the id of a drafted reply (booking's own messages are in `sdr meetings`).
     """
-    from agent.campaign import CampaignSpec  # agent.campaign imports this package's spec: load it late
-    from agent.replies import responses
-    from agent.replies.handoff import hand_off, handoff_note, meeting_changed
-
     with ws.store.transaction() as session:
         reply = session.get_one(Reply, reply_id)
         contact_id, text, received = reply.contact_id, reply.text, reply.received_at
@@ -197,8 +196,6 @@ def route_meeting(
         return responses.draft(
             ws, reply_id, "answer" if analysis.intent is Intent.cancel else "offer_times", analysis, their_id
         )
-    from agent.meetings import handle_meeting_request
-
     outcome = handle_meeting_request(
         ws,
         contact_id,

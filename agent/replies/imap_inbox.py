@@ -20,8 +20,9 @@ from types import TracebackType
 from imap_tools import A, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import MailboxLoginError, UnexpectedCommandStatusError
 
-from agent.errors import ConfigError, TransportUnavailable
+from agent.errors import ConfigError
 from agent.settings import Settings
+from tools.mail import TransportUnavailable
 
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "plain": 143}
 # What a dropped or refused connection raises: worth another try after a pause.

@@ -21,13 +21,13 @@ from email import message_from_bytes, policy
 
 from sqlalchemy import func, or_, select
 
-from agent.errors import TransportUnavailable
 from agent.replies.classify import ReplyReader
 from agent.replies.handling import Handled, handle, reader_for
 from agent.replies.imap_inbox import CONNECTION_ERRORS, ImapAccount, ImapInbox
 from agent.replies.ingest import parse_message
 from agent.replies.tables import MailboxMessage
 from agent.workspace import Workspace
+from tools.mail import TransportUnavailable
 
 RETRYABLE = (TransportUnavailable, imaplib.IMAP4.error, *CONNECTION_ERRORS)
 

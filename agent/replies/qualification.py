@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent.campaign.qualification import SqlDefinition
 from agent.errors import UserError
 from agent.replies.model import Evidence, Qualification, ReplyAnalysis
-from agent.replies.spec import SqlDefinition
 from agent.replies.tables import Reply
 from agent.store.db import record_event
 from agent.store.tables import Contact, LeadStage

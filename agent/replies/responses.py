@@ -16,10 +16,10 @@ from pydantic import BaseModel
 
 from agent import outbox
 from agent.campaign import CampaignSpec
+from agent.campaign.qualification import QualificationSpec
 from agent.clock import utcnow
 from agent.errors import ModelError
 from agent.replies.model import Flag, Intent, ReplyAnalysis
-from agent.replies.spec import QualificationSpec
 from agent.replies.tables import Reply
 from agent.states import Origin
 from agent.store.tables import Campaign, Contact, OutboxMessage

@@ -37,7 +37,7 @@ from agent.campaign import CampaignSpec
 from agent.clock import as_utc, utcnow, zone
 from agent.drafting.checks import Claim, StepDraft, passed, run_checks
 from agent.drafting.drafter import composed_text, context_for
-from agent.errors import DeliveryError, TransportUnavailable, UserError
+from agent.errors import UserError
 from agent.sending.compose import compose, new_message_id
 from agent.sending.schedule import add_business_days, in_window, next_window_start
 from agent.states import DELIVERED_OR_MAYBE, FINISHED, Origin, OutboxState
@@ -45,8 +45,7 @@ from agent.store.db import record_event
 from agent.store.tables import Campaign, Contact, Enrollment, EnrollmentState, LeadStage, OutboxMessage
 from agent.suppression import is_suppressed
 from agent.workspace import Workspace
-from tools.mail import Outgoing
-from tools.mail.smtp import UncertainDelivery
+from tools.mail import DeliveryError, Outgoing, TransportUnavailable, UncertainDelivery
 
 # A sequence's later steps wait until every earlier one is settled one way or another.
 STEP_DONE = (OutboxState.sent, OutboxState.rejected, OutboxState.cancelled, OutboxState.blocked)

@@ -14,9 +14,9 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from agent.campaign.meetings import WEEKDAYS
 from agent.meetings.availability import Rules
 from agent.meetings.decide import Decision, decide
-from agent.meetings.spec import WEEKDAYS
 from agent.timex import read_times
 from agent.workspace import Workspace
 from evals.framework import Case, CaseOutcome, Score, Suite, mean

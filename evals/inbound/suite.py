@@ -19,12 +19,12 @@ from sqlalchemy import select
 
 from agent.accounts.importer import import_file
 from agent.campaign import CampaignSpec, load_campaign
+from agent.campaign.meetings import WEEKDAYS, AccountExecutive
 from agent.inbound.answer import LeadAnswer, answer_lead, reader_of
 from agent.inbound.lead import InboundLead
 from agent.inbound.report import percentile
 from agent.inbound.tables import AnswerState
 from agent.meetings.admin import seed_calendars
-from agent.meetings.spec import WEEKDAYS, AccountExecutive
 from agent.meetings.tables import MeetingOffer
 from agent.pipeline import register_campaign
 from agent.store.tables import Contact, Suppression

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent import clock
-from agent.meetings import handle_meeting_request
+from agent.meetings.requests import handle_meeting_request
 from agent.settings import load_settings
 from agent.workspace import Workspace
 from tests.calendar.conftest import Radicale

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from agent.campaign import CampaignSpec, load_campaign, spec_json
-from agent.meetings.spec import MeetingsSpec
+from agent.campaign.meetings import MeetingsSpec
 from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.meetings import handle_meeting_request
+from agent.meetings.requests import handle_meeting_request
 from agent.settings import load_settings
 from agent.workspace import Workspace
 

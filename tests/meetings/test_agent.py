@@ -11,8 +11,8 @@ from langchain_core.messages import AIMessage
 from sqlalchemy import select
 
 from agent.llm import scripted_handle
-from agent.meetings import handle_meeting_request
 from agent.meetings.assistant import MAX_STEPS
+from agent.meetings.requests import handle_meeting_request
 from agent.meetings.tables import Meeting
 from agent.store.tables import LlmCall
 from agent.workspace import Workspace

@@ -15,7 +15,7 @@ from icalendar import Calendar as ICalendar
 from sqlalchemy import select
 
 from agent import clock
-from agent.meetings import handle_meeting_request, recover_bookings
+from agent.meetings.requests import handle_meeting_request, recover_bookings
 from agent.meetings.tables import Meeting, MeetingStatus
 from agent.replies.tables import NurtureTouch
 from agent.review import approve
@@ -315,7 +315,7 @@ def test_two_processes_asking_for_the_same_slot_get_one_booking(booking: Setup) 
 
 
 def test_a_no_show_gets_one_new_offer_then_goes_back_to_nurture(booking: Setup) -> None:
-    from agent.meetings.admin import mark_no_show
+    from agent.replies.no_show import mark_no_show
 
     first = ask(booking, DANA, "Tuesday 10:30 PT works for me")
     later = first.event.start + timedelta(minutes=20)

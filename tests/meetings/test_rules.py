@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from agent.campaign.meetings import MeetingsSpec
 from agent.meetings.availability import Rules, free_slots, why_not
 from agent.meetings.decide import decide
 from agent.meetings.routing import choose
-from agent.meetings.spec import MeetingsSpec
 from evals.booking.suite import SUITE
 from tests.conftest import ROOT
 from tests.meetings.conftest import AES

@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from agent.campaign.qualification import SqlDefinition
 from agent.errors import UserError
 from agent.replies.handoff import close, export, hand_off, handoff_note, list_handoffs, meeting_booked
 from agent.replies.model import Evidence, Qualification
 from agent.replies.qualification import LeadFacts, StageError, can_move, check_sql, move
-from agent.replies.spec import SqlDefinition
 from agent.replies.tables import Disposition, NurtureTouch
 from agent.store.tables import Contact, LeadStage
 from tests.replies.conftest import receive

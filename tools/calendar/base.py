@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar as ICalendar
 from icalendar import Event as IEvent
 
-from agent.errors import SdrError
+from tools.errors import ToolError
 
 PRODID = "-//sdr-agent//meetings//EN"
 MARK = "X-SDR-AGENT"  # on events this agent wrote
 
 
-class CalendarError(SdrError):
+class CalendarError(ToolError):
     """A calendar could not be read or written."""
 
 
@@ -101,23 +101,15 @@ Now = Callable[[], datetime]
 """The caller's clock: this moment, aware (a backend reads no other time)."""
 
 Factory = Callable[[CalendarConfig, Now], Calendar]
-_BACKENDS: dict[str, Factory] = {}
+BACKENDS: dict[str, Factory] = {}
 
 
 def backend(name: str) -> Callable[[Factory], Factory]:
     def register(factory: Factory) -> Factory:
-        _BACKENDS[name] = factory
+        BACKENDS[name] = factory
         return factory
 
     return register
-
-
-def open_calendar(config: CalendarConfig, *, now: Now) -> Calendar:
-    from tools.calendar import caldav, ics  # noqa: F401  (registers the backends)
-
-    if config.backend not in _BACKENDS:
-        raise CalendarError(f"unknown calendar backend {config.backend!r} (known: {', '.join(sorted(_BACKENDS))})")
-    return _BACKENDS[config.backend](config, now)
 
 
 # ---- iCalendar helpers shared by the backends ------------------------------------------------

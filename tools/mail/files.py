@@ -11,8 +11,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from agent.settings import Settings
-from tools.mail.base import Outgoing, transport
+from tools.mail.base import MailSettings, Outgoing, transport
 
 
 def _file_name(message_id: str) -> str:
@@ -55,11 +54,11 @@ class FolderTransport:
 
 
 @transport("outbox")
-def outbox(settings: Settings) -> FolderTransport:
+def outbox(settings: MailSettings) -> FolderTransport:
     return FolderTransport("outbox", settings.outbox_dir, ".eml")
 
 
 @transport("tasks")
-def tasks(settings: Settings) -> FolderTransport:
+def tasks(settings: MailSettings) -> FolderTransport:
     """LinkedIn messages and calls are done by a person: each becomes a task file to work from."""
     return FolderTransport("tasks", settings.outbox_dir / "tasks", ".md")

@@ -5,19 +5,13 @@ from __future__ import annotations
 import smtplib
 import ssl
 
-from agent.errors import DeliveryError, TransportUnavailable
-from agent.settings import Settings
-from tools.mail.base import Outgoing, transport
-
-
-class UncertainDelivery(DeliveryError):
-    """The connection broke after the message was handed over: it may have been delivered."""
+from tools.mail.base import DeliveryError, MailSettings, Outgoing, TransportUnavailable, UncertainDelivery, transport
 
 
 class SmtpTransport:
     name = "smtp"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: MailSettings) -> None:
         self.settings = settings
 
     def deliver(self, message: Outgoing) -> None:
@@ -52,5 +46,5 @@ class SmtpTransport:
 
 
 @transport("smtp")
-def smtp(settings: Settings) -> SmtpTransport:
+def smtp(settings: MailSettings) -> SmtpTransport:
     return SmtpTransport(settings)

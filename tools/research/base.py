@@ -5,10 +5,44 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
-from agent.settings import Settings
-from agent.store.tables import Account
+
+class Company(Protocol):
+    """What a research source reads about an account."""
+
+    @property
+    def domain(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def website(self) -> str | None: ...
+    @property
+    def industry(self) -> str | None: ...
+    @property
+    def employees(self) -> int | None: ...
+    @property
+    def city(self) -> str | None: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def technologies(self) -> list[Any]: ...
+    @property
+    def description(self) -> str | None: ...
+
+
+class ResearchSettings(Protocol):
+    """What the research sources read from the caller's settings."""
+
+    @property
+    def sources_dir(self) -> Path: ...
+    @property
+    def allow_network(self) -> bool: ...
+    @property
+    def web_timeout_seconds(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -23,24 +57,17 @@ class SourceDoc:
 
 
 class SourceTool(Protocol):
-    def __call__(self, account: Account, settings: Settings) -> list[SourceDoc]: ...
+    def __call__(self, account: Company, settings: ResearchSettings) -> list[SourceDoc]: ...
 
 
-_TOOLS: dict[str, SourceTool] = {}
+TOOLS: dict[str, SourceTool] = {}
 
 
 def source_tool(name: str) -> Callable[[SourceTool], SourceTool]:
     """Register a research source; every registered tool is asked about every account."""
 
     def register(tool: SourceTool) -> SourceTool:
-        _TOOLS[name] = tool
+        TOOLS[name] = tool
         return tool
 
     return register
-
-
-def source_tools() -> dict[str, SourceTool]:
-    # Importing the package registers the built-in tools.
-    import tools.research  # noqa: F401
-
-    return dict(_TOOLS)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from agent.settings import Settings
-from agent.store.tables import Account
-from tools.research.base import SourceDoc, source_tool
+from tools.research.base import Company, ResearchSettings, SourceDoc, source_tool
 
 
 @source_tool("crm")
-def crm_record(account: Account, settings: Settings) -> list[SourceDoc]:  # noqa: ARG001 (the tool protocol)
+def crm_record(account: Company, settings: ResearchSettings) -> list[SourceDoc]:  # noqa: ARG001 (the tool protocol)
     parts = [f"{account.name} is a company at {account.domain}."]
     if account.industry:
         parts.append(f"{account.name} works in {account.industry}.")

@@ -15,9 +15,7 @@ from inscriptis import get_text
 from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
 
-from agent.settings import Settings
-from agent.store.tables import Account
-from tools.research.base import SourceDoc, source_tool
+from tools.research.base import Company, ResearchSettings, SourceDoc, source_tool
 
 KINDS = {"news", "press_release", "web", "job_post", "notes"}
 
@@ -75,7 +73,7 @@ def read_saved(path: Path) -> SourceDoc | None:
 
 
 @source_tool("saved")
-def saved_sources(account: Account, settings: Settings) -> list[SourceDoc]:
+def saved_sources(account: Company, settings: ResearchSettings) -> list[SourceDoc]:
     folder = settings.sources_dir / account.domain
     if not folder.is_dir():
         return []

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from agent.settings import Settings
-from agent.store.tables import Account
-from tools.research.base import SourceDoc, source_tool
+from tools.research.base import Company, ResearchSettings, SourceDoc, source_tool
 from tools.research.saved import html_to_text
 
 PAGES = ("", "about")
@@ -14,7 +12,7 @@ MAX_CHARS = 20_000
 
 
 @source_tool("website")
-def website(account: Account, settings: Settings) -> list[SourceDoc]:
+def website(account: Company, settings: ResearchSettings) -> list[SourceDoc]:
     if not settings.allow_network:
         return []
     base = (account.website or f"https://{account.domain}").rstrip("/")

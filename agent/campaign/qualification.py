@@ -7,16 +7,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from agent.strict import Strict
 
 ResponseIntent = Literal["interested", "question", "objection", "meeting_request", "reschedule", "cancel"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SqlDefinition(_Strict):
+class SqlDefinition(Strict):
     """What makes a sales-qualified lead: the lowest bar that starts a real sales conversation."""
 
     need: bool = Field(default=True, description="An objectively stated need (quoted from a reply).")
@@ -33,7 +31,7 @@ class SqlDefinition(_Strict):
     )
 
 
-class ReplyPolicy(_Strict):
+class ReplyPolicy(Strict):
     auto_send: list[ResponseIntent] = Field(
         default_factory=list, description="Intents whose drafted response goes out without review."
     )
@@ -47,7 +45,7 @@ class ReplyPolicy(_Strict):
     meeting_minutes: int = Field(default=20, ge=10, le=120)
 
 
-class QualificationSpec(_Strict):
+class QualificationSpec(Strict):
     sql: SqlDefinition = SqlDefinition()
     replies: ReplyPolicy = ReplyPolicy()
 

@@ -17,17 +17,14 @@ from typing import Annotated, Any, Literal
 
 import jinja2
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from agent.clock import TimeZoneName
+from agent.campaign.inbound import InboundSpec
+from agent.campaign.meetings import MeetingsSpec
+from agent.campaign.qualification import QualificationSpec
+from agent.clock import WEEKDAYS, TimeZoneName, Weekday
 from agent.errors import InputError
-from agent.inbound.spec import InboundSpec
-from agent.meetings.spec import MeetingsSpec
-from agent.replies.spec import QualificationSpec
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from agent.strict import Strict
 
 
 class TriggerKind(StrEnum):
@@ -139,10 +136,6 @@ class Review(Strict):
         if self.policy == "auto_above_score" and self.auto_approve_min_priority is None:
             raise ValueError("policy auto_above_score needs auto_approve_min_priority")
         return self
-
-
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Sending(Strict):

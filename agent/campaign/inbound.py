@@ -14,7 +14,9 @@ from typing import Any, Literal
 import jinja2
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from agent.strict import Strict
 
 TemplateName = Literal["meeting", "booked", "answer", "review", "student", "job_seeker", "not_a_fit"]
 Notice = Literal["meeting", "answer", "review", "not_qualified", "do_not_contact", "flagged", "duplicate"]
@@ -50,16 +52,12 @@ SAMPLE: dict[str, Any] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AnswerTemplate(_Strict):
+class AnswerTemplate(Strict):
     subject: str = Field(min_length=1, max_length=120)
     body: str = Field(min_length=1, description="Jinja2; the compliance footer is added by the system.")
 
 
-class ApprovedAnswer(_Strict):
+class ApprovedAnswer(Strict):
     """An answer sales and marketing agreed on, for a question inbound leads ask again and again."""
 
     topic: str = Field(min_length=1, description="What the question is about, as the answer names it.")
@@ -67,7 +65,7 @@ class ApprovedAnswer(_Strict):
     answer: str = Field(min_length=10, description="Said as written: every name and figure in it is approved.")
 
 
-class Notify(_Strict):
+class Notify(Strict):
     to: list[str] = Field(default_factory=list, description="Addresses told about each new lead on these routes.")
     routes: list[Notice] = Field(default_factory=lambda: list(NOTICED))
 
@@ -79,7 +77,7 @@ class Notify(_Strict):
         return self
 
 
-class InboundSpec(_Strict):
+class InboundSpec(Strict):
     send_without_review: Literal["fits", "all", "never"] = Field(
         default="fits",
         description="fits: a fit's first answer goes out as soon as it passes the checks (speed-to-lead "
@@ -115,5 +113,5 @@ class InboundSpec(_Strict):
 
 @cache
 def default_templates() -> dict[str, AnswerTemplate]:
-    text = files("agent.inbound").joinpath("templates.yaml").read_text(encoding="utf-8")
+    text = files("agent.campaign").joinpath("inbound_templates.yaml").read_text(encoding="utf-8")
     return {name: AnswerTemplate.model_validate(value) for name, value in yaml.safe_load(text).items()}

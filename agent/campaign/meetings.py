@@ -10,18 +10,13 @@ import re
 from datetime import time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from agent.clock import zone
+from agent.clock import WEEKDAYS, Weekday, zone
 from agent.errors import UserError
+from agent.strict import Strict
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _known_zone(value: str) -> str:
