@@ -9,12 +9,11 @@ a note about a lead) carry neither. An invitation travels as a text/calendar alt
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
 
 from icalendar import Calendar as ICalendar
@@ -30,9 +29,8 @@ POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 def new_message_id(row: OutboxMessage) -> str:
-    """Ours, unique: `<sdr.<origin>.<outbox id>.<random>@<the sending domain>>`."""
-    domain = row.from_address.rsplit("@", 1)[-1]
-    return f"<sdr.{row.origin}.{row.id}.{secrets.token_hex(6)}@{domain}>"
+    """Ours, unique (RFC 5322), in the sending domain, naming the outbox row it came from."""
+    return make_msgid(idstring=f"sdr.{row.origin}.{row.id}", domain=row.from_address.rsplit("@", 1)[-1])
 
 
 def compose(row: OutboxMessage, spec: CampaignSpec | None, secret: str, now_utc: datetime) -> Outgoing:
