@@ -22,6 +22,10 @@ def _workspace_env_file() -> Path:
     return Path(os.environ.get("SDR_WORKSPACE", "sdr-workspace")) / "settings.env"
 
 
+MIN_SECRET_LENGTH = 16
+WEAK_SECRETS = {"change-me", "changeme", "change_me", "secret", "password", "unsubscribe-secret", "test"}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SDR_",
@@ -78,9 +82,10 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     smtp_timeout_seconds: float = 30.0
-    unsubscribe_secret: SecretStr = Field(
-        default=SecretStr("change-me"),
-        description="HMAC key that signs one-click unsubscribe links.",
+    unsubscribe_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key that signs one-click unsubscribe links (at least 16 characters). Unset: the "
+        "workspace makes a random one for its own outbox; SMTP sending and `sdr serve` need it set.",
     )
     # `sdr replies fetch|watch`: replies read from an IMAP mailbox (an app password, never logged).
     imap_host: str | None = Field(default=None, description="e.g. imap.gmail.com; unset: no mailbox.")
@@ -114,6 +119,19 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("unsubscribe_secret", "inbound_secret")
+    @classmethod
+    def _strong(cls, value: SecretStr | None) -> SecretStr | None:
+        """A secret anyone could guess (a placeholder, a short word) protects nothing: refused."""
+        if value is not None:
+            secret = value.get_secret_value()
+            if len(secret) < MIN_SECRET_LENGTH or secret.lower().strip("-_ ") in WEAK_SECRETS:
+                raise ValueError(
+                    f"a secret of at least {MIN_SECRET_LENGTH} characters that nobody could guess is needed "
+                    "(make one: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+                )
+        return value
 
     @cached_property
     def db_url(self) -> str:

@@ -6,9 +6,13 @@ way of recording model calls and one store.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from agent.errors import ConfigError
 from agent.settings import Settings, load_settings
 from agent.store import Store, open_store
 from agent.store.tables import LlmCall
@@ -69,4 +73,30 @@ class Workspace:
     def transports(self) -> dict[str, Transport]:
         from tools.mail import build_transports
 
+        if self.settings.mail_transport != "outbox":
+            self.require_unsubscribe_secret("sending through SMTP")
         return build_transports(self.settings)
+
+    @cached_property
+    def unsubscribe_secret(self) -> str:
+        """The key that signs one-click unsubscribe links: the setting, else a random one this
+        workspace made for its own outbox (never a default anyone could know)."""
+        if self.settings.unsubscribe_secret is not None:
+            return self.settings.unsubscribe_secret.get_secret_value()
+        path = self.settings.workspace / ".unsubscribe-secret"
+        if not path.exists():
+            with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "w") as out:
+                    out.write(secrets.token_urlsafe(32))
+        return path.read_text().strip()
+
+    def require_unsubscribe_secret(self, purpose: str) -> None:
+        """Links that reach real inboxes, and the server that honours them, need a secret the
+        operator set (the same on every machine that sends or serves)."""
+        if self.settings.unsubscribe_secret is None:
+            raise ConfigError(
+                f"SDR_UNSUBSCRIBE_SECRET is not set: it is needed for {purpose} (a long random value, the same "
+                "wherever the agent sends or serves; make one: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )

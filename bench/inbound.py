@@ -41,7 +41,7 @@ from agent.suppression import suppress  # noqa: E402
 from agent.workspace import Workspace  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
-SECRET = "bench-secret"
+SECRET = "bench-webhook-secret-0123456789"
 
 
 def prepare(folder: Path) -> Workspace:

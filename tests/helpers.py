@@ -97,6 +97,7 @@ def campaign_variant(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
 
 
 HUMAN_REVIEW = ("policy: auto_above_score", "policy: human")
+UNSUBSCRIBE_SECRET = "an-unsubscribe-secret-for-the-tests"
 
 
 def free_port() -> int:

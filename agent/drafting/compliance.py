@@ -11,9 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from urllib.parse import urlencode
 
 from agent.campaign import Sender
+
+ONE_ADDRESS = re.compile(r"[^@\s|]+@[^@\s|]+\.[^@\s|]+")
 
 
 def _b64(data: bytes) -> str:
@@ -37,7 +40,9 @@ def read_unsubscribe_token(token: str, secret: str) -> tuple[str, str] | None:
     expected = hmac.new(secret.encode(), payload, hashlib.sha256).digest()[:16]
     if not hmac.compare_digest(signature, expected):
         return None
-    email, _, campaign = payload.decode().partition("|")
+    email, _, campaign = payload.decode(errors="replace").partition("|")
+    if not ONE_ADDRESS.fullmatch(email):  # a token names one address: never a domain, never anything else
+        return None
     return email, campaign
 
 

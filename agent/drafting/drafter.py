@@ -43,9 +43,7 @@ def composed_text(ws: Workspace, ctx: DraftContext, draft: StepDraft) -> str:
     """The text as it will go out: an email's body carries the compliance footer."""
     if draft.channel is not Channel.email:
         return draft.body
-    link = unsubscribe_url(
-        ctx.spec.sender, ctx.contact.email, ctx.spec.name, ws.settings.unsubscribe_secret.get_secret_value()
-    )
+    link = unsubscribe_url(ctx.spec.sender, ctx.contact.email, ctx.spec.name, ws.unsubscribe_secret)
     return compose_body(draft.body, ctx.spec.sender, link)
 
 

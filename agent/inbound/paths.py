@@ -61,7 +61,7 @@ class Letterhead:
 
     @property
     def secret(self) -> str:
-        return self.ws.settings.unsubscribe_secret.get_secret_value()
+        return self.ws.unsubscribe_secret
 
     def check(self, subject: str, body: str, terms: Sequence[str] = ()) -> list[CheckResult]:
         return check(self.spec, self.account, self.contact, subject, body, self.secret, [*self.terms, *terms])

@@ -310,7 +310,7 @@ def claim(ws: Workspace, row_id: int, now: datetime) -> Outgoing | str:
             )
         except outbox.Conflict:
             return "claimed by another sender"
-        return compose(row, spec, ws.settings.unsubscribe_secret.get_secret_value(), now)
+        return compose(row, spec, ws.unsubscribe_secret, now)
 
 
 def _settle(ws: Workspace, row_id: int, now: datetime, error: DeliveryError | None) -> None:
@@ -342,6 +342,7 @@ def send_due(
     `steps`: everything but sequence steps, as the server's worker does after each reply or lead)."""
     now = as_utc(now) if now else utcnow()
     summary = SendSummary()
+    _ = ws.transports  # a transport that is not set up right stops the round before it starts
     recover(ws, summary, now)
     for row_id in plan(ws, now, summary, campaign, only, steps)[:limit]:
         claimed = claim(ws, row_id, now)

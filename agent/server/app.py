@@ -67,7 +67,8 @@ def create_app(ws: Workspace, *, campaign: str | None = None, reader: ReplyReade
     """
     secret = ws.settings.inbound_secret
     verifier = Verifier(secret.get_secret_value(), ws.settings.inbound_max_age_seconds) if secret else None
-    unsubscribe_secret = ws.settings.unsubscribe_secret.get_secret_value()
+    ws.require_unsubscribe_secret("`sdr serve` (it verifies the unsubscribe links)")
+    unsubscribe_secret = ws.unsubscribe_secret
 
     def token_of(request: Request) -> tuple[str, str] | None:
         return read_unsubscribe_token(request.query_params.get("t", ""), unsubscribe_secret)

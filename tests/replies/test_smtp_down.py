@@ -11,7 +11,7 @@ from agent.states import Origin, OutboxState
 from agent.store.tables import Enrollment, OutboxMessage
 from agent.workspace import Workspace
 from tests.conftest import make_workspace
-from tests.helpers import free_port, outbox_rows, smtp_server
+from tests.helpers import UNSUBSCRIBE_SECRET, free_port, outbox_rows, smtp_server
 from tests.replies.conftest import receive
 
 pytest.importorskip("aiosmtpd", reason="the SMTP tests need aiosmtpd (pip install -e '.[dev]')")
@@ -24,6 +24,7 @@ def over_smtp(ws: Workspace, port: int) -> Workspace:
         ws.settings.workspace.parent,
         model=ws.llm.handle,
         mail_transport="smtp",
+        unsubscribe_secret=UNSUBSCRIBE_SECRET,
         smtp_port=port,
         smtp_starttls=False,
         smtp_timeout_seconds=5,

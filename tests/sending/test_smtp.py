@@ -12,7 +12,7 @@ from agent.sending.sender import send_due
 from agent.store.tables import OutboxMessage, OutboxState
 from agent.workspace import Workspace
 from tests.conftest import make_workspace
-from tests.helpers import IN_WINDOW, Mailbox, free_port, run_demo, smtp_server
+from tests.helpers import IN_WINDOW, UNSUBSCRIBE_SECRET, Mailbox, free_port, run_demo, smtp_server
 
 pytest.importorskip("aiosmtpd", reason="the SMTP tests need aiosmtpd (pip install -e '.[dev]')")
 
@@ -36,7 +36,14 @@ def approved(tmp_path: Path) -> Path:
 
 
 def smtp_workspace(tmp_path: Path, port: int) -> Workspace:
-    return make_workspace(tmp_path, mail_transport="smtp", smtp_port=port, smtp_starttls=False, smtp_timeout_seconds=5)
+    return make_workspace(
+        tmp_path,
+        mail_transport="smtp",
+        smtp_port=port,
+        smtp_starttls=False,
+        smtp_timeout_seconds=5,
+        unsubscribe_secret=UNSUBSCRIBE_SECRET,
+    )
 
 
 def _sent(ws: Workspace) -> list[str]:

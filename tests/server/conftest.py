@@ -26,7 +26,7 @@ SECRET = "webhook-secret-for-tests"
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Desk:
-    return build_desk(tmp_path, inbound_secret=SECRET, unsubscribe_secret="unsubscribe-secret-for-tests")
+    return build_desk(tmp_path, inbound_secret=SECRET, unsubscribe_secret="unsubscribe-secret-for-the-tests")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ ONE_CLICK = {"content": b"List-Unsubscribe=One-Click", "headers": {"Content-Type
 
 
 def token(desk: Desk, email: str, secret: str | None = None) -> str:
-    return unsubscribe_token(email, CAMPAIGN, secret or desk.ws.settings.unsubscribe_secret.get_secret_value())
+    return unsubscribe_token(email, CAMPAIGN, secret or desk.ws.unsubscribe_secret)
 
 
 def suppressed(desk: Desk) -> list[tuple[str, str, str | None]]:

@@ -120,7 +120,8 @@ def test_without_a_secret_or_a_campaign_webhooks_answer_503(desk: Desk) -> None:
     from agent.settings import load_settings
     from agent.workspace import Workspace
 
-    unsigned = Workspace(load_settings(workspace=desk.ws.settings.workspace), model=desk.ws.llm.handle)
+    settings = load_settings(workspace=desk.ws.settings.workspace, unsubscribe_secret=desk.ws.unsubscribe_secret)
+    unsigned = Workspace(settings, model=desk.ws.llm.handle)
     with TestClient(create_app(unsigned, campaign=CAMPAIGN, reader=desk.reader)) as client:
         assert post(client, "/leads", json.dumps(LEAD).encode()).status_code == 503
     with TestClient(create_app(desk.ws, reader=desk.reader)) as client:
