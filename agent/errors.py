@@ -58,6 +58,10 @@ class NotFound(UserError):
     """The user named something (a campaign, a draft) that does not exist."""
 
 
+class Replayed(UserError):
+    """A webhook request seen before: nothing is done twice."""
+
+
 class ModelError(SdrError):
     """The language model failed after the bounded retries."""
 

@@ -11,7 +11,7 @@ from agent import clock
 from agent.cli import calls, evals, handoffs, inbound, meetings, outbound, records, replies, review, send
 from agent.cli.common import errors
 from agent.cli.demo import demo
-from agent.cli.serve import serve
+from agent.cli.serve import serve, worker
 from agent.errors import InputRejected, SdrError, UserError
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ app.add_typer(meetings.app, name="meetings")
 app.add_typer(calls.app, name="calls")
 app.add_typer(inbound.app, name="inbound")
 app.command()(serve)
+app.command()(worker)
 
 
 def main() -> None:

@@ -14,12 +14,15 @@ def serve(
     campaign: str | None = typer.Option(
         None, "--campaign", help="The campaign (name, or its YAML file) that answers POST /leads."
     ),
+    worker: bool = typer.Option(True, help="Run a worker in this process; --no-worker: `sdr worker` processes do."),
+    send_steps: bool = typer.Option(False, help="The worker also sends the sequences' due steps (else `sdr send`)."),
 ) -> None:
     """Serve POST/GET /unsubscribe, POST /leads, POST /messages and GET /healthz.
 
     Webhooks are signed with SDR_INBOUND_SECRET (header X-SDR-Signature: t=<unix>,v1=<hex HMAC-SHA256
-    of "<t>." + body>); without it they answer 503. Point the campaign's sender.unsubscribe_url at
-    this server's public /unsubscribe.
+    of "<t>." + body>, or the Standard Webhooks headers); without it they answer 503. What they carry
+    is stored before the 202 and a worker does the work. Point the campaign's sender.unsubscribe_url
+    at this server's public /unsubscribe. GET /metrics for Prometheus.
     """
     import uvicorn
 
@@ -32,4 +35,35 @@ def serve(
     if ws.settings.inbound_secret is None:
         console.print("[yellow]SDR_INBOUND_SECRET is not set: POST /leads and /messages will answer 503[/]")
     # The access log would print query strings, and unsubscribe tokens carry addresses.
-    uvicorn.run(create_app(ws, campaign=campaign), host=host, port=port, access_log=False, log_level="info")
+    app = create_app(ws, campaign=campaign, worker=worker, send_steps=send_steps)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", timeout_keep_alive=30)
+
+
+def worker(
+    ctx: typer.Context,
+    interval: float = typer.Option(5.0, help="Seconds between rounds when nothing new came in."),
+    steps: bool = typer.Option(True, help="Send the sequences' due steps too (--no-steps: answers only)."),
+    once: bool = typer.Option(False, help="One round, then exit (for cron and tests)."),
+) -> None:
+    """The agent's background work, as many processes as needed on one store: answer recorded
+    inbound leads, read the replies the webhooks kept, send what is approved and due. Each piece of
+    work is claimed first, so it is done once; a worker that stops leaves nothing stuck."""
+    import signal
+    import threading
+
+    from agent.worker import Worker
+
+    ws = workspace(ctx)
+    background = Worker(ws, steps=steps)
+    if once:
+        done = background.round()
+        sent = len(done.sent.sent) if done.sent else 0
+        console.print(f"answered {len(done.leads)} leads, read {done.mail} replies, sent {sent}")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print(f"worker on {ws.settings.workspace}: a round every {interval:g} s (Ctrl-C stops)")
+    try:
+        background.run(stop, interval=interval)
+    except KeyboardInterrupt:
+        stop.set()

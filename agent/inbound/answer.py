@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 
 from agent import clock
 from agent.campaign import CampaignSpec
 from agent.campaign.inbound import InboundSpec
+from agent.claims import claimant, claimant_gone
 from agent.clock import Clock, RunningClock, as_utc, utcnow
 from agent.drafting.checks import passed
 from agent.enrollments import stop_sequences
@@ -51,7 +52,6 @@ log = logging.getLogger(__name__)
 # sequence. Its priority stays below any auto-approval threshold, so that the meetings capability
 # queues the offer and the desk's own policy and checks decide when it goes out.
 INBOUND_ENROLLMENT_PRIORITY = 0.0
-STALE_CLAIM = timedelta(minutes=10)  # a worker answering a lead for this long has died
 # The first answer counts for speed-to-lead once it is sent or waits only for its turn or a person.
 ANSWERED = (OutboxState.sent, OutboxState.sending, OutboxState.approved, OutboxState.pending_review)
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a form's own clock may run
@@ -73,42 +73,69 @@ def answer_lead(
     return answer_received(ws, received.lead_id, reader=reader, lead_clock=lead_clock)
 
 
-def receive_lead(ws: Workspace, lead: InboundLead, campaign: str, *, now: datetime | None = None) -> Received:
-    """Record the lead; one from the future (beyond a little clock skew) is refused, naming the field."""
+def receive_lead(
+    ws: Workspace, lead: InboundLead, campaign: str, *, now: datetime | None = None, receipt: str | None = None
+) -> Received:
+    """Record the lead; one from the future (beyond a little clock skew) is refused, naming the field.
+    `receipt`: the webhook request's key (see `agent.store.tables.keep_receipt`)."""
     if lead.received_at > (now or clock.now()) + CLOCK_SKEW:
         raise InputError(f"{lead.received_at.isoformat()} is in the future (by the agent's clock)",
                          field="received_at")  # fmt: skip
     campaign_id, spec = campaign_by_name(ws, campaign)
-    return receive(ws, lead, campaign_id, (spec.inbound or InboundSpec()).duplicate_window_minutes)
+    return receive(ws, lead, campaign_id, (spec.inbound or InboundSpec()).duplicate_window_minutes, receipt)
 
 
 def unanswered(ws: Workspace) -> list[int]:
-    """Leads never answered: received only, or claimed by a worker that died (a stale claim)."""
-    stale = utcnow() - STALE_CLAIM
+    """Leads never answered: received only, or claimed by a worker that has stopped (its claim is
+    released at once on this machine, after `agent.claims.LEASE` from another)."""
+    now = utcnow()
     with ws.store.transaction() as session:
-        stuck = (LeadRecord.state == "answering") & (LeadRecord.claimed_at < stale)
-        for row in session.scalars(select(LeadRecord).where(stuck)):
-            row.state = "received"
+        for row in session.scalars(select(LeadRecord).where(LeadRecord.state == "answering")):
+            if claimant_gone(row.claimed_by, row.claimed_at, now):
+                row.state, row.claimed_by = "received", None
         query = select(LeadRecord.id).where(LeadRecord.state == "received").order_by(LeadRecord.id)
         return list(session.scalars(query))
+
+
+def claim_lead(ws: Workspace, lead_id: int | None = None) -> int | None:
+    """Claim a received lead for this worker (the next one, without `lead_id`): one conditional
+    update, so of several workers exactly one answers each lead; on PostgreSQL the next lead is
+    picked past the ones other workers hold (SKIP LOCKED). None: nothing left to claim."""
+    with ws.store.transaction() as session:
+        waiting = LeadRecord.state == "received"
+        if lead_id is None:
+            pick = select(LeadRecord.id).where(waiting).order_by(LeadRecord.id).limit(1)
+            if session.get_bind().dialect.name == "postgresql":
+                pick = pick.with_for_update(skip_locked=True)
+            target = LeadRecord.id == pick.scalar_subquery()
+        else:
+            target = LeadRecord.id == lead_id
+        return session.execute(
+            update(LeadRecord)
+            .where(target, waiting)
+            .values(state="answering", claimed_at=utcnow(), claimed_by=claimant())
+            .returning(LeadRecord.id)
+            .execution_options(synchronize_session=False)
+        ).scalar()
 
 
 def answer_received(
     ws: Workspace, lead_id: int, *, reader: ReplyReader | None = None, lead_clock: Clock | None = None
 ) -> LeadAnswer:
+    """Answer a recorded lead, unless another worker answers or answered it."""
+    if claim_lead(ws, lead_id) is None:
+        with ws.store.transaction() as session:
+            return summary_of(session, session.get_one(LeadRecord, lead_id))
+    return answer_claimed(ws, lead_id, reader=reader, lead_clock=lead_clock)
+
+
+def answer_claimed(
+    ws: Workspace, lead_id: int, *, reader: ReplyReader | None = None, lead_clock: Clock | None = None
+) -> LeadAnswer:
+    """Answer a lead this worker claimed."""
     lead_clock = lead_clock or RunningClock(clock.now())
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
-        claimed = cast(
-            CursorResult[Any],
-            session.execute(
-                update(LeadRecord)
-                .where(LeadRecord.id == lead_id, LeadRecord.state == "received")
-                .values(state="answering", claimed_at=utcnow())
-            ),
-        )
-        if claimed.rowcount != 1:  # answered already, or being answered by another worker
-            return summary_of(session, row)
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
         lead = InboundLead.model_validate(row.lead, strict=False)
         ids = (row.campaign_id, row.account_id, row.contact_id)

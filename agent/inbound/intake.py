@@ -23,7 +23,7 @@ from agent.clock import as_utc
 from agent.inbound.lead import InboundLead
 from agent.inbound.tables import LeadRecord
 from agent.store.db import record_event
-from agent.store.tables import Account, Contact
+from agent.store.tables import Account, Contact, keep_receipt
 from agent.workspace import Workspace
 
 ACCOUNT_FIELDS = ("name", "industry", "employees", "country", "region", "website")
@@ -92,9 +92,13 @@ def _upsert(session: Session, lead: InboundLead) -> tuple[int | None, int | None
     return account_id, contact_id, note
 
 
-def receive(ws: Workspace, lead: InboundLead, campaign_id: int, window_minutes: int) -> Received:
-    """Record the lead; a second one from the same address within the window is a duplicate."""
+def receive(
+    ws: Workspace, lead: InboundLead, campaign_id: int, window_minutes: int, receipt: str | None = None
+) -> Received:
+    """Record the lead; a second one from the same address within the window is a duplicate.
+    `receipt`: the webhook request's key, kept in the same transaction (a replay raises `Replayed`)."""
     with ws.store.transaction() as session:
+        keep_receipt(session, receipt)
         record = LeadRecord(
             campaign_id=campaign_id,
             received_at=as_utc(lead.received_at),

@@ -67,6 +67,7 @@ class LeadRecord(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("inbound_leads.id"))
     state: Mapped[str] = mapped_column(String(16), default="received")  # received -> answering -> routed
     claimed_at: Mapped[datetime | None]  # when a worker started answering it
+    claimed_by: Mapped[str | None] = mapped_column(String(255))  # which worker (agent.claims)
     route: Mapped[str | None] = mapped_column(String(32), index=True)
     reasons: Mapped[list[Any]] = mapped_column(default=list)  # why this route, in order
     disposition: Mapped[str | None] = mapped_column(String(32))  # not_qualified

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agent.clock import utcnow
@@ -104,3 +104,20 @@ class MailboxMessage(Base):
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"))
     filed: Mapped[bool] = mapped_column(default=False)  # moved (or copied) into the folder asked for
     read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReceivedMail(Base):
+    """A message a mail provider's webhook handed over, kept whole before the webhook is answered:
+    accepted means stored, and a worker reads and acts on it (once: it claims it first)."""
+
+    __tablename__ = "received_mail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    source: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default="received", index=True)  # received, handling, handled
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None]
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"))
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]

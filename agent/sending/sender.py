@@ -21,19 +21,16 @@ as soon as it is approved, at any hour: someone is waiting for it.
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
-import psutil
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agent import outbox
 from agent.campaign import CampaignSpec
+from agent.claims import claimant, claimant_gone
 from agent.clock import as_utc, utcnow, zone
 from agent.drafting.checks import Claim, StepDraft, passed, run_checks
 from agent.drafting.drafter import composed_text, context_for
@@ -49,8 +46,6 @@ from tools.mail import DeliveryError, Outgoing, TransportUnavailable, UncertainD
 
 # A sequence's later steps wait until every earlier one is settled one way or another.
 STEP_DONE = (OutboxState.sent, OutboxState.rejected, OutboxState.cancelled, OutboxState.blocked)
-# A claim from another machine is presumed dead after this long (on this machine we can look).
-CLAIM_LEASE = timedelta(minutes=10)
 
 
 @dataclass
@@ -67,24 +62,6 @@ class SendSummary:
         self.waiting[reason] = self.waiting.get(reason, 0) + 1
         if when is not None and (self.next_due is None or when < self.next_due):
             self.next_due = when
-
-
-@cache
-def claimant() -> str:
-    """This process, as a claim names it: host, pid and the pid's start time (pids are reused)."""
-    me = psutil.Process(os.getpid())
-    return f"{socket.gethostname()}:{me.pid}:{me.create_time():.2f}"
-
-
-def _claimant_gone(claimed_by: str | None, claimed_at: datetime | None, now: datetime) -> bool:
-    host, _, rest = (claimed_by or "").partition(":")
-    pid, _, started = rest.partition(":")
-    if host == socket.gethostname() and pid.isdigit():
-        try:
-            return f"{psutil.Process(int(pid)).create_time():.2f}" != started
-        except psutil.NoSuchProcess:
-            return True
-    return claimed_at is None or claimed_at < now - CLAIM_LEASE
 
 
 def _spec(session: Session, campaign_id: int | None, specs: dict[int, CampaignSpec]) -> CampaignSpec | None:
@@ -118,7 +95,7 @@ def recover(ws: Workspace, summary: SendSummary, now: datetime) -> None:
     with ws.store.transaction() as session:
         stuck = session.scalars(select(OutboxMessage).where(OutboxMessage.state == OutboxState.sending)).all()
         for row in stuck:
-            if not _claimant_gone(row.claimed_by, row.claimed_at, now):
+            if not claimant_gone(row.claimed_by, row.claimed_at, now):
                 continue
             delivered = ws.transports[row.channel].confirm(row.message_id or "")
             if delivered is True:

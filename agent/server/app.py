@@ -5,11 +5,14 @@
   the answer is 200, however often it is called.
 - `GET /unsubscribe?t=TOKEN`: a page with one button that POSTs. A GET never unsubscribes:
   link scanners follow links.
-- `POST /leads`: one lead as JSON, signed. Recorded while the form waits (202 with its id), and
-  answered right after, in the background.
-- `POST /messages`: one raw RFC 5322 message from a mail provider's inbound webhook, signed,
-  handed to reply handling in the background.
-- `GET /healthz`.
+- `POST /leads`: one lead as JSON, signed (ours, or Standard Webhooks). Stored, with the request's
+  key, before the 202 (with its id); a worker answers it right after.
+- `POST /messages`: one raw RFC 5322 message from a mail provider's inbound webhook, signed;
+  stored before the 202, read and acted on by a worker.
+- `GET /healthz`, `GET /metrics` (Prometheus).
+A body is refused as soon as it passes its cap; a replayed request is refused by every process,
+also after a restart (the keys are in the store); beyond `max_inflight` requests at once, 503 with
+Retry-After.
 Query strings carry unsubscribe tokens (an address, signed): the access log is off, and the app
 logs what it did without them.
 """
@@ -19,24 +22,32 @@ from __future__ import annotations
 import html
 import logging
 import threading
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from email import message_from_bytes, policy
-from email.message import Message
 from typing import TYPE_CHECKING
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.drafting.compliance import read_unsubscribe_token
-from agent.errors import InputError
-from agent.server.signatures import HEADER, Verifier
+from agent.errors import InputError, Replayed
+from agent.inbound.answer import receive_lead
+from agent.inbound.lead import parse_lead
+from agent.replies import mailroom
+from agent.server.metrics import ServerMetrics
+from agent.server.signatures import Verified, Verifier
+from agent.store.tables import keep_receipt
 from agent.suppression import suppress
+from agent.worker import Worker
 from agent.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -44,6 +55,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("uvicorn.error")  # uvicorn configures it: our lines appear with its own
 MAX_LEAD_BYTES = 64 * 1024
+MAX_INFLIGHT = 64  # requests at once; beyond, 503 with Retry-After
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 
 _PAGE = """<!doctype html>
@@ -55,18 +67,76 @@ _PAGE = """<!doctype html>
 """
 
 
+async def capped_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to pass `limit` (the rest is never read)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class Gate:
+    """At most `max_inflight` requests at once; the next gets 503 with Retry-After (never a dropped
+    connection), and every request carries a request id in its answer and in the logs."""
+
+    def __init__(self, app: ASGIApp, max_inflight: int) -> None:
+        self.app, self.max_inflight, self.inflight = app, max_inflight, 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        if self.inflight >= self.max_inflight:
+            busy = JSONResponse(
+                {"error": "busy: try again in a second"}, 503, {"Retry-After": "1", "X-Request-ID": request_id}
+            )
+            await busy(scope, receive, send)
+            return
+
+        async def tagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        self.inflight += 1
+        try:
+            await self.app(scope, receive, tagged)
+        finally:
+            self.inflight -= 1
+
+
 def _page(title: str, content: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(title=html.escape(title), content=content), status_code=status)
 
 
-def create_app(ws: Workspace, *, campaign: str | None = None, reader: ReplyReader | None = None) -> Starlette:
+def create_app(
+    ws: Workspace,
+    *,
+    campaign: str | None = None,
+    reader: ReplyReader | None = None,
+    worker: bool = True,
+    send_steps: bool = False,
+    max_inflight: int = MAX_INFLIGHT,
+) -> Starlette:
     """The app over one workspace; `campaign` answers `POST /leads` (without it, leads get 503).
 
-    Handlers that touch the store are plain functions (Starlette runs them in its thread pool) or
-    hand the store work to it, so the event loop never waits on a write.
+    A webhook is answered 202 once what it carried is stored; the work is done by a worker (this
+    process's own, unless `worker` is off and `sdr worker` processes do it). Handlers that touch
+    the store hand the store work to the thread pool, so the event loop never waits on a write.
     """
     secret = ws.settings.inbound_secret
     verifier = Verifier(secret.get_secret_value(), ws.settings.inbound_max_age_seconds) if secret else None
+    metrics = ServerMetrics(ws)
+    accepted, refusals = metrics.accepted, metrics.refused
+    stop, wake = threading.Event(), threading.Event()
+    background = Worker(ws, reader=reader, steps=send_steps) if worker else None
     ws.require_unsubscribe_secret("`sdr serve` (it verifies the unsubscribe links)")
     unsubscribe_secret = ws.unsubscribe_secret
 
@@ -97,48 +167,66 @@ def create_app(ws: Workspace, *, campaign: str | None = None, reader: ReplyReade
             return _page("Unsubscribed", f"<p>Done: no more emails will go to {html.escape(email)}.</p>")
         return PlainTextResponse("unsubscribed\n")
 
-    async def signed_body(request: Request, limit: int) -> bytes | Response:
+    async def signed_body(request: Request, limit: int) -> tuple[bytes, Verified] | Response:
+        """The body, read up to `limit` and refused as soon as it passes it, then its signature:
+        nothing of an oversized or unsigned request is kept."""
         if verifier is None:
             return JSONResponse({"error": "SDR_INBOUND_SECRET is not set: signed webhooks are off"}, status_code=503)
-        body = await request.body()
-        if len(body) > limit:
+        body = await capped_body(request, limit)
+        if body is None:
+            refusals.labels(reason="too_large").inc()
             return JSONResponse({"error": f"body over {limit} bytes"}, status_code=413)
-        problem = verifier.check(request.headers.get(HEADER), body)
-        if problem is not None:
-            log.warning("refused %s: %s", request.url.path, problem)
-            return JSONResponse({"error": problem}, status_code=401)
-        return body
+        verified = verifier.check(dict(request.headers), body)
+        if isinstance(verified, str):
+            refusals.labels(reason=verified.split(":")[0].split(" (")[0].replace(" ", "_")).inc()
+            log.warning("refused %s: %s", request.url.path, verified)
+            return JSONResponse({"error": verified}, status_code=401)
+        return body, verified
+
+    def replayed(verified: Verified, exc: Replayed) -> Response:
+        if verified.retry_means_same:  # the sender did not hear our 202 and tried again: acknowledged, done once
+            return JSONResponse({"accepted": True, "duplicate": True}, status_code=202)
+        refusals.labels(reason="replayed").inc()
+        return JSONResponse({"error": f"replayed request: {exc}"}, status_code=401)
 
     async def leads(request: Request) -> Response:
-        from agent.inbound.answer import answer_received, reader_of, receive_lead
-        from agent.inbound.lead import parse_lead
-
-        body = await signed_body(request, MAX_LEAD_BYTES)
-        if isinstance(body, Response):
-            return body
+        signed = await signed_body(request, MAX_LEAD_BYTES)
+        if isinstance(signed, Response):
+            return signed
+        body, verified = signed
         if campaign is None:
             return JSONResponse({"error": "no campaign: start the server with --campaign NAME"}, status_code=503)
         try:
             lead = parse_lead(body.decode("utf-8", errors="replace"))
-            received = await run_in_threadpool(receive_lead, ws, lead, campaign)
+            received = await run_in_threadpool(receive_lead, ws, lead, campaign, receipt=verified.key)
+        except Replayed as exc:
+            return replayed(verified, exc)
         except InputError as exc:
             return JSONResponse({"error": str(exc), "field": exc.field}, status_code=422)
-        log.info("lead %s received%s", received.lead_id, " (duplicate)" if received.duplicate_of else "")
-        task = BackgroundTask(answer_received, ws, received.lead_id, reader=reader or reader_of(ws))
-        return JSONResponse(
-            {"id": received.lead_id, "duplicate_of": received.duplicate_of}, status_code=202, background=task
-        )
+        accepted.labels(kind="lead").inc()
+        wake.set()  # stored: the worker answers it now
+        return JSONResponse({"id": received.lead_id, "duplicate_of": received.duplicate_of}, status_code=202)
+
+    def keep_mail(body: bytes, key: str) -> int:
+        with ws.store.transaction() as session:
+            keep_receipt(session, key)
+            return mailroom.accept(session, body, "webhook /messages")
 
     async def messages(request: Request) -> Response:
-        body = await signed_body(request, MAX_MESSAGE_BYTES)
-        if isinstance(body, Response):
-            return body
+        signed = await signed_body(request, MAX_MESSAGE_BYTES)
+        if isinstance(signed, Response):
+            return signed
+        body, verified = signed
         message = message_from_bytes(body, policy=policy.default)
         if not message.keys():
             return JSONResponse({"error": "not an RFC 5322 message: no headers"}, status_code=422)
-        task = BackgroundTask(_handle_reply, ws, message, reader)
-        accepted = {"accepted": True, "message_id": message.get("Message-ID")}
-        return JSONResponse(accepted, status_code=202, background=task)
+        try:
+            mail_id = await run_in_threadpool(keep_mail, body, verified.key)
+        except Replayed as exc:
+            return replayed(verified, exc)
+        accepted.labels(kind="message").inc()
+        wake.set()
+        return JSONResponse({"accepted": True, "id": mail_id, "message_id": message.get("Message-ID")}, status_code=202)
 
     def healthz(_request: Request) -> Response:
         with ws.store.transaction() as session:
@@ -147,36 +235,25 @@ def create_app(ws: Workspace, *, campaign: str | None = None, reader: ReplyReade
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        threading.Thread(target=_resume, args=(ws, reader), name="sdr-inbound-resume", daemon=True).start()
+        if background is not None:
+            thread = threading.Thread(target=background.run, args=(stop, wake), name="sdr-worker", daemon=True)
+            thread.start()
         yield
+        stop.set()
+        wake.set()
+
+    def metrics_page(_request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return Starlette(
+        middleware=[Middleware(Gate, max_inflight=max_inflight)],
         routes=[
             Route("/unsubscribe", unsubscribe_page, methods=["GET"]),
             Route("/unsubscribe", unsubscribe, methods=["POST"]),
             Route("/leads", leads, methods=["POST"]),
             Route("/messages", messages, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_page, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
-
-
-def _handle_reply(ws: Workspace, message: Message, reader: ReplyReader | None) -> None:
-    """The server's worker: act on a reply, then send what is approved and due (its answer, a
-    meeting email), through the one send path. Cold sequence steps are `sdr send`'s."""
-    from agent.replies.handling import handle_message
-    from agent.sending.sender import send_due
-
-    handle_message(ws, message, source="webhook /messages", reader=reader)
-    send_due(ws, steps=False)
-
-
-def _resume(ws: Workspace, reader: ReplyReader | None) -> None:
-    """Load the reader before the first lead needs it, then answer the leads a stopped server left."""
-    from agent.inbound.answer import answer_received, reader_of, unanswered
-
-    reader = reader or reader_of(ws)
-    for lead_id in unanswered(ws):
-        answer_received(ws, lead_id, reader=reader)
-        log.info("lead %s answered on restart", lead_id)

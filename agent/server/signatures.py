@@ -1,9 +1,14 @@
-"""Signed webhooks: an HMAC-SHA256 of the timestamp and the body, under a secret both sides hold.
+"""Signed webhooks, in two formats under one secret (`SDR_INBOUND_SECRET`):
 
-The header is `X-SDR-Signature: t=<unix seconds>,v1=<hex digest of "<t>." + body>` (the shape
-Stripe and others use, so senders have code for it). A signature older than the allowed age is
-refused, which stops replays of captured requests; a signature seen before within that age is
-refused too, which stops a replay inside the window.
+- ours: `X-SDR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>` (the shape
+  Stripe and others use);
+- Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`), the
+  format many senders speak, checked by the `standardwebhooks` library. A secret written
+  `whsec_<base64>` is that format's key; any other secret is used as written.
+
+A signature older (or newer) than the allowed age is refused. What makes a request unique (our
+signature, or the sender's webhook-id) is returned as its `key`: the store keeps keys, so a
+replayed request is refused by every process, also after a restart.
 """
 
 from __future__ import annotations
@@ -11,43 +16,71 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from standardwebhooks.webhooks import Webhook
 
 from agent import clock
 
 HEADER = "X-SDR-Signature"
 _FORMAT = re.compile(r"^t=(\d{1,12}),v1=([0-9a-f]{64})$")
+STANDARD = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
 def sign(secret: str, body: bytes, at: int | None = None) -> str:
-    """The header value for this body (what a sender computes)."""
+    """Our header's value for this body (what a sender computes)."""
     at = int(clock.now().timestamp()) if at is None else at
     digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={at},v1={digest}"
 
 
+def standard_key(secret: str) -> Webhook:
+    return Webhook(secret if secret.startswith("whsec_") else secret.encode())
+
+
+def sign_standard(secret: str, webhook_id: str, body: bytes, at: int | None = None) -> dict[str, str]:
+    """Standard Webhooks headers for this body (what a sender computes)."""
+    at = int(clock.now().timestamp()) if at is None else at
+    signature = standard_key(secret).sign(webhook_id, datetime.fromtimestamp(at, UTC), body)
+    return {"webhook-id": webhook_id, "webhook-timestamp": str(at), "webhook-signature": signature}
+
+
+@dataclass(frozen=True)
+class Verified:
+    key: str  # what the store keeps to refuse a replay
+    retry_means_same: bool  # Standard Webhooks: the same id again is the sender retrying one event
+
+
 class Verifier:
     def __init__(self, secret: str, max_age_seconds: int) -> None:
         self._secret = secret.encode()
+        self._standard = standard_key(secret)
         self._max_age = max_age_seconds
-        self._seen: dict[str, int] = {}
-        self._lock = threading.Lock()
 
-    def check(self, header: str | None, body: bytes, now: float | None = None) -> str | None:
-        """None when the request is genuine and fresh, else why it is refused."""
-        match = _FORMAT.match((header or "").strip())
-        if match is None:
-            return f"missing or malformed {HEADER} header"
-        at, given = int(match[1]), match[2]
+    def check(self, headers: dict[str, str], body: bytes, now: float | None = None) -> Verified | str:
+        """The request's key when it is genuine and fresh, else why it is refused."""
         now = clock.now().timestamp() if now is None else now
+        if all(h in headers for h in STANDARD):
+            return self._check_standard(headers, body, now)
+        match = _FORMAT.match((headers.get(HEADER.lower()) or "").strip())
+        if match is None:
+            return f"missing or malformed {HEADER} (or Standard Webhooks) headers"
+        at, given = int(match[1]), match[2]
         if abs(now - at) > self._max_age:
             return "stale signature: the timestamp is outside the allowed age"
         expected = hmac.new(self._secret, f"{at}.".encode() + body, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, given):
             return "bad signature"
-        with self._lock:
-            self._seen = {d: t for d, t in self._seen.items() if now - t <= self._max_age}
-            if given in self._seen:
-                return "replayed request: this signature was used before"
-            self._seen[given] = at
-        return None
+        return Verified(key=f"sig:{given}", retry_means_same=False)
+
+    def _check_standard(self, headers: dict[str, str], body: bytes, now: float) -> Verified | str:
+        webhook_id, stamp = headers["webhook-id"], headers["webhook-timestamp"]
+        if not stamp.isdigit() or not 0 < len(webhook_id) <= 200:
+            return "malformed Standard Webhooks headers"
+        if abs(now - int(stamp)) > self._max_age:
+            return "stale signature: the timestamp is outside the allowed age"
+        expected = self._standard.sign(webhook_id, datetime.fromtimestamp(int(stamp), UTC), body).encode()
+        if not any(hmac.compare_digest(expected, s.encode()) for s in headers["webhook-signature"].split()):
+            return "bad signature"
+        return Verified(key=f"id:{webhook_id}", retry_means_same=True)

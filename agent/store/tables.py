@@ -10,9 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from agent.clock import utcnow
+from agent.errors import Replayed
 from agent.states import Audience, EnrollmentState, LeadStage, Origin, OutboxState
 
 
@@ -247,6 +249,28 @@ class Event(Base):
     contact_id: Mapped[int | None]
     outbox_id: Mapped[int | None]
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class WebhookReceipt(Base):
+    """A webhook request accepted, by what makes it unique (a signature, or the sender's event id):
+    every process refuses a replay, also after a restart."""
+
+    __tablename__ = "webhook_receipts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def keep_receipt(session: Session, key: str | None) -> None:
+    """Record a webhook request's key first in its transaction; a key seen before raises `Replayed`
+    (and the caller's transaction, with nothing else in it yet, rolls back)."""
+    if key is None:
+        return
+    session.add(WebhookReceipt(key=key))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Replayed(f"this request was received before ({key.split(':', 1)[0]})") from exc
 
 
 class LlmCall(Base):

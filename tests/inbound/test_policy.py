@@ -160,9 +160,10 @@ def test_a_lead_whose_worker_died_is_answered_on_restart_but_never_twice(tmp_pat
     desk = variant(tmp_path, ("send_without_review: fits", "send_without_review: all"))
     first = desk.answer(**fields)
     assert first.answer is AnswerState.sent
-    with desk.ws.store.transaction() as session:  # as if the worker died after sending, before recording it
+    with desk.ws.store.transaction() as session:  # as if a worker elsewhere died after sending, before recording it
         row = session.get_one(LeadRecord, first.lead_id)
-        row.state, row.claimed_at = "answering", utcnow() - timedelta(minutes=15)
+        row.state, row.claimed_by = "answering", "another-machine:4242:1.00"
+        row.claimed_at = utcnow() - timedelta(minutes=15)
     assert unanswered(desk.ws) == [first.lead_id]
     again = answer_received(desk.ws, first.lead_id, reader=desk.reader)
     assert again.answer is AnswerState.sent and again.route == first.route

@@ -11,9 +11,14 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import func, select
 from starlette.applications import Starlette
 
+from agent.inbound.tables import LeadRecord
+from agent.replies.tables import ReceivedMail
 from agent.server.app import create_app
+from agent.states import Origin, OutboxState
+from agent.store.tables import OutboxMessage
 from tests.inbound.conftest import (
     CAMPAIGN,
     Desk,
@@ -32,6 +37,27 @@ def desk(tmp_path: Path) -> Desk:
 @pytest.fixture
 def app(desk: Desk) -> Starlette:
     return create_app(desk.ws, campaign=CAMPAIGN, reader=desk.reader)
+
+
+def settled(desk: Desk, seconds: float = 30) -> None:
+    """Wait until the app's worker has done everything stored: leads answered, mail read, answers sent."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with desk.ws.store.transaction() as session:
+            waiting = (
+                session.scalar(select(func.count()).where(LeadRecord.state.in_(["received", "answering"])))
+                or session.scalar(select(func.count()).where(ReceivedMail.state.in_(["received", "handling"])))
+                or session.scalar(
+                    select(func.count()).where(
+                        OutboxMessage.state.in_([OutboxState.approved, OutboxState.sending]),
+                        OutboxMessage.origin != Origin.sequence_step,
+                    )
+                )
+            )
+        if not waiting:
+            return
+        assert time.monotonic() < deadline, "the worker did not finish"
+        time.sleep(0.02)
 
 
 @contextmanager

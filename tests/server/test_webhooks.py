@@ -1,4 +1,5 @@
-"""POST /leads and POST /messages: signed with HMAC-SHA256, fresh, used once; the lead answered right after."""
+"""POST /leads and POST /messages: signed (ours, or Standard Webhooks), fresh, used once, stored before
+the 202; the worker answers the lead and reads the reply right after."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from agent import clock
 from agent.inbound.tables import LeadRecord
 from agent.replies.tables import Reply
 from agent.server.app import create_app
-from agent.server.signatures import HEADER, Verifier, sign
+from agent.server.signatures import HEADER, Verified, Verifier, sign, sign_standard
 from agent.store.tables import OutboxMessage
 from tests.inbound.conftest import CAMPAIGN, TUESDAY, Desk
-from tests.server.conftest import SECRET, serving
+from tests.server.conftest import SECRET, serving, settled
 
 LEAD = {
     "name": "Ana Ruiz",
@@ -45,6 +46,7 @@ def leads(desk: Desk) -> int:
 def test_a_signed_lead_gets_202_with_its_id_and_is_answered_right_after(desk: Desk, app: Starlette) -> None:
     with TestClient(app) as client:
         answer = post(client, "/leads", json.dumps(LEAD).encode())
+        settled(desk)
     assert answer.status_code == 202
     lead_id = answer.json()["id"]
     with desk.ws.store.transaction() as session:
@@ -59,6 +61,7 @@ def test_the_same_form_posted_twice_is_answered_once(desk: Desk, app: Starlette)
     with TestClient(app) as client:
         first = post(client, "/leads", body)
         second = post(client, "/leads", body, at=_now() + 1)  # a new signature: a second submission
+        settled(desk)
     assert (first.status_code, second.status_code) == (202, 202)
     assert second.json()["duplicate_of"] == first.json()["id"]
     assert len(desk.outbox(to="ana.ruiz@harvest-lane.example")) == 1
@@ -88,22 +91,42 @@ def test_an_unsigned_forged_or_stale_request_gets_401_and_changes_nothing(
     assert leads(desk) == 0
 
 
-def test_a_replayed_request_gets_401(desk: Desk, app: Starlette) -> None:
+def test_a_replayed_request_gets_401_also_after_a_restart(desk: Desk, app: Starlette) -> None:
     body = json.dumps(LEAD).encode()
     header = {HEADER: sign(SECRET, body)}
     with TestClient(app) as client:
         assert client.post("/leads", content=body, headers=header).status_code == 202
         replay = client.post("/leads", content=body, headers=header)
-    assert replay.status_code == 401 and "replayed" in replay.json()["error"]
+        settled(desk)
+    restarted = create_app(desk.ws, campaign=CAMPAIGN, reader=desk.reader)  # the keys are in the store
+    with TestClient(restarted) as client:
+        after_restart = client.post("/leads", content=body, headers=header)
+    for refused in (replay, after_restart):
+        assert refused.status_code == 401 and "replayed" in refused.json()["error"]
     assert leads(desk) == 1
 
 
-def test_the_verifier_refuses_a_signature_from_the_future_and_remembers_only_its_window() -> None:
+def test_standard_webhooks_are_accepted_and_a_retried_event_is_acknowledged_once(desk: Desk, app: Starlette) -> None:
+    body = json.dumps(LEAD).encode()
+    headers = sign_standard(SECRET, "msg_2Lm3", body)
+    with TestClient(app) as client:
+        first = client.post("/leads", content=body, headers=headers)
+        retried = client.post("/leads", content=body, headers=headers)  # the sender did not hear our 202
+        forged = client.post("/leads", content=body, headers={**headers, "webhook-signature": "v1,AAAA"})
+        settled(desk)
+    assert (first.status_code, retried.status_code, forged.status_code) == (202, 202, 401)
+    assert retried.json() == {"accepted": True, "duplicate": True}
+    assert leads(desk) == 1 and len(desk.outbox(to="ana.ruiz@harvest-lane.example")) == 1
+
+
+def test_the_verifier_refuses_a_signature_from_the_future_or_the_past() -> None:
     verifier = Verifier(SECRET, max_age_seconds=300)
-    assert verifier.check(sign(SECRET, b"x", at=1_000_000 + 301), b"x", now=1_000_000) is not None
     header = sign(SECRET, b"x", at=1_000_000)
-    assert verifier.check(header, b"x", now=1_000_000) is None
-    assert verifier.check(header, b"x", now=1_000_100) == "replayed request: this signature was used before"
+    stale = "stale signature: the timestamp is outside the allowed age"
+    assert verifier.check({HEADER.lower(): header}, b"x", now=1_000_301) == stale
+    assert verifier.check({HEADER.lower(): header}, b"x", now=999_699) == stale
+    key = f"sig:{header.split('v1=')[1]}"
+    assert verifier.check({HEADER.lower(): header}, b"x", now=1_000_000) == Verified(key, retry_means_same=False)
 
 
 def test_a_bad_lead_gets_422_naming_the_field(desk: Desk, app: Starlette) -> None:
@@ -140,6 +163,7 @@ def test_a_signed_raw_message_goes_to_reply_handling(desk: Desk, app: Starlette)
         answer = post(client, "/messages", bytes(message))
         again = post(client, "/messages", bytes(message), at=_now() + 1)  # the provider retries
         not_mail = post(client, "/messages", b"\r\n\r\njust a body")
+        settled(desk)
     assert (answer.status_code, again.status_code, not_mail.status_code) == (202, 202, 422)
     with desk.ws.store.transaction() as session:
         [reply] = session.scalars(select(Reply)).all()
