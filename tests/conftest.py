@@ -25,6 +25,7 @@ from agent import clock
 from agent.llm import ModelHandle, scripted_handle
 from agent.settings import load_settings
 from agent.workspace import Workspace
+from tests.postgres_server import postgres, postgres_url  # noqa: F401 (fixtures: a live PostgreSQL for any test)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
@@ -18,6 +17,7 @@ from agent.pipeline import RunSummary, run_campaign
 from agent.store.tables import Account, Contact, OutboxMessage
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, SUITE_NOW
+from tests.ports import free_port
 
 
 def _sending_day_at_18_utc(after: date) -> datetime:
@@ -98,13 +98,6 @@ def campaign_variant(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
 
 HUMAN_REVIEW = ("policy: auto_above_score", "policy: human")
 UNSUBSCRIBE_SECRET = "an-unsubscribe-secret-for-the-tests"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on, for a server a test starts."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Mailbox:

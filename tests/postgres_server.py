@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port
+from tests.ports import free_port
 
 
 def _binary(name: str) -> str | None:
