@@ -45,7 +45,10 @@ SECRET = "bench-webhook-secret-0123456789"
 
 
 def prepare(folder: Path) -> Workspace:
-    ws = Workspace(load_settings(workspace=folder, inbound_secret=SECRET, sources_dir_setting=EXAMPLES / "sources"))
+    settings = load_settings(
+        workspace=folder, inbound_secret=SECRET, unsubscribe_secret=SECRET, sources_dir_setting=EXAMPLES / "sources"
+    )
+    ws = Workspace(settings)
     import_file(ws.store, EXAMPLES / "accounts.csv")
     import_file(ws.store, EXAMPLES / "contacts.csv")
     register_campaign(ws, EXAMPLES / "campaign.yaml")

@@ -1,0 +1,219 @@
+"""Webhooks under load: signed leads and replies POSTed to a real `sdr serve` on 127.0.0.1 by an async
+client at 5, 20 and 50 at once (keep-alive), then drained by worker processes.
+
+Prints, per concurrency: acknowledgement latency p50/p95/p99, answers other than 202, dropped
+connections; and, once the workers are done: leads lost (never answered), answered twice, stuck
+(claimed and never finished), and how long the workers took. With `--database-url` (PostgreSQL)
+and `--workers 1 2 4`, the drain rate for each number of worker processes.
+
+    .venv/bin/python bench/load.py                                  # SQLite, the server's own worker
+    .venv/bin/python bench/load.py --database-url postgresql+psycopg://... --workers 1 2 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from agent import clock  # noqa: E402
+from agent.accounts.importer import import_file  # noqa: E402
+from agent.campaign import load_campaign  # noqa: E402
+from agent.inbound.report import percentile  # noqa: E402
+from agent.inbound.tables import LeadRecord  # noqa: E402
+from agent.meetings.admin import seed_calendars  # noqa: E402
+from agent.pipeline import register_campaign  # noqa: E402
+from agent.replies.handling import reader_for  # noqa: E402
+from agent.replies.tables import ReceivedMail  # noqa: E402
+from agent.server.signatures import HEADER, sign  # noqa: E402
+from agent.settings import load_settings  # noqa: E402
+from agent.store.tables import OutboxMessage  # noqa: E402
+from agent.workspace import Workspace  # noqa: E402
+
+EXAMPLES = ROOT / "examples"
+SECRET = "bench-webhook-secret-0123456789"
+UNSUBSCRIBE = "bench-unsubscribe-secret-0123456789"
+DOMAINS = ["reno-freight.example", "harvest-lane.example", "great-plains-cold.example", "blue-ridge-grocery.example"]
+
+
+def prepare(folder: Path, database_url: str | None) -> Workspace:
+    settings = {
+        "workspace": folder,
+        "inbound_secret": SECRET,
+        "unsubscribe_secret": UNSUBSCRIBE,
+        "sources_dir_setting": EXAMPLES / "sources",
+        "database_url": database_url,
+    }
+    ws = Workspace(load_settings(**{k: v for k, v in settings.items() if v is not None}))
+    import_file(ws.store, EXAMPLES / "accounts.csv")
+    import_file(ws.store, EXAMPLES / "contacts.csv")
+    register_campaign(ws, EXAMPLES / "campaign.yaml")
+    spec = load_campaign(EXAMPLES / "campaign.yaml")
+    assert spec.meetings is not None
+    seed_calendars(ws, spec.meetings, EXAMPLES / "calendars")
+    reader_for(ws)  # trained once, loaded by every process
+    return ws
+
+
+def environment(ws: Workspace) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SDR_WORKSPACE": str(ws.settings.workspace),
+        "SDR_DATABASE_URL": ws.settings.db_url,
+        "SDR_SOURCES_DIR": str(ws.settings.sources_dir),
+        "SDR_INBOUND_SECRET": SECRET,
+        "SDR_UNSUBSCRIBE_SECRET": UNSUBSCRIBE,
+    }
+
+
+def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "agent.cli.app", *args]
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def serve(env: dict[str, str], port: int, worker: bool) -> subprocess.Popen[bytes]:
+    args = ["serve", "--port", str(port), "--campaign", "q4-dock-ops"] + ([] if worker else ["--no-worker"])
+    server = start(env, *args)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def lead(tag: str, n: int) -> bytes:
+    domain = DOMAINS[n % len(DOMAINS)]
+    fields = {
+        "name": f"Lead {tag} {n}",
+        "email": f"lead.{tag}.{n}@{domain}",
+        "company": domain.split(".")[0],
+        "title": "VP of Operations",
+        "source": "demo request",
+        "received_at": clock.now().isoformat(),
+        "message": "We would like a demo of dock scheduling.",
+    }
+    return json.dumps(fields).encode()
+
+
+def reply(tag: str, n: int) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"buyer.{tag}.{n}@harvest-lane.example"
+    message["To"] = "maya.lindgren@lumendock.example"
+    message["Subject"] = "Re: Dock scheduling"
+    message["Message-ID"] = f"<load-{tag}-{n}@harvest-lane.example>"
+    message.set_content("Thanks, but we are not looking at this right now.")
+    return bytes(message)
+
+
+async def fire(base: str, bodies: list[tuple[str, bytes]], concurrency: int) -> tuple[list[float], Counter[str]]:
+    """Each body POSTed once, `concurrency` at a time over keep-alive connections."""
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+    for item in bodies:
+        queue.put_nowait(item)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def one() -> None:
+            while not queue.empty():
+                path, body = queue.get_nowait()
+                started = time.perf_counter()
+                try:
+                    answer = await client.post(path, content=body, headers={HEADER: sign(SECRET, body)})
+                    outcomes[str(answer.status_code)] += 1
+                except httpx.TransportError:
+                    outcomes["dropped"] += 1
+                latencies.append(time.perf_counter() - started)
+
+        await asyncio.gather(*(one() for _ in range(concurrency)))
+    return latencies, outcomes
+
+
+def drained(ws: Workspace, seconds: float = 900) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        with ws.store.transaction() as session:
+            left = session.scalar(select(func.count()).where(LeadRecord.state != "routed")) or 0
+            left += session.scalar(select(func.count()).where(ReceivedMail.state.in_(["received", "handling"]))) or 0
+        if not left:
+            return time.perf_counter() - started
+        time.sleep(0.1)
+    return float("nan")
+
+
+def audit(ws: Workspace, tag: str) -> dict[str, int]:
+    with ws.store.transaction() as session:
+        rows = session.scalars(select(LeadRecord).where(LeadRecord.email.like(f"lead.{tag}.%"))).all()
+        answers = Counter(
+            session.scalars(
+                select(OutboxMessage.lead_id).where(
+                    OutboxMessage.lead_id.in_([r.id for r in rows]), OutboxMessage.audience == "prospect"
+                )
+            )
+        )
+        return {
+            "leads": len(rows),
+            "lost": sum(1 for r in rows if r.state != "routed"),
+            "answered twice": sum(1 for n in answers.values() if n > 1),
+            "stuck": session.scalar(select(func.count()).where(OutboxMessage.state == "sending")) or 0,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[5, 20, 50])
+    parser.add_argument("--leads", type=int, default=100, help="per concurrency level")
+    parser.add_argument("--workers", type=int, nargs="+", default=[0], help="0: the server's own worker")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sdr-bench-load-") as folder:
+        ws = prepare(Path(folder), args.database_url)
+        env = environment(ws)
+        for workers in args.workers:
+            port = 18000 + workers
+            server = serve(env, port, worker=workers == 0)
+            for concurrency in args.concurrency:
+                tag = f"w{workers}c{concurrency}"
+                bodies = [("/leads", lead(tag, n)) for n in range(args.leads)]
+                bodies += [("/messages", reply(tag, n)) for n in range(args.leads // 4)]
+                latencies, outcomes = asyncio.run(fire(f"http://127.0.0.1:{port}", bodies, concurrency))
+                pool = [start(env, "worker", "--no-steps", "--interval", "0.2") for _ in range(workers)]
+                took = drained(ws)
+                for worker in pool:
+                    worker.send_signal(signal.SIGTERM)
+                    worker.wait(timeout=60)
+                figures = audit(ws, tag)
+                rate = figures["leads"] / took if took else float("nan")
+                print(
+                    f"workers={workers or 'in-server'} concurrency={concurrency}: {len(bodies)} requests, ack p50 "
+                    f"{percentile(latencies, 0.5) * 1000:.0f} ms p95 {percentile(latencies, 0.95) * 1000:.0f} ms "
+                    f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms; {dict(outcomes)}; drained in {took:.1f} s "
+                    f"({rate:.1f} leads/s); {figures}",
+                    flush=True,
+                )
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    main()
