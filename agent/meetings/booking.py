@@ -41,6 +41,9 @@ from agent.workspace import Workspace
 from tools.calendar import Busy, Calendar, CalendarConfig, CalendarError, CalendarEvent, SlotTaken, open_calendar
 
 STALE_CLAIM = timedelta(minutes=5)
+# How far ahead the AE's busy blocks are read for a decision (recurring events expanded). A time
+# named further out is still safe: every write re-checks its own day on the calendar.
+BUSY_AHEAD = timedelta(days=62)
 OFFER_MARGIN = timedelta(hours=4)
 
 
@@ -157,11 +160,6 @@ def calendar_for(ws: Workspace, ae: AccountExecutive) -> Calendar:
     return open_calendar(config, now=clock.now)
 
 
-def busy_horizon(calendar: Calendar, now: datetime) -> list[Busy]:
-    """The AE's busy blocks for the decision: the writes re-check the day itself in any case."""
-    return calendar.busy(now - timedelta(days=1), now + timedelta(days=370))
-
-
 def _event_view(row: Meeting) -> EventView:
     return EventView(
         meeting_id=row.id, uid=row.uid, start=row.starts_at.replace(tzinfo=UTC), end=row.ends_at.replace(tzinfo=UTC),
@@ -210,6 +208,13 @@ class Booker:
         self.ws, self.lead, self.ae, self.route, self.now = ws, lead, ae, route, now
         self.rules = Rules.of(ae)
         self.calendar = calendar_for(ws, ae)
+        self._busy: list[Busy] | None = None
+
+    def busy(self) -> list[Busy]:
+        """The AE's busy blocks ahead: read once per request, and again after any write."""
+        if self._busy is None:
+            self._busy = self.calendar.busy(self.now - timedelta(days=1), self.now + BUSY_AHEAD)
+        return self._busy
 
     # ---- the calendar event and its invitations -----------------------------------------------
 
@@ -278,6 +283,7 @@ class Booker:
                 meeting_id = row.id
         except IntegrityError:  # this contact's meeting is being booked or is booked already
             return self.already_booked()
+        self._busy = None  # whatever happens, the calendar is read afresh after a write
         try:
             self.calendar.create(
                 self._event(uid, start, 0, self._ae_description(handoff_note)),
@@ -310,6 +316,7 @@ class Booker:
     def reschedule(self, meeting_id: int, start: datetime, made_by: str) -> MeetingOutcome:
         with self.ws.store.transaction() as session:
             uid = session.get_one(Meeting, meeting_id).uid
+        self._busy = None
         try:
             event = self.calendar.move(
                 uid, start, start + self.rules.meeting, self.rules.window_for(start),
@@ -337,6 +344,7 @@ class Booker:
     def cancel(self, meeting_id: int, reason: str, made_by: str = "rules") -> MeetingOutcome:
         with self.ws.store.transaction() as session:
             uid = session.get_one(Meeting, meeting_id).uid
+        self._busy = None
         try:
             event = self.calendar.cancel(uid)
             sequence = event.sequence
@@ -362,7 +370,7 @@ class Booker:
     def offer(self, lead_in: str = "", *, exclude: datetime | None = None, not_before: datetime | None = None,
               kind: Literal["offered", "clarify"] = "offered", reason: str = "", choices: list[datetime] | None = None,
               ) -> MeetingOutcome:  # fmt: skip
-        busy = busy_horizon(self.calendar, self.now)
+        busy = self.busy()
         # Offered slots keep a margin beyond the notice, so that they are still bookable when the answer comes.
         earliest = self.now + self.rules.notice + OFFER_MARGIN
         not_before = max(not_before, earliest) if not_before else earliest

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from agent import clock
-from agent.meetings.booking import Booker, MeetingOutcome, active_meeting, aware, busy_horizon, load_lead
+from agent.meetings.booking import Booker, MeetingOutcome, active_meeting, aware, load_lead
 from agent.meetings.booking import recover_bookings as recover_bookings
 from agent.meetings.decide import Decision, decide
 from agent.meetings.routing import route
@@ -62,7 +62,7 @@ def handle_meeting_request(
             [datetime.fromisoformat(s) for s in offer.slots] if offer and offer.ae_email == executive.email else []
         )
     booker = Booker(ws, lead, executive, chosen, now)
-    busy = busy_horizon(booker.calendar, now)
+    busy = booker.busy()
     decision = decide(
         [text], now=now, said_at=received_at, prospect_tz=lead.timezone, rules=booker.rules,
         busy=busy, offered=offered, existing=existing[1] if existing else None,

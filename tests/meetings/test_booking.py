@@ -15,6 +15,7 @@ from icalendar import Calendar as ICalendar
 from sqlalchemy import select
 
 from agent import clock
+from agent.meetings.booking import Booker
 from agent.meetings.requests import handle_meeting_request, recover_bookings
 from agent.meetings.tables import Meeting, MeetingStatus
 from agent.replies.tables import NurtureTouch
@@ -208,7 +209,16 @@ def test_a_slot_taken_after_it_was_read_is_not_booked_and_new_times_are_offered(
         "by-hand", start, start + timedelta(hours=1), "Board prep", "priya.nair@lumendock.example", ()
     )
     calendar.create(taken, (start - timedelta(hours=12), start + timedelta(hours=12)), lambda busy: None)
-    monkeypatch.setattr("agent.meetings.requests.busy_horizon", lambda *_: [])  # a stale read
+    read_before: set[int] = set()
+    real_read = Booker.busy
+
+    def stale_first(booker: Booker) -> list:
+        if id(booker) in read_before:
+            return real_read(booker)
+        read_before.add(id(booker))
+        return []  # the decision reads the calendar before the AE's own event
+
+    monkeypatch.setattr(Booker, "busy", stale_first)
 
     outcome = ask(booking, DANA, "Tuesday 10:30 PT works for me")
     assert outcome.kind == "offered" and start not in outcome.slots
