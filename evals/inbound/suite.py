@@ -203,5 +203,5 @@ SUITE = Suite(
     },
     uses_model=True,
     settings={"sources_dir_setting": EXAMPLES / "sources"},
-    depends_on=[CAMPAIGN_FILE, HERE.parents[1] / "agent" / "inbound" / "templates.yaml"],
+    depends_on=[CAMPAIGN_FILE, HERE.parents[1] / "agent" / "campaign" / "inbound_templates.yaml"],
 )
