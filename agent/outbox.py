@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from agent.campaign import CampaignSpec
+from agent.campaign.mailboxes import mailbox_for
 from agent.errors import NotFound, UserError
 from agent.states import AWAITING_PERSON, UNSENT, Audience, Origin, OutboxState
 from agent.store.db import record_event
@@ -181,6 +183,27 @@ def queue(
         data={"origin": row.origin, "kind": row.kind, "audience": row.audience, "state": row.state},
     )
     return row
+
+
+def thread_sender(session: Session, spec: CampaignSpec, contact_id: int | None) -> tuple[str, str]:
+    """(name, address) a message to this prospect goes out from: the mailbox their thread is on (the
+    last one that wrote to them in this campaign), else the one the campaign gives them."""
+    boxes = spec.sender.all_mailboxes()
+    if contact_id is None:
+        return spec.sender.name, boxes[0].email
+    last = session.scalar(
+        select(OutboxMessage.from_address)
+        .where(
+            OutboxMessage.contact_id == contact_id,
+            OutboxMessage.audience == Audience.prospect,
+            OutboxMessage.state == OutboxState.sent,
+            OutboxMessage.from_address.in_([b.email for b in boxes]),
+        )
+        .order_by(OutboxMessage.sent_at.desc())
+        .limit(1)
+    )
+    box = next((b for b in boxes if b.email == last), None) or mailbox_for(boxes, contact_id)
+    return box.name or spec.sender.name, box.email
 
 
 def get(session: Session, outbox_id: int) -> OutboxMessage:

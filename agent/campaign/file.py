@@ -20,6 +20,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from agent.campaign.inbound import InboundSpec
+from agent.campaign.mailboxes import Health, Mailbox
 from agent.campaign.meetings import MeetingsSpec
 from agent.campaign.qualification import QualificationSpec
 from agent.clock import WEEKDAYS, TimeZoneName, Weekday
@@ -57,6 +58,14 @@ class Sender(Strict):
     postal_address: str = Field(min_length=10, description="CAN-SPAM: a valid physical address.")
     unsubscribe_url: str = Field(pattern=r"^https://", description="One-click (RFC 8058) base URL.")
     daily_cap: int = Field(default=50, ge=1, le=2000, description="Emails per rolling 24 hours from this mailbox.")
+    mailboxes: list[Mailbox] = Field(
+        default_factory=list,
+        description="Send from these mailboxes (each prospect's thread stays on one); empty: from `email` alone.",
+    )
+
+    def all_mailboxes(self) -> list[Mailbox]:
+        """The mailboxes this sender writes from, in order; the sender's own address when none are listed."""
+        return self.mailboxes or [Mailbox(email=self.email, name=self.name, daily_cap=self.daily_cap)]
 
 
 class ValueList(Strict):
@@ -188,6 +197,7 @@ class CampaignSpec(Strict):
     )
     meetings: MeetingsSpec | None = None
     inbound: InboundSpec | None = Field(default=None, description="How inbound leads are answered; defaults apply.")
+    health: Health = Field(default_factory=Health, description="When a mailbox or the campaign stops sending.")
 
     @model_validator(mode="after")
     def _templates_compile(self) -> CampaignSpec:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from agent import clock
-from agent.cli import calls, evals, handoffs, inbound, meetings, outbound, records, replies, review, send
+from agent.cli import calls, evals, handoffs, inbound, mailboxes, meetings, outbound, records, replies, review, send
 from agent.cli.common import errors
 from agent.cli.demo import demo
 from agent.cli.serve import serve, worker
@@ -38,6 +38,7 @@ app.command()(demo)
 app.command("eval")(evals.evaluate)
 app.add_typer(review.app, name="review")
 app.add_typer(send.app, name="send")
+app.add_typer(mailboxes.app, name="mailboxes")
 app.add_typer(records.accounts_app, name="accounts")
 app.add_typer(records.contacts_app, name="contacts")
 app.add_typer(records.suppress_app, name="suppress")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from agent import outbox
 from agent.campaign import CampaignSpec, Channel
+from agent.campaign.mailboxes import mailbox_for
 from agent.drafting.calls import call_snippets, provenance
 from agent.drafting.checks import CheckResult, StepDraft, passed, run_checks
 from agent.drafting.compliance import compose_body, unsubscribe_url
@@ -121,7 +122,8 @@ def store_candidates(
 ) -> list[OutboxMessage]:
     """Queue the sequence's steps: each awaits a person, or is approved by the campaign's policy."""
     contact = enrollment.contact
-    sender = (spec.sender.name, spec.sender.email)
+    box = mailbox_for(spec.sender.all_mailboxes(), contact.id)  # the whole thread goes out from one mailbox
+    sender = (box.name or spec.sender.name, box.email)
     steps = []
     for candidate in candidates:
         d = candidate.draft

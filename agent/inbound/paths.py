@@ -202,7 +202,7 @@ def _queue_answer(head: Letterhead, via: AnswerVia, subject: str, body: str, mad
         row = outbox.queue(
             session,
             outbox.Envelope(
-                (head.spec.sender.name, head.spec.sender.email), (head.contact.full_name, head.contact.email)
+                outbox.thread_sender(session, head.spec, head.contact.id), (head.contact.full_name, head.contact.email)
             ),
             outbox.Origins(
                 Origin.inbound_answer,

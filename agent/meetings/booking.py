@@ -188,7 +188,14 @@ def queue_letter(
     approved_by: str | None = None,
 ) -> OutboxMessage:
     """Put an email about a meeting in the outbox (the one send path delivers it)."""
-    sender = (lead.spec.sender.name, lead.spec.sender.email)
+    sender = (
+        outbox.thread_sender(session, lead.spec, lead.contact_id)
+        if audience == Audience.prospect
+        else (
+            lead.spec.sender.name,
+            lead.spec.sender.email,
+        )
+    )
     return outbox.queue(
         session,
         outbox.Envelope(sender, to, audience),

@@ -134,7 +134,7 @@ def store(
         automatic = intent is not None and intent in policy_of(spec).replies.auto_send and not flags
         row = outbox.queue(
             session,
-            outbox.Envelope((spec.sender.name, spec.sender.email), (contact.full_name, contact.email)),
+            outbox.Envelope(outbox.thread_sender(session, spec, contact_id), (contact.full_name, contact.email)),
             outbox.Origins(
                 Origin.reply_answer, kind, campaign_id=campaign_id, contact_id=contact_id, reply_id=reply_id
             ),

@@ -35,11 +35,12 @@ from agent.clock import as_utc, utcnow, zone
 from agent.drafting.checks import Claim, StepDraft, passed, run_checks
 from agent.drafting.drafter import composed_text, context_for
 from agent.errors import UserError
+from agent.sending import health
 from agent.sending.compose import compose, new_message_id
 from agent.sending.schedule import add_business_days, in_window, next_window_start
 from agent.states import DELIVERED_OR_MAYBE, FINISHED, Origin, OutboxState
 from agent.store.db import record_event
-from agent.store.tables import Campaign, Contact, Enrollment, EnrollmentState, LeadStage, OutboxMessage
+from agent.store.tables import Campaign, Contact, Enrollment, EnrollmentState, LeadStage, MailboxPause, OutboxMessage
 from agent.suppression import is_suppressed
 from agent.workspace import Workspace
 from tools.mail import DeliveryError, Outgoing, TransportUnavailable, UncertainDelivery
@@ -115,6 +116,16 @@ def recover(ws: Workspace, summary: SendSummary, now: datetime) -> None:
                 summary.uncertain.append(row.id)
 
 
+def check_health(ws: Workspace, now: datetime) -> None:
+    """Trip the circuit breakers of every campaign still sending."""
+    with ws.store.transaction() as session:
+        running = select(Enrollment.campaign_id).where(
+            Enrollment.state.in_([EnrollmentState.active, EnrollmentState.paused])
+        )
+        for campaign in session.scalars(select(Campaign).where(Campaign.id.in_(running))):
+            health.check(session, campaign.id, CampaignSpec.model_validate(campaign.spec), now)
+
+
 def _tz(contact: Contact, spec: CampaignSpec) -> ZoneInfo:
     return zone(contact.timezone or spec.sending.default_timezone)
 
@@ -164,6 +175,7 @@ def _plan_steps(session: Session, now: datetime, summary: SendSummary, campaign:
     if campaign:
         query = query.where(Campaign.name == campaign)
     specs: dict[int, CampaignSpec] = {}
+    paused: dict[int, dict[str | None, MailboxPause]] = {}
     for enrollment in session.scalars(query).all():
         if enrollment.state == EnrollmentState.paused and (enrollment.paused_until or now) > now:
             summary.wait("paused", enrollment.paused_until)
@@ -175,6 +187,10 @@ def _plan_steps(session: Session, now: datetime, summary: SendSummary, campaign:
             continue
         if step.state != OutboxState.approved:
             summary.wait(f"step {step.step_number} {step.state}")
+            continue
+        stopped = paused.setdefault(enrollment.campaign_id, health.pauses(session, enrollment.campaign_id))
+        if (pause := stopped.get(None) or stopped.get(step.from_address)) is not None:
+            summary.wait(f"{pause.mailbox or 'campaign ' + spec.name} paused: {pause.reason}")
             continue
         due = _due_at(enrollment, step, spec)
         if due is None:
@@ -251,8 +267,9 @@ def _why_not(session: Session, row: OutboxMessage, spec: CampaignSpec | None, no
         assert spec is not None and row.enrollment is not None
         if row.enrollment.state not in (EnrollmentState.active, EnrollmentState.paused):
             return f"sequence {row.enrollment.state}"
-        if row.channel == "email" and sent_from(session, row.from_address, now) >= spec.sender.daily_cap:
-            return f"daily cap of {spec.sender.daily_cap} reached for {row.from_address}"
+        cap = health.cap_today(health.mailbox_of(spec, row.from_address), now.date())
+        if row.channel == "email" and sent_from(session, row.from_address, now) >= cap:
+            return f"daily cap of {cap} reached for {row.from_address}"
     return None
 
 
@@ -321,6 +338,7 @@ def send_due(
     summary = SendSummary()
     _ = ws.transports  # a transport that is not set up right stops the round before it starts
     recover(ws, summary, now)
+    check_health(ws, now)
     for row_id in plan(ws, now, summary, campaign, only, steps)[:limit]:
         claimed = claim(ws, row_id, now)
         if isinstance(claimed, str):

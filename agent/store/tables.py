@@ -251,6 +251,20 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class MailboxPause(Base):
+    """A mailbox (or, with no mailbox, a whole campaign) stopped sending because its bounces,
+    complaints or opt-outs passed the campaign's limits; it stays stopped until a person resumes it."""
+
+    __tablename__ = "mailbox_pauses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    mailbox: Mapped[str | None] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(Text)
+    paused_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resumed_at: Mapped[datetime | None]
+    resumed_by: Mapped[str | None] = mapped_column(String(128))
+
+
 class WebhookReceipt(Base):
     """A webhook request accepted, by what makes it unique (a signature, or the sender's event id):
     every process refuses a replay, also after a restart."""
