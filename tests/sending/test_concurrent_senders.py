@@ -1,0 +1,39 @@
+"""Several `sdr send` processes at once on one workspace, with approved messages of every origin
+waiting: each message reaches the SMTP server exactly once, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from agent.states import OutboxState
+from agent.workspace import Workspace
+from tests.conftest import SuiteClock
+from tests.helpers import smtp_server
+from tests.sending import world
+from tests.sending.crashing_sender import send_at_once
+
+pytest.importorskip("aiosmtpd", reason="the SMTP tests need aiosmtpd (pip install -e '.[dev]')")
+SENDERS = 4
+
+
+def senders_at_once_deliver_each_message_once(ws: Workspace) -> None:
+    due = world.due(ws)
+    assert len(world.in_turn(due)) == 5
+    with smtp_server() as (mailbox, port):
+        codes = send_at_once(world.env(ws, smtp_port=port), SENDERS)
+        assert codes == [0] * SENDERS, (ws.settings.workspace.parent / "sdr.log").read_text()[-3000:]
+        assert world.deliveries(mailbox.received) == Counter({r.id: 1 for r in due})
+    sent = world.in_state(ws, OutboxState.sent)
+    assert {r.id for r in sent} >= {r.id for r in due}
+    assert len({r.claimed_by for r in sent if r.id in {d.id for d in due}}) > 1  # they did race
+
+
+def test_on_sqlite(tmp_path: Path, suite_clock: SuiteClock) -> None:
+    senders_at_once_deliver_each_message_once(world.copy(tmp_path, suite_clock))
+
+
+def test_on_postgresql(tmp_path: Path, suite_clock: SuiteClock, postgres_url: str) -> None:
+    senders_at_once_deliver_each_message_once(world.build(tmp_path, suite_clock, database_url=postgres_url))
