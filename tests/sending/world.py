@@ -24,19 +24,21 @@ from typing import Any
 from sqlalchemy import select
 
 from agent import review
+from agent.accounts.importer import import_file
 from agent.campaign import load_campaign
 from agent.inbound.answer import answer_lead
 from agent.inbound.lead import InboundLead
+from agent.llm import ModelHandle, provider
 from agent.meetings.admin import seed_calendars
 from agent.pipeline import run_campaign
 from agent.replies.classify import ReplyReader
 from agent.replies.extract import ALL_FIELDS
-from agent.settings import load_settings
+from agent.settings import Settings, load_settings
 from agent.states import Origin, OutboxState
 from agent.store.tables import OutboxMessage
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, SuiteClock, function_model
-from tests.helpers import DEMO_DAY, IN_WINDOW, free_port, import_demo
+from tests.helpers import DEMO_DAY, IN_WINDOW, free_port
 from tests.replies.conftest import receive as receive_reply
 from tests.replies.conftest import seed
 
@@ -63,6 +65,12 @@ def _read(messages: list[Any]) -> dict[str, Any]:
     text = str(messages[-1].content)
     intent = next((i for words, i in READINGS.items() if words in text), "interested")
     return {"intent": intent, **NULLS, "summary": ""}
+
+
+@provider("scripted")
+def scripted_reader(_model: str, _settings: Settings) -> ModelHandle:
+    """`SDR_MODEL=scripted:reader`: the same scripted reader, for commands run as an operator would."""
+    return function_model(_read, writer=False)[0]
 
 
 def open_workspace(folder: Path, **settings: Any) -> Workspace:
@@ -94,11 +102,22 @@ def _lead(email_address: str, name: str, **fields: Any) -> InboundLead:
     return InboundLead.model_validate({k: v for k, v in data.items() if v is not None}, strict=False)
 
 
+def demo_files(folder: Path, domains: list[str]) -> list[Path]:
+    """The demo's accounts and contacts files, cut to these accounts, written in `folder`."""
+    paths = []
+    for name in ("accounts.csv", "contacts.csv"):
+        header, *lines = (EXAMPLES / name).read_text().splitlines()
+        paths.append(folder / name)
+        paths[-1].write_text("\n".join([header, *(line for line in lines if any(d in line for d in domains))]) + "\n")
+    return paths
+
+
 def build(folder: Path, clock: SuiteClock, **settings: Any) -> Workspace:
     """Every origin's messages, approved and waiting; the clock is left at `SEND_AT`."""
     ws = open_workspace(folder, mail_transport="smtp", smtp_port=free_port(), smtp_starttls=False, **settings)
     # sequence steps: the demo campaign for two accounts, drafted as of the suite's clock
-    import_demo(ws, folder, STEPPED)
+    for path in demo_files(folder, STEPPED):
+        import_file(ws.store, path)
     run_campaign(ws, EXAMPLES / "campaign.yaml", today=DEMO_DAY)
     spec = load_campaign(EXAMPLES / "campaign.yaml")
     assert spec.meetings is not None
