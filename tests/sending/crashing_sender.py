@@ -1,6 +1,6 @@
 """`sdr send` in a process of its own, that can be told to die by SIGKILL just before or just after
-the transport accepts the first message of a chosen origin: the two places where a crash leaves a
-claim behind.
+the transport accepts a message of a chosen origin: the two places where a crash leaves a claim
+behind.
 
 The processes are forked from a server that has already imported the agent (multiprocessing's
 forkserver), so a test can start many in the time one interpreter takes to start; each runs the
@@ -31,14 +31,16 @@ from agent.store.tables import OutboxMessage
 from tools.mail import Outgoing, Transport
 
 When = Literal["before", "after"]
+Crash = frozenset[tuple[str, When]]  # (origin, when): die at the first message of one of these origins
 
 
 class Crashing:
-    """A transport that kills its process around the delivery of the first message of `origin`."""
+    """A transport that kills its process around the delivery of the first message of an origin it
+    was told to die on: before the transport takes it if told so, else just after."""
 
-    def __init__(self, inner: Transport, settings: Settings, origin: str, when: When) -> None:
+    def __init__(self, inner: Transport, settings: Settings, crash: Crash) -> None:
         self.inner, self.name = inner, inner.name
-        self.settings, self.origin, self.when = settings, origin, when
+        self.settings, self.crash = settings, crash
 
     @cached_property
     def store(self) -> Store:
@@ -49,18 +51,18 @@ class Crashing:
             return session.scalar(select(OutboxMessage.origin).where(OutboxMessage.message_id == message_id))
 
     def deliver(self, message: Outgoing) -> None:
-        dies = self._origin_of(message.message_id) == self.origin
-        if dies and self.when == "before":
+        origin = self._origin_of(message.message_id) or ""
+        if (origin, "before") in self.crash:
             os.kill(os.getpid(), signal.SIGKILL)
         self.inner.deliver(message)
-        if dies and self.when == "after":
+        if (origin, "after") in self.crash:
             os.kill(os.getpid(), signal.SIGKILL)
 
     def confirm(self, message_id: str) -> bool | None:
         return self.inner.confirm(message_id)
 
 
-def run(env: dict[str, str], args: tuple[str, ...], crash: tuple[str, When] | None, barrier: Any) -> None:
+def run(env: dict[str, str], args: tuple[str, ...], crash: Crash, barrier: Any) -> None:
     """The child's work: `sdr ARGS` in `env`, crashing as told; waits at `barrier` first if given.
     What it prints goes to `sdr.log` beside the workspace."""
     os.environ.update(env)
@@ -69,11 +71,10 @@ def run(env: dict[str, str], args: tuple[str, ...], crash: tuple[str, When] | No
     os.dup2(log, 1)
     os.dup2(log, 2)
     clock.use(clock.clock_from_setting(env[clock.SETTING]))
-    if crash is not None:
+    if crash:
         build: Callable[[Settings], dict[str, Transport]] = tools.mail.build_transports
-        origin, when = crash
         tools.mail.build_transports = lambda settings: {
-            channel: Crashing(transport, settings, origin, when) for channel, transport in build(settings).items()
+            channel: Crashing(transport, settings, crash) for channel, transport in build(settings).items()
         }
     if barrier is not None:
         barrier.wait(timeout=60)
@@ -102,7 +103,7 @@ def context() -> ForkServerContext:
     return _CONTEXT[0]
 
 
-def sdr(env: dict[str, str], *args: str, crash: tuple[str, When] | None = None, timeout: float = 120) -> int | None:
+def sdr(env: dict[str, str], *args: str, crash: Crash = frozenset(), timeout: float = 120) -> int | None:
     """One `sdr` process (`sdr send` unless told otherwise), to its end; its exit code (-9: killed)."""
     process = context().Process(target=run, args=(env, args or ("send",), crash, None))
     process.start()
@@ -114,7 +115,7 @@ def send_at_once(env: dict[str, str], count: int, timeout: float = 180) -> list[
     """`count` `sdr send` processes started together on one workspace; their exit codes."""
     ctx = context()
     barrier = ctx.Barrier(count)
-    processes = [ctx.Process(target=run, args=(env, ("send",), None, barrier)) for _ in range(count)]
+    processes = [ctx.Process(target=run, args=(env, ("send",), frozenset(), barrier)) for _ in range(count)]
     for process in processes:
         process.start()
     for process in processes:

@@ -38,7 +38,7 @@ from agent.states import Origin, OutboxState
 from agent.store.tables import OutboxMessage
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, SuiteClock, function_model
-from tests.helpers import DEMO_DAY, IN_WINDOW, free_port
+from tests.helpers import DEMO_DAY, IN_WINDOW, Mailbox, free_port
 from tests.replies.conftest import receive as receive_reply
 from tests.replies.conftest import seed
 
@@ -112,8 +112,9 @@ def demo_files(folder: Path, domains: list[str]) -> list[Path]:
     return paths
 
 
-def build(folder: Path, clock: SuiteClock, **settings: Any) -> Workspace:
-    """Every origin's messages, approved and waiting; the clock is left at `SEND_AT`."""
+def build(folder: Path, clock: SuiteClock, *, approve: bool = True, **settings: Any) -> Workspace:
+    """Every origin's messages, approved (by a policy, or by a person unless not `approve`) and
+    waiting; the clock is left at `SEND_AT`."""
     ws = open_workspace(folder, mail_transport="smtp", smtp_port=free_port(), smtp_starttls=False, **settings)
     # sequence steps: the demo campaign for two accounts, drafted as of the suite's clock
     for path in demo_files(folder, STEPPED):
@@ -146,25 +147,33 @@ def build(folder: Path, clock: SuiteClock, **settings: Any) -> Workspace:
         ),
     ):
         answer_lead(ws, lead, CAMPAIGN, now=lead.received_at, reader=reader(ws))
-    # a person approves everything that awaits review; later sequence steps wait for their turn
+    clock.set(SEND_AT)
+    if approve:
+        approve_all(ws)
+    return ws
+
+
+def approve_all(ws: Workspace) -> None:
+    """A person approves everything that awaits review (later sequence steps wait for their turn)."""
     waiting = review.list_items(ws, states=[OutboxState.pending_review])
     review.approve(ws, [v.id for v in waiting if v.origin != Origin.sequence_step or v.step_number == 1], "tester")
-    clock.set(SEND_AT)
-    return ws
 
 
 _TEMPLATE: dict[str, Path] = {}
 
 
-def copy(folder: Path, clock: SuiteClock, **settings: Any) -> Workspace:
+def copy(folder: Path, clock: SuiteClock, *, approve: bool = True, **settings: Any) -> Workspace:
     """The world of `build` in `folder`, copied from one built once per test session (SQLite)."""
     if "ws" not in _TEMPLATE:
         template = Path(tempfile.mkdtemp(prefix="world-", dir=folder.parent))
-        build(template, clock).store.engine.dispose()
+        build(template, clock, approve=False).store.engine.dispose()
         _TEMPLATE["ws"] = template / "ws"
     shutil.copytree(_TEMPLATE["ws"], folder / "ws")
     clock.set(SEND_AT)
-    return open_workspace(folder, **settings)
+    ws = open_workspace(folder, **settings)
+    if approve:
+        approve_all(ws)
+    return ws
 
 
 def due(ws: Workspace) -> list[OutboxMessage]:
@@ -177,9 +186,8 @@ def due(ws: Workspace) -> list[OutboxMessage]:
     return sorted(rows, key=lambda r: (r.origin == Origin.sequence_step, r.id))
 
 
-def in_turn(rows: list[OutboxMessage]) -> list[Origin]:
-    """The origins in the order a send round first meets them."""
-    return list(dict.fromkeys(Origin(r.origin) for r in rows))
+def origins(rows: list[OutboxMessage]) -> set[Origin]:
+    return {Origin(r.origin) for r in rows}
 
 
 def in_state(ws: Workspace, state: OutboxState) -> list[OutboxMessage]:
@@ -203,6 +211,16 @@ def env(ws: Workspace, *, smtp_port: int | None = None) -> dict[str, str]:
     if smtp_port is not None:
         values |= {"SDR_MAIL_TRANSPORT": "smtp", "SDR_SMTP_PORT": str(smtp_port), "SDR_SMTP_STARTTLS": "false"}
     return values
+
+
+def message_ids(mailbox: Mailbox) -> set[str]:
+    return {m["Message-ID"] for m in mailbox.received}
+
+
+def log(ws: Workspace) -> str:
+    """What the `sdr` processes the tests started printed (the tail)."""
+    path = ws.settings.workspace.parent / "sdr.log"
+    return path.read_text()[-3000:] if path.exists() else ""
 
 
 def deliveries(messages: Iterable[EmailMessage]) -> Counter[int]:
