@@ -68,3 +68,9 @@ class ModelError(SdrError):
 
 class InvalidModelOutput(ModelError):
     """The model's answer never validated against the task's schema."""
+
+
+class EndpointUnusable(ConfigError):
+    """A model endpoint that cannot serve a task at all: it refused every way of asking for JSON,
+    refused the key or the model, or never answered. Not a `ModelError`: tasks fall back from
+    those one answer at a time, and this must reach the user, as one line saying what to fix."""

@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     llm_max_attempts: int = Field(default=4, ge=1, le=10, description="Transient-error tries.")
     llm_max_wait_seconds: float = Field(default=60.0, gt=0, description="Retry time budget.")
     llm_timeout_seconds: float = Field(default=120.0, gt=0)
+    llm_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="First wait before retrying a transient failure (doubling, at most 20 s)."
+    )
+    llm_output_mode: Literal["auto", "json_schema", "json_object", "tools", "text"] = Field(
+        default="auto",
+        description="How an OpenAI-compatible endpoint is asked for JSON. auto: the first it accepts, found "
+        "and remembered per endpoint in the workspace.",
+    )
     llm_repair_attempts: int = Field(default=1, ge=0, le=3, description="Extra tries when an answer fails its schema.")
     llm_temperature: float = 0.0
     llm_seed: int = 7

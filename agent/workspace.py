@@ -32,6 +32,7 @@ class Workspace:
     @cached_property
     def llm(self) -> LLM:
         from agent.llm import LLM, build_model
+        from agent.llm.endpoints import EndpointMemory
 
         handle = self._model or build_model(self.settings)
         return LLM(
@@ -40,6 +41,8 @@ class Workspace:
             repair_attempts=self.settings.llm_repair_attempts,
             max_attempts=self.settings.llm_max_attempts,
             max_wait_seconds=self.settings.llm_max_wait_seconds,
+            backoff_seconds=self.settings.llm_backoff_seconds,
+            memory=EndpointMemory(self.settings.workspace / "model-endpoints.json"),
         )
 
     @cached_property

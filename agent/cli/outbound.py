@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.cli.common import console, print_json, progress_bars, workspace
+from agent.cli.common import console, plain, print_json, progress_bars, workspace
 
 
 def import_(
@@ -111,6 +111,8 @@ def status(
             f"{c.model.calls} ({c.model.failed_calls} failed), tokens "
             f"{c.model.tokens_in} in / {c.model.tokens_out} out, {c.model.model_seconds}s",
         )
+        if c.model.endpoint_problem:
+            table.add_row("model endpoint", f"[red]cannot serve[/] {plain(c.model.endpoint_problem)}")
         if c.per_lead:
             table.add_row("per lead", ", ".join(f"{k} {v}" for k, v in c.per_lead.items()))
         console.print(table)
