@@ -91,8 +91,8 @@ _OPT_OUT = re.compile(
             # a thing, not about contact; "don't send these emails", "don't email me" still opt out.
             r"(don t|do not|dont|never) (ever )?(email|e mail|contact|write|message|mail|send)"
             r"(?! (the|that|this|these|those|a|an|it|them|your|our)\b(?! (\w+ )?(e ?mails?|messages?|mails?|stuff"
-            r"|junk|spam|crap|newsletters?|marketing|promos?|sequences?|follow ?ups?|address|inbox|mailbox|account|person"
-            r"|number)\b))",
+            r"|junk|spam|crap|newsletters?|marketing|promos?|sequences?|follow ?ups?|address|inbox|mailbox|account"
+            r"|person|number)\b))",
             r"no (more|further) (emails|e mails|messages|contact)",
             r"do not contact",
             r"delete (my|me|it|this|our)\b",
