@@ -14,7 +14,7 @@ from tests.helpers import HUMAN_REVIEW, campaign_variant, run_demo
 
 def writer(messages: list[Any]) -> dict[str, Any]:
     prompt = messages[1].content
-    snippet_ids = re.findall(r"\[(C[0-9a-f]+)\] \(won\)", prompt)
+    snippet_ids = re.findall(r"\[(C[0-9a-f]+)\] \(won, \w+\)", prompt)
     body = (
         "Hi there,\n\nTeams running busy docks often lose hours at the gate waiting for a free door. Lumen Dock "
         "lets carriers book their own dock appointments and shows every door live, so detention fees fall. "
@@ -40,7 +40,7 @@ def test_model_drafts_record_the_snippets_they_drew_on(tmp_path: Path) -> None:
     assert report.calls_added >= 30
     run_demo(ws, tmp_path, ["reno-freight.example"], campaign=campaign_variant(tmp_path, HUMAN_REVIEW))
     prompt = chat.calls[0][1].content
-    offered = re.findall(r"\[(C[0-9a-f]+)\] \(won\)", prompt)
+    offered = re.findall(r"\[(C[0-9a-f]+)\] \(won, \w+\)", prompt)
     assert offered, "the prompt offers winning past-call snippets"
     views = [v for v in review.list_drafts(ws) if v.made_by.startswith("model:")]
     assert views
