@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agent.calls.index import call_index  # noqa: E402
+from agent.calls.index import call_index, embed_openings  # noqa: E402
 from agent.calls.library import call_library  # noqa: E402
 from agent.calls.moments import Moment, cut_moments  # noqa: E402
 from agent.calls.retrieve import find_snippets  # noqa: E402
@@ -136,7 +136,7 @@ def build(ws: Workspace, moments: list[Moment], base: np.ndarray | None) -> tupl
     for batch in whole_call_batches(moments):
         started, cpu = time.perf_counter(), time.process_time()
         if base is None:
-            vectors = np.asarray(index.embeddings.embed_documents([c.text for c in batch]), dtype=np.float32)
+            vectors = np.asarray(embed_openings(index.embeddings, [m.opening for m in batch]), dtype=np.float32)
             embed_seconds += time.perf_counter() - started
             embed_cpu += time.process_time() - cpu
         else:
