@@ -201,6 +201,8 @@ def check_craft(draft: StepDraft, ctx: DraftContext, _text: str) -> CheckResult:
     """The measurements of good outreach, on what the prospect reads (a call task is for our rep)."""
     if draft.channel is Channel.call:
         return CheckResult(check="craft", ok=True, detail="a note for our rep, not sent to the prospect")
+    if not ctx.outreach:
+        return CheckResult(check="craft", ok=True, detail="not a sequence step")
     m = craft.measure(draft.body, draft.subject, source_texts(ctx))
     problems = []
     low, high = craft.FIRST_TOUCH_WORDS
@@ -221,6 +223,8 @@ def check_craft(draft: StepDraft, ctx: DraftContext, _text: str) -> CheckResult:
 
 def check_proof(draft: StepDraft, ctx: DraftContext, _text: str) -> CheckResult:
     """A proof point the draft cites is the one that fits this prospect (see `proof.best_proof`)."""
+    if not ctx.outreach:
+        return CheckResult(check="proof", ok=True, detail="not a sequence step")
     said = f"{draft.subject or ''}\n{draft.body}"
     cited = [p for p in ctx.spec.proof_points if p.text in said]
     choice = ctx.proof

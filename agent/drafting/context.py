@@ -57,6 +57,9 @@ class DraftContext:
     brief: Brief | None
     hooks: list[Hook]
     snippets: list[Any] = field(default_factory=list)  # past-call snippets (agent.calls.retrieve.Snippet)
+    # A step of an outbound sequence, held to what sales teams measure in cold outreach (`craft`);
+    # an answer to an inbound lead says what was agreed, as written, and is not.
+    outreach: bool = True
 
     @classmethod
     def build(
