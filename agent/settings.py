@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     # Past calls: a Chroma store in the workspace, or a Chroma server at this URL.
     chroma_url: str | None = Field(default=None, description="e.g. http://127.0.0.1:8000; default: embedded.")
     calls_min_similarity: float = Field(
-        default=0.25, ge=-1, le=1, description="Call snippets less similar to the query are left out."
+        default=0.30, ge=-1, le=1, description="Call snippets less similar to the query are left out."
     )
 
     judge_model: str | None = Field(
