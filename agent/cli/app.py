@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from agent import clock
-from agent.cli import calls, evals, handoffs, inbound, meetings, outbound, records, replies, review, send
+from agent.cli import calls, evals, handoffs, inbound, meetings, outbound, people, records, replies, review, send
 from agent.cli.common import errors
 from agent.cli.demo import demo
 from agent.cli.serve import serve
@@ -46,6 +46,7 @@ app.add_typer(handoffs.app, name="handoffs")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(calls.app, name="calls")
 app.add_typer(inbound.app, name="inbound")
+app.add_typer(people.app, name="people")
 app.command()(serve)
 
 
