@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging.config
+
 import typer
 
-from agent.cli.common import console, workspace
+from agent.cli.common import workspace
+from agent.logs import log_config
 
 
 def serve(
@@ -19,7 +22,8 @@ def serve(
 
     Webhooks are signed with SDR_INBOUND_SECRET (header X-SDR-Signature: t=<unix>,v1=<hex HMAC-SHA256
     of "<t>." + body>); without it they answer 503. Point the campaign's sender.unsubscribe_url at
-    this server's public /unsubscribe.
+    this server's public /unsubscribe. Logs go to stderr at SDR_LOG_LEVEL (INFO), one JSON object
+    per line with SDR_LOG_JSON=1.
     """
     import uvicorn
 
@@ -29,7 +33,17 @@ def serve(
     ws = workspace(ctx)
     if campaign is not None:
         campaign = campaign_name(ctx, campaign)  # an unknown campaign stops here, not at the first lead
+    logging.config.dictConfig(log_config(ws.settings))  # before the first line, so every line is alike
     if ws.settings.inbound_secret is None:
-        console.print("[yellow]SDR_INBOUND_SECRET is not set: POST /leads and /messages will answer 503[/]")
+        logging.getLogger("agent.server").warning(
+            "SDR_INBOUND_SECRET is not set: POST /leads and /messages will answer 503"
+        )
     # The access log would print query strings, and unsubscribe tokens carry addresses.
-    uvicorn.run(create_app(ws, campaign=campaign), host=host, port=port, access_log=False, log_level="info")
+    uvicorn.run(
+        create_app(ws, campaign=campaign),
+        host=host,
+        port=port,
+        access_log=False,
+        log_level=ws.settings.log_level.lower(),
+        log_config=None,  # configured above
+    )
