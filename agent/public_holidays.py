@@ -56,6 +56,11 @@ def _zone_countries() -> dict[str, str]:
     return {row[2]: row[0] for row in rows if len(row) >= 3}
 
 
+@cache
+def _supported() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
+
+
 def country_code(country: str | None, timezone: str | None = None) -> str | None:
     """The ISO code of a country as written, else of the time zone's country; None if neither tells."""
     if country and (code := _country_names().get(_key(country))):
@@ -96,6 +101,6 @@ def public_holidays(country: str | None, region: str | None = None, timezone: st
     """The holidays where someone is: their country (or their time zone's) and region; none when
     the place is unknown or `holidays` has no calendar for it."""
     code = country_code(country, timezone)
-    if code is None or code not in holidays.list_supported_countries():
+    if code is None or code not in _supported():
         return NO_HOLIDAYS
     return PublicHolidays(code, region.strip() if region else None)
