@@ -45,6 +45,7 @@ class InputRejected(InputError):
 
     def __init__(self, problems: list[InputError], what: str = "nothing was imported") -> None:
         self.problems = problems
+        self.what = what
         first = problems[0]
         more = f" (and {len(problems) - 1} more problems; {what})" if len(problems) > 1 else f" ({what})"
         super().__init__(first.message + more, file=first.file, line=first.line, field=first.field)

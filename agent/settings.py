@@ -18,8 +18,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from agent.errors import ConfigError
 
 
-def _workspace_env_file() -> Path:
-    return Path(os.environ.get("SDR_WORKSPACE", "sdr-workspace")) / "settings.env"
+def _env_files(workspace: object) -> tuple[str, ...]:
+    """`.env`, then the settings file of the workspace in use (`--workspace`, else `SDR_WORKSPACE`),
+    read when settings are loaded rather than when this module is imported."""
+    folder = Path(str(workspace)) if workspace else Path(os.environ.get("SDR_WORKSPACE", "sdr-workspace"))
+    return (".env", str(folder.expanduser() / "settings.env"))
 
 
 MIN_SECRET_LENGTH = 16
@@ -29,7 +32,7 @@ WEAK_SECRETS = {"change-me", "changeme", "change_me", "secret", "password", "uns
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SDR_",
-        env_file=(".env", str(_workspace_env_file())),
+        env_file=".env",
         extra="ignore",
         frozen=True,
         populate_by_name=True,
@@ -123,6 +126,15 @@ class Settings(BaseSettings):
     )
     web_timeout_seconds: float = 10.0
 
+    # People's data. Erasing a person keeps only a keyed hash of their address (HMAC-SHA256 with
+    # this secret), so that they are never written to again and nothing else about them is kept.
+    erasure_secret: SecretStr | None = Field(default=None, description="HMAC key for erased addresses.")
+    retention_days: int | None = Field(
+        default=None, ge=1, description="Replies and message bodies older than this are purged; unset: kept."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Servers' log level.")
+    log_json: bool = Field(default=False, description="Servers log one JSON object per line.")
+
     @field_validator("workspace")
     @classmethod
     def _expand(cls, value: Path) -> Path:
@@ -140,6 +152,11 @@ class Settings(BaseSettings):
                     "(make one: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
                 )
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @cached_property
     def db_url(self) -> str:
@@ -173,7 +190,7 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (tests, CLI flags) on top."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(_env_file=_env_files(overrides.get("workspace")), **overrides)  # type: ignore[arg-type]
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         first = str(exc).splitlines()
         raise ConfigError("invalid setting: " + " ".join(line.strip() for line in first[1:3])) from exc

@@ -12,6 +12,7 @@ import secrets
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from agent.erasure import SESSION_KEY, erasure_key
 from agent.errors import ConfigError
 from agent.settings import Settings, load_settings
 from agent.store import Store, open_store
@@ -26,7 +27,7 @@ class Workspace:
     def __init__(self, settings: Settings | None = None, *, model: ModelHandle | None = None) -> None:
         self.settings = settings or load_settings()
         self.settings.ensure_workspace()
-        self.store: Store = open_store(self.settings.db_url)
+        self.store: Store = open_store(self.settings.db_url, info={SESSION_KEY: erasure_key(self.settings)})
         self._model = model
 
     @cached_property

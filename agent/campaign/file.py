@@ -171,6 +171,9 @@ class Sending(Strict):
     window_end: time = time(17, 0)
     days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
     default_timezone: TimeZoneName = "America/New_York"
+    observe_public_holidays: bool = Field(
+        default=True, description="No step falls due on a public holiday in the prospect's country and region."
+    )
 
     @model_validator(mode="after")
     def _window(self) -> Sending:

@@ -37,7 +37,7 @@ from agent.drafting.drafter import composed_text, context_for
 from agent.errors import UserError
 from agent.sending import health
 from agent.sending.compose import compose, new_message_id
-from agent.sending.schedule import add_business_days, in_window, next_window_start
+from agent.sending.schedule import add_business_days, in_window, next_window_start, prospect_holidays
 from agent.states import DELIVERED_OR_MAYBE, FINISHED, Origin, OutboxState
 from agent.store.db import record_event
 from agent.store.tables import Campaign, Contact, Enrollment, EnrollmentState, LeadStage, MailboxPause, OutboxMessage
@@ -154,7 +154,10 @@ def _due_at(enrollment: Enrollment, step: OutboxMessage, spec: CampaignSpec) -> 
         spec.sequence[n - 1].delay_business_days
         for n in range((last_sent.step_number or 0) + 1, (step.step_number or 0) + 1)
     )
-    return add_business_days(last_sent.sent_at, delay, _tz(enrollment.contact, spec), spec.sending)
+    contact = enrollment.contact
+    return add_business_days(
+        last_sent.sent_at, delay, _tz(contact, spec), spec.sending, prospect_holidays(contact, spec.sending)
+    )
 
 
 def sent_from(session: Session, mailbox: str, now: datetime) -> int:
@@ -203,9 +206,9 @@ def _plan_steps(session: Session, now: datetime, summary: SendSummary, campaign:
         due = _due_at(enrollment, step, spec)
         if due is None:
             continue
-        tz = _tz(enrollment.contact, spec)
-        start = next_window_start(max(due, now), tz, spec.sending)
-        if due > now or not in_window(now, tz, spec.sending):
+        tz, days_off = _tz(enrollment.contact, spec), prospect_holidays(enrollment.contact, spec.sending)
+        start = next_window_start(max(due, now), tz, spec.sending, days_off)
+        if due > now or not in_window(now, tz, spec.sending, days_off):
             summary.wait("not due yet" if due > now else "outside the sending window", start)
             continue
         out.append(step.id)
