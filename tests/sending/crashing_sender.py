@@ -97,6 +97,10 @@ _CONTEXT: list[ForkServerContext] = []
 def context() -> ForkServerContext:
     """The fork server, started once per test session with the agent imported."""
     if not _CONTEXT:
+        # Python 3.11's fork server starts with its own sys.path, not the parent's: this project's
+        # root goes on PYTHONPATH so that `tests` is ours (an installed package may ship a `tests`).
+        root = str(Path(__file__).resolve().parents[2])
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload([*PRELOAD, __name__])
         _CONTEXT.append(ctx)
