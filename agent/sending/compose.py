@@ -103,13 +103,22 @@ def prospect_email(
 
 
 def _headed(sender: tuple[str, str], to: tuple[str, str], subject: str, message_id: str, now: datetime) -> EmailMessage:
-    message = EmailMessage(policy=POLICY)
-    message["From"] = formataddr(sender)
-    message["To"] = formataddr(to)
+    if sender[1].isascii() and to[1].isascii():
+        message = EmailMessage(policy=POLICY)
+        message["From"], message["To"] = formataddr(sender), formataddr(to)
+    else:  # an internationalised address (RFC 6531): the message needs a server that speaks SMTPUTF8
+        message = EmailMessage(policy=POLICY.clone(utf8=True))
+        message["From"], message["To"] = (_utf8_address(name, address) for name, address in (sender, to))
     message["Subject"] = subject
     message["Date"] = format_datetime(now.replace(tzinfo=UTC) if now.tzinfo is None else now)
     message["Message-ID"] = message_id
     return message
+
+
+def _utf8_address(name: str, address: str) -> str:
+    """`"Name" <address>` as UTF-8 (formataddr and Address refuse a non-ASCII local part)."""
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{address}>' if name else address
 
 
 def _thread(message: EmailMessage, thread: Sequence[str]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from agent.campaign import CampaignSpec
@@ -32,10 +32,10 @@ class Rates:
     complained: int
     opted_out: int
 
-    def over(self, spec: CampaignSpec) -> str | None:
+    def over(self, spec: CampaignSpec, min_sent: int | None = None) -> str | None:
         """Why the limits are passed, or None (also None before enough was sent to judge)."""
         health = spec.health
-        if self.sent < health.min_sent:
+        if self.sent < (min_sent or health.min_sent):
             return None
         for label, count, limit in (
             ("bounce", self.bounced, health.max_bounce_rate),
@@ -60,10 +60,17 @@ def mailbox_of(spec: CampaignSpec, address: str) -> Mailbox:
     return found or Mailbox(email=address, name=spec.sender.name, daily_cap=spec.sender.daily_cap)
 
 
-def rates(session: Session, campaign_id: int, mailbox: str | None, since: datetime) -> Rates:
-    """Sent, bounced, complained and opted out since `since`, for one mailbox or the whole campaign."""
+def rates(
+    session: Session, campaign_id: int, mailbox: str | None, since: datetime, excluding: frozenset[str] = frozenset()
+) -> Rates:
+    """Sent, bounced, complained and opted out since `since`, for one mailbox or the whole campaign
+    (without the mailboxes `excluding`)."""
     ours = OutboxMessage.campaign_id == campaign_id
-    sent_by = ours & (OutboxMessage.from_address == mailbox) if mailbox else ours
+    sent_by: ColumnElement[bool] = ours
+    if mailbox:
+        sent_by = ours & (OutboxMessage.from_address == mailbox)
+    elif excluding:
+        sent_by = ours & OutboxMessage.from_address.not_in(excluding)
     sent = (
         session.scalar(
             select(func.count()).where(
@@ -89,6 +96,8 @@ def rates(session: Session, campaign_id: int, mailbox: str | None, since: dateti
         where = [Reply.campaign_id == campaign_id, Reply.intent == intent, Reply.received_at >= since]
         if mailbox:
             where.append(writer == mailbox)
+        elif excluding:
+            where.append(writer.not_in(excluding))
         return session.scalar(select(func.count()).select_from(Reply).where(*where)) or 0
 
     complaint_writer = (
@@ -101,6 +110,8 @@ def rates(session: Session, campaign_id: int, mailbox: str | None, since: dateti
     complaints = [Suppression.reason == "complaint", Suppression.created_at >= since, complaint_writer.is_not(None)]
     if mailbox:
         complaints.append(complaint_writer == mailbox)
+    elif excluding:
+        complaints.append(complaint_writer.not_in(excluding))
     complained = session.scalar(select(func.count()).select_from(Suppression).where(*complaints)) or 0
     return Rates(sent, replies(Intent.bounce), complained, replies(Intent.unsubscribe))
 
@@ -114,20 +125,33 @@ def pauses(session: Session, campaign_id: int) -> dict[str | None, MailboxPause]
 
 
 def check(session: Session, campaign_id: int, spec: CampaignSpec, now: datetime) -> list[MailboxPause]:
-    """Trip the breakers whose limits are passed now; returns the pauses made."""
+    """Trip the breakers whose limits are passed now; returns the pauses made.
+
+    Mailboxes first, each judged once it sent `min_sent`; then the whole campaign over the mailboxes
+    still sending, judged once they sent `min_sent` each: one bad mailbox stops itself, not the
+    others, and the campaign stops when the trouble is everywhere (a bad list, a burned domain).
+    """
     since = now - timedelta(days=spec.health.window_days)
     open_ = pauses(session, campaign_id)
     made = []
-    for mailbox in [None, *(m.email for m in spec.sender.all_mailboxes())]:
-        if mailbox in open_:
-            continue
-        why = rates(session, campaign_id, mailbox, since).over(spec)
-        if why is None:
-            continue
+
+    def trip(mailbox: str | None, why: str) -> None:
         pause = MailboxPause(campaign_id=campaign_id, mailbox=mailbox, reason=why, paused_at=now)
         session.add(pause)
         record_event(session, "mailbox_paused", campaign_id=campaign_id, data={"mailbox": mailbox, "reason": why})
         made.append(pause)
+        open_[mailbox] = pause
+
+    boxes = [m.email for m in spec.sender.all_mailboxes()]
+    for mailbox in boxes:
+        if mailbox not in open_ and (why := rates(session, campaign_id, mailbox, since).over(spec)):
+            trip(mailbox, why)
+    stopped = frozenset(m for m in open_ if m is not None)
+    sending = [m for m in boxes if m not in stopped]
+    if None not in open_ and sending:
+        campaign = rates(session, campaign_id, None, since, excluding=stopped)
+        if why := campaign.over(spec, min_sent=spec.health.min_sent * len(sending)):
+            trip(None, why)
     return made
 
 
