@@ -8,7 +8,20 @@ from pathlib import Path
 import typer
 
 from agent import clock
-from agent.cli import calls, evals, handoffs, inbound, mailboxes, meetings, outbound, records, replies, review, send
+from agent.cli import (
+    calls,
+    evals,
+    handoffs,
+    inbound,
+    mailboxes,
+    meetings,
+    outbound,
+    records,
+    replies,
+    review,
+    send,
+    users,
+)
 from agent.cli.common import errors
 from agent.cli.demo import demo
 from agent.cli.serve import serve, worker
@@ -47,6 +60,7 @@ app.add_typer(handoffs.app, name="handoffs")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(calls.app, name="calls")
 app.add_typer(inbound.app, name="inbound")
+app.add_typer(users.app, name="users")
 app.command()(serve)
 app.command()(worker)
 
