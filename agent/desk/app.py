@@ -9,12 +9,14 @@ from starlette.staticfiles import StaticFiles
 
 from agent.desk import signin
 from agent.desk.auth import Keys, guarded
+from agent.desk.handoff_pages import HandoffPages
 from agent.desk.review_pages import ReviewPages
 from agent.desk.tables import Role
 from agent.errors import ConfigError
 from agent.workspace import Workspace
 
 REVIEWERS = frozenset({Role.reviewer})
+AES = frozenset({Role.ae})
 EVERYONE = frozenset(Role)
 
 
@@ -27,6 +29,7 @@ def desk_routes(ws: Workspace) -> list[BaseRoute]:
         )
     keys = Keys(ws)
     review = ReviewPages(keys)
+    handoffs = HandoffPages(keys)
     routes: list[BaseRoute] = [
         Route("/", signin.home(keys), methods=["GET"]),
         Route("/sign-in", signin.sign_in_form(keys), methods=["GET"]),
@@ -39,6 +42,8 @@ def desk_routes(ws: Workspace) -> list[BaseRoute]:
         Route("/items/{outbox_id:int}/reject", guarded(keys, REVIEWERS, review.reject), methods=["POST"]),
         Route("/items/{outbox_id:int}/edit", guarded(keys, REVIEWERS, review.edit), methods=["POST"]),
         Route("/items/{outbox_id:int}/regenerate", guarded(keys, REVIEWERS, review.regenerate), methods=["POST"]),
+        Route("/handoffs", guarded(keys, AES, handoffs.page), methods=["GET"]),
+        Route("/handoffs/{handoff_id:int}/close", guarded(keys, AES, handoffs.close), methods=["POST"]),
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="desk-static"),
     ]
     return [Mount("/desk", routes=routes)]

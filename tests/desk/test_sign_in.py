@@ -40,7 +40,7 @@ def _desk_routes(app: Starlette) -> list[tuple[str, str]]:
 
 def test_every_route_without_a_session_redirects_to_sign_in_or_answers_401(app: Starlette, person: Person) -> None:
     routes = _desk_routes(app)
-    assert len(routes) >= 9
+    assert len(routes) >= 11
     for method, path in routes:
         answer = person.client.request(method, path, follow_redirects=False)
         if method == "GET":
