@@ -18,6 +18,7 @@ from agent.cli import (
     outbound,
     records,
     replies,
+    report,
     review,
     send,
     users,
@@ -61,6 +62,7 @@ app.add_typer(meetings.app, name="meetings")
 app.add_typer(calls.app, name="calls")
 app.add_typer(inbound.app, name="inbound")
 app.add_typer(users.app, name="users")
+app.command()(report.report)
 app.command()(serve)
 app.command()(worker)
 

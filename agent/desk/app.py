@@ -9,6 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from agent.desk import signin
 from agent.desk.auth import Keys, guarded
+from agent.desk.dashboard import results_page
 from agent.desk.handoff_pages import HandoffPages
 from agent.desk.review_pages import ReviewPages
 from agent.desk.tables import Role
@@ -17,6 +18,7 @@ from agent.workspace import Workspace
 
 REVIEWERS = frozenset({Role.reviewer})
 AES = frozenset({Role.ae})
+OPERATORS = frozenset({Role.operator})
 EVERYONE = frozenset(Role)
 
 
@@ -44,6 +46,7 @@ def desk_routes(ws: Workspace) -> list[BaseRoute]:
         Route("/items/{outbox_id:int}/regenerate", guarded(keys, REVIEWERS, review.regenerate), methods=["POST"]),
         Route("/handoffs", guarded(keys, AES, handoffs.page), methods=["GET"]),
         Route("/handoffs/{handoff_id:int}/close", guarded(keys, AES, handoffs.close), methods=["POST"]),
+        Route("/results", guarded(keys, OPERATORS, results_page(ws)), methods=["GET"]),
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="desk-static"),
     ]
     return [Mount("/desk", routes=routes)]
