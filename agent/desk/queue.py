@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from agent import review
 from agent.review import ReviewItem
-from agent.states import AWAITING_PERSON, Origin
+from agent.states import AWAITING_PERSON, Origin, OutboxState
 from agent.store.tables import Campaign, OutboxMessage
 from agent.workspace import Workspace
 
@@ -97,32 +97,41 @@ def _failing(session: Session, ids: list[int], check: str) -> list[int]:
     return [i for i in ids if any(c.get("check") == check and not c.get("ok") for c in checks.get(i) or [])]
 
 
+def _ordered_ids(session: Session, f: QueueFilter) -> list[int]:
+    return list(session.scalars(_awaiting(f).order_by(*review.queue_order())))
+
+
 def queue_ids(ws: Workspace, f: QueueFilter) -> list[int]:
     """Every id in the filtered queue, in its order (for a reviewer's next and previous)."""
     with ws.store.transaction() as session:
-        ids = list(session.scalars(_awaiting(f).order_by(*review.queue_order())))
+        ids = _ordered_ids(session, f)
         return _failing(session, ids, f.failed_check) if f.failed_check else ids
 
 
 def _choices(session: Session) -> dict[str, list[str]]:
+    """The values each filter can take: those present among the messages awaiting a person (one scan)."""
     awaiting = OutboxMessage.state.in_([s.value for s in AWAITING_PERSON])
-
-    def present(column: Any) -> list[str]:
-        rows = session.scalars(select(column).where(awaiting, column.is_not(None)).distinct()).all()
-        return sorted(str(r) for r in rows)
-
-    campaigns = session.scalars(
-        select(Campaign.name).where(Campaign.id.in_(select(OutboxMessage.campaign_id).where(awaiting)))
+    combos = session.execute(
+        select(
+            Campaign.name, OutboxMessage.origin, OutboxMessage.channel, OutboxMessage.step_number, OutboxMessage.made_by
+        )
+        .outerjoin(Campaign, Campaign.id == OutboxMessage.campaign_id)
+        .where(awaiting)
+        .distinct()
     ).all()
     failed: set[str] = set()
-    for checks in session.scalars(select(OutboxMessage.checks).where(awaiting, OutboxMessage.state == "flagged")):
+    for checks in session.scalars(select(OutboxMessage.checks).where(OutboxMessage.state == OutboxState.flagged)):
         failed.update(c["check"] for c in checks or [] if not c.get("ok"))
+
+    def present(column: int) -> list[str]:
+        return sorted({str(row[column]) for row in combos if row[column] is not None})
+
     return {
-        "campaign": sorted(campaigns),
-        "origin": present(OutboxMessage.origin),
-        "channel": present(OutboxMessage.channel),
-        "step": [str(s) for s in sorted({int(s) for s in present(OutboxMessage.step_number)})],
-        "made_by": present(OutboxMessage.made_by),
+        "campaign": present(0),
+        "origin": present(1),
+        "channel": present(2),
+        "step": [str(s) for s in sorted({row[3] for row in combos if row[3] is not None})],
+        "made_by": present(4),
         "failed_check": sorted(failed),
     }
 
@@ -130,7 +139,7 @@ def _choices(session: Session) -> dict[str, list[str]]:
 def queue_page(ws: Workspace, f: QueueFilter, page: int = 1) -> QueuePage:
     with ws.store.transaction() as session:
         if f.failed_check:
-            ids = _failing(session, list(session.scalars(_awaiting(f).order_by(*review.queue_order()))), f.failed_check)
+            ids = _failing(session, _ordered_ids(session, f), f.failed_check)
             total = len(ids)
         else:
             total = session.scalar(select(func.count()).select_from(_awaiting(f).subquery())) or 0
