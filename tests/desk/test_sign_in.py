@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
 from agent import review
+from agent.cli.app import app as cli
 from agent.clock import utcnow
 from agent.desk import users
 from agent.desk.tables import FailedSignIn, Role
@@ -166,11 +168,14 @@ def test_the_desk_refuses_to_start_without_a_strong_session_secret(tmp_path) -> 
     assert make_workspace(tmp_path, desk_secret=DESK_SECRET).settings.desk_secret is not None
 
 
+def test_sdr_serve_says_in_one_line_what_the_desk_needs(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SDR_UNSUBSCRIBE_SECRET", UNSUBSCRIBE_SECRET)
+    result = CliRunner().invoke(cli, ["serve", "--no-worker"])
+    assert result.exit_code != 0 and "SDR_DESK_SECRET is not set" in str(result.exception)
+    assert "--no-desk" in str(result.exception)
+
+
 def test_users_are_managed_without_a_password_on_the_command_line(tmp_path, monkeypatch) -> None:
-    from typer.testing import CliRunner
-
-    from agent.cli.app import app as cli
-
     monkeypatch.setenv("SDR_WORKSPACE", str(tmp_path / "cli"))
     runner = CliRunner()
     added = runner.invoke(cli, ["users", "add", "kim", "--role", "reviewer", "--password-stdin"], input=PASSWORD + "\n")
