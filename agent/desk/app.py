@@ -44,6 +44,7 @@ def desk_routes(ws: Workspace) -> list[BaseRoute]:
         Route("/items/{outbox_id:int}/reject", guarded(keys, REVIEWERS, review.reject), methods=["POST"]),
         Route("/items/{outbox_id:int}/edit", guarded(keys, REVIEWERS, review.edit), methods=["POST"]),
         Route("/items/{outbox_id:int}/regenerate", guarded(keys, REVIEWERS, review.regenerate), methods=["POST"]),
+        Route("/items/{outbox_id:int}/retry", guarded(keys, REVIEWERS, review.retry), methods=["POST"]),
         Route("/handoffs", guarded(keys, AES, handoffs.page), methods=["GET"]),
         Route("/handoffs/{handoff_id:int}/close", guarded(keys, AES, handoffs.close), methods=["POST"]),
         Route("/results", guarded(keys, OPERATORS, results_page(ws)), methods=["GET"]),

@@ -19,6 +19,9 @@ from agent.errors import NotFound, UserError
 from agent.outbox import REJECT_REASONS
 from agent.states import OutboxState
 
+DRAFTS = (OutboxState.pending_review, OutboxState.flagged)  # what a reviewer approves, edits, regenerates
+REJECTABLE = (*DRAFTS, OutboxState.failed)
+
 
 def waited(seconds: int) -> str:
     """A speed-to-lead clock as a person reads it: 42 s, 7 min 5 s, 3 h 12 min."""
@@ -46,11 +49,11 @@ class ReviewPages:
         self.keys.note(visit.request, response, note)
         return response
 
-    def _stale(self, outbox_id: int, form: FormData) -> str | None:
+    def _stale(self, outbox_id: int, form: FormData, states: tuple[OutboxState, ...] = DRAFTS) -> str | None:
         """Why the reviewer's view is out of date (someone else edited or decided it), or None."""
         item = review.item(self.ws, outbox_id)
         seen = str(form.get("version") or "")
-        if seen == str(item.version) and item.state in (OutboxState.pending_review, OutboxState.flagged):
+        if seen == str(item.version) and item.state in states:
             return None
         last = review.history(self.ws, outbox_id)[-1:] or [{"action": "changed", "reviewer": "someone"}]
         return (
@@ -97,7 +100,8 @@ class ReviewPages:
             filters=f.query_string(),
             filters_dict=f.chosen(),
             waited=waited,
-            decidable=item.state in (OutboxState.pending_review, OutboxState.flagged),
+            decidable=item.state in DRAFTS,
+            rejectable=item.state in REJECTABLE,
         )
 
     def approve(self, visit: Visit) -> Response:
@@ -125,7 +129,7 @@ class ReviewPages:
         choice, words = str(form.get("reason") or ""), str(form.get("detail") or "").strip()
         if choice not in REJECT_REASONS or (choice == "other" and not words):
             return self._to_item(visit, outbox_id, "Not rejected: pick a reason (and say what, for 'other').", f)
-        if stale := self._stale(outbox_id, form):
+        if stale := self._stale(outbox_id, form, REJECTABLE):
             return self._to_item(visit, outbox_id, stale, f)
         reason = f"{choice}: {words}" if words else choice
         try:
@@ -169,6 +173,20 @@ class ReviewPages:
         except UserError as exc:
             return self._to_item(visit, outbox_id, f"Not regenerated: {exc}", f)
         return self._to_item(visit, outbox_id, "Written again; the checks ran.", f)
+
+    def retry(self, visit: Visit) -> Response:
+        """A message the transport refused goes out again (after the reviewer fixed what was wrong)."""
+        outbox_id, form = int(visit.request.path_params["outbox_id"]), visit.form
+        assert form is not None
+        f = QueueFilter.of(form)
+        ids = queue_ids(self.ws, f)
+        if stale := self._stale(outbox_id, form, (OutboxState.failed,)):
+            return self._to_item(visit, outbox_id, stale, f)
+        try:
+            review.retry(self.ws, outbox_id, visit.user.name)
+        except UserError as exc:
+            return self._to_item(visit, outbox_id, f"Not retried: {exc}", f)
+        return self._after(visit, ids, outbox_id, f"Message {outbox_id} will be sent again.", f)
 
     def bulk_approve(self, visit: Visit) -> Response:
         form = visit.form

@@ -167,3 +167,24 @@ def test_a_lead_named_like_a_script_and_a_reply_in_html_are_shown_as_text(app: S
     html = sam.get(f"/desk/items/{item.id}").text
     assert "<img src=x" not in html and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
     assert "<b>call me" not in html and "<i>x</i>" not in html
+
+
+def test_a_refused_message_can_be_sent_again_or_rejected(app: Starlette, desk_ws: Workspace) -> None:
+    failed, other = _pending(desk_ws)[:2]
+    with desk_ws.store.transaction() as session:  # the scene: the mail server refused both
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([failed.id, other.id]))
+            .values(state=OutboxState.failed, error="550 mailbox unavailable")
+        )
+    sam = signed_in(app, "sam")
+    page = sam.get(f"/desk/items/{failed.id}").text
+    assert "550 mailbox unavailable" in page and "Send again" in page and "Approve (a)" not in page
+    sam.post(f"/desk/items/{failed.id}/retry", {"version": failed.version})
+    assert review.item(desk_ws, failed.id).state == OutboxState.approved
+    assert review.history(desk_ws, failed.id)[-1]["action"] == "retry"
+    sam.get(f"/desk/items/{other.id}")
+    sam.post(
+        f"/desk/items/{other.id}/reject", {"version": other.version, "reason": "other", "detail": "left the company"}
+    )
+    assert review.item(desk_ws, other.id).state == OutboxState.rejected

@@ -1,5 +1,7 @@
 // The desk from the keyboard: j / k next and previous, a approve, r reject, e edit, Enter open.
 // Keys are ignored while typing in a field. Forms are the same ones a mouse submits.
+// Speed-to-lead clocks keep running: the server says how long the lead had waited when it drew the
+// page (by the agent's clock); the page adds the time since.
 (function () {
   "use strict";
   function typing(target) {
@@ -47,7 +49,24 @@
       return false;
     };
   }
+  function waited(seconds) {
+    if (seconds < 60) { return seconds + " s"; }
+    if (seconds < 3600) { return Math.floor(seconds / 60) + " min " + (seconds % 60) + " s"; }
+    return Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min";
+  }
+  function runClocks() {
+    var clocks = document.querySelectorAll("[data-waited]");
+    if (!clocks.length) { return; }
+    var drawn = Date.now();
+    window.setInterval(function () {
+      var since = Math.floor((Date.now() - drawn) / 1000);
+      clocks.forEach(function (clock) {
+        clock.textContent = waited(parseInt(clock.dataset.waited, 10) + since);
+      });
+    }, 1000);
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    runClocks();
     var table = document.querySelector("[data-keys=queue]");
     var handle = table ? queueKeys(table) : document.querySelector("[data-keys=item]") ? itemKeys() : null;
     if (!handle) { return; }
