@@ -93,6 +93,10 @@ def test_the_accessibility_check_can_fail(page: Any) -> None:
     assert {v.split(" ")[0] for v in serious_violations(page)} >= {"image-alt", "button-name"}
 
 
+def focused(page: Any, element_id: str) -> None:
+    page.wait_for_function(f"document.activeElement && document.activeElement.id === {element_id!r}")
+
+
 def note(page: Any) -> str:
     return str(page.locator(".note").inner_text())
 
@@ -116,7 +120,7 @@ def test_a_reviewer_approves_with_the_keyboard_edits_and_rejects(page: Any, desk
     # An edit that makes a claim no fact supports: saved, flagged, and "a" cannot approve it.
     second = review.item(desk_ws, waiting[1].id)
     page.keyboard.press("e")
-    assert page.evaluate("document.activeElement.id") == "edit-body"
+    focused(page, "edit-body")
     page.keyboard.press("Control+End")
     page.keyboard.type("\n\nP.S. Congrats on your $300 million raise!")
     with page.expect_navigation():
@@ -129,7 +133,7 @@ def test_a_reviewer_approves_with_the_keyboard_edits_and_rejects(page: Any, desk
 
     # Rejected with a reason from the list and the reviewer's words.
     page.keyboard.press("r")
-    assert page.evaluate("document.activeElement.id") == "reason"
+    focused(page, "reason")
     page.get_by_label("Reject because (r)").select_option("wrong facts")
     page.get_by_label("In your words").fill("no raise was announced")
     with page.expect_navigation():
