@@ -36,7 +36,7 @@ def desk_routes(ws: Workspace) -> list[BaseRoute]:
         Route("/", signin.home(keys), methods=["GET"]),
         Route("/sign-in", signin.sign_in_form(keys), methods=["GET"]),
         Route("/sign-in", signin.sign_in(keys), methods=["POST"]),
-        Route("/sign-out", guarded(keys, EVERYONE, lambda _visit: signin.sign_out(keys)), methods=["POST"]),
+        Route("/sign-out", guarded(keys, EVERYONE, lambda visit: signin.sign_out(keys, visit)), methods=["POST"]),
         Route("/queue", guarded(keys, REVIEWERS, review.queue), methods=["GET"]),
         Route("/queue/approve", guarded(keys, REVIEWERS, review.bulk_approve), methods=["POST"]),
         Route("/items/{outbox_id:int}", guarded(keys, REVIEWERS, review.item), methods=["GET"]),

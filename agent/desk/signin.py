@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from agent.clock import utcnow
 from agent.desk import users
-from agent.desk.auth import PREFIX, Endpoint, Keys
+from agent.desk.auth import PREFIX, Endpoint, Keys, Visit
 from agent.desk.pages import render
 from agent.desk.tables import Role
 
@@ -80,7 +80,8 @@ def sign_in(keys: Keys) -> Endpoint:
     return endpoint
 
 
-def sign_out(keys: Keys) -> Response:
+def sign_out(keys: Keys, visit: Visit) -> Response:
+    users.sign_out(keys.ws, visit.user.id)
     response = RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
     keys.end(response)
     return response

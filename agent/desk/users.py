@@ -1,7 +1,8 @@
 """Desk users: added, listed, disabled and reset by an operator (`sdr users`); signed in by password.
 
 Passwords are hashed with Argon2id (argon2-cffi's defaults, re-hashed when they are raised).
-A sign-in that fails is kept; after `FREE_TRIES` failures for one name within `WINDOW`, the next
+A sign-in that fails is kept; after `FREE_TRIES` failures for one name within `WINDOW` (or
+`CLIENT_FREE_TRIES` from one address, for someone trying one password on many names), the next
 try is refused until a wait that doubles with every further failure has passed (up to `MAX_WAIT`),
 whatever the password: guessing slows to a crawl and the real person is only delayed.
 """
@@ -28,6 +29,7 @@ HASHER = PasswordHasher()
 _NOBODY = HASHER.hash("a password nobody has")
 MIN_PASSWORD_LENGTH = 12
 FREE_TRIES = 5
+CLIENT_FREE_TRIES = 20
 WINDOW = timedelta(minutes=15)
 FIRST_WAIT = timedelta(seconds=30)
 MAX_WAIT = timedelta(minutes=15)
@@ -116,27 +118,33 @@ def reset(ws: Workspace, name: str, password: str) -> None:
         row.password_hash, row.active, row.session_epoch = hashed, True, row.session_epoch + 1
 
 
-def _retry_after(session: Session, name: str, now: datetime) -> datetime | None:
-    """When the next try for this name is allowed, if failures since its last sign-in passed the free ones."""
+def _wait_until(failures: int, last: datetime | None, free: int, now: datetime) -> datetime | None:
+    if failures < free or last is None:
+        return None
+    wait = min(FIRST_WAIT * 2 ** (failures - free), MAX_WAIT)
+    return last + wait if last + wait > now else None
+
+
+def _retry_after(session: Session, name: str, client: str, now: datetime) -> datetime | None:
+    """When the next try is allowed, if failures for this name (since its last sign-in) or from this
+    address passed the free ones lately."""
     since = now - WINDOW
     last_in = session.scalar(select(DeskUser.signed_in_at).where(func.lower(DeskUser.name) == name))
-    if last_in is not None and last_in > since:
-        since = last_in
-    failures, last = session.execute(
-        select(func.count(), func.max(FailedSignIn.at)).where(FailedSignIn.name == name, FailedSignIn.at > since)
+    counted = select(func.count(), func.max(FailedSignIn.at))
+    by_name = session.execute(
+        counted.where(FailedSignIn.name == name, FailedSignIn.at > max(since, last_in or since))
     ).one()
-    if failures < FREE_TRIES:
-        return None
-    wait = min(FIRST_WAIT * 2 ** (failures - FREE_TRIES), MAX_WAIT)
-    return last + wait if last + wait > now else None
+    by_client = session.execute(counted.where(FailedSignIn.client == client, FailedSignIn.at > since)).one()
+    waits = [_wait_until(*by_name, FREE_TRIES, now), _wait_until(*by_client, CLIENT_FREE_TRIES, now)]
+    return max((w for w in waits if w is not None), default=None)
 
 
 def sign_in(ws: Workspace, name: str, password: str, *, client: str, now: datetime) -> SignedIn | None:
     """The user, if the name and password match an active account; None otherwise (the failure is kept
     and logged). Raises `TooManyTries`, checking nothing, while this name must wait."""
-    key = name.strip().lower()[:128]
+    key, client = name.strip().lower()[:128], client[:64]
     with ws.store.transaction() as session:
-        if (retry_after := _retry_after(session, key, now)) is not None:
+        if (retry_after := _retry_after(session, key, client, now)) is not None:
             log.warning("desk sign-in refused for %r from %s: too many failures", key, client)
             raise TooManyTries(retry_after)
         row = session.scalar(select(DeskUser).where(func.lower(DeskUser.name) == key))
@@ -146,13 +154,21 @@ def sign_in(ws: Workspace, name: str, password: str, *, client: str, now: dateti
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok or row is None:
-            session.add(FailedSignIn(name=key, client=client[:64], at=now))
+            session.add(FailedSignIn(name=key, client=client, at=now))
             log.warning("desk sign-in failed for %r from %s", key, client)
             return None
         if HASHER.check_needs_rehash(row.password_hash):
             row.password_hash = HASHER.hash(password)
         row.signed_in_at = now
         return SignedIn(id=row.id, name=row.name, role=Role(row.role), email=row.email, epoch=row.session_epoch)
+
+
+def sign_out(ws: Workspace, user_id: int) -> None:
+    """Every session of this user ends (a copied cookie stops working too)."""
+    with ws.store.transaction() as session:
+        row = session.get(DeskUser, user_id)
+        if row is not None:
+            row.session_epoch += 1
 
 
 def current(ws: Workspace, user_id: int, epoch: int) -> SignedIn | None:

@@ -131,6 +131,26 @@ def test_wrong_passwords_are_slowed_and_logged(app: Starlette, desk_ws: Workspac
         assert session.scalar(select(func.count()).select_from(FailedSignIn)) == users.FREE_TRIES + 1
 
 
+def test_one_address_trying_many_names_is_slowed_too(app: Starlette, suite_clock) -> None:
+    person = Person(TestClient(app))
+    for n in range(users.CLIENT_FREE_TRIES):
+        assert person.sign_in(f"guess{n}", "password123456").status_code == 401
+    refused = person.sign_in("sam", PASSWORD)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == 30
+    suite_clock.advance(timedelta(seconds=31))
+    assert person.sign_in("sam", PASSWORD).status_code == 303
+
+
+def test_signing_out_ends_the_session_everywhere(app: Starlette) -> None:
+    sam = signed_in(app, "sam")
+    sam.get("/desk/queue")
+    copied = sam.client.cookies["sdr_desk"]
+    assert sam.post("/desk/sign-out").headers["location"] == "/desk/sign-in"
+    thief = Person(TestClient(app))
+    thief.client.cookies.set("sdr_desk", copied)
+    assert thief.client.get("/desk/queue", follow_redirects=False).status_code == 303
+
+
 def test_an_unknown_name_fails_like_a_wrong_password(person: Person) -> None:
     answer = person.sign_in("nobody", PASSWORD)
     assert answer.status_code == 401 and "Wrong name or password." in answer.text
