@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # build for any x86-64 with AVX2.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
 
-.PHONY: help setup demo test test-fast test-clocks lint eval eval-check eval-record bench clean
+.PHONY: help setup demo test test-fast test-clocks lint licences eval eval-check eval-record bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ lint: setup  ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy agent tools evals
+
+licences: setup  ## the licence of every package the project installs (the test suite fails on a copyleft one)
+	$(BIN)/python -m tests.test_licences
 
 bench: setup  ## the demo campaign benchmark: wall time, model time, overhead
 	$(BIN)/python bench/demo_campaign.py

@@ -45,6 +45,7 @@ class InputRejected(InputError):
 
     def __init__(self, problems: list[InputError], what: str = "nothing was imported") -> None:
         self.problems = problems
+        self.what = what
         first = problems[0]
         more = f" (and {len(problems) - 1} more problems; {what})" if len(problems) > 1 else f" ({what})"
         super().__init__(first.message + more, file=first.file, line=first.line, field=first.field)
@@ -68,3 +69,9 @@ class ModelError(SdrError):
 
 class InvalidModelOutput(ModelError):
     """The model's answer never validated against the task's schema."""
+
+
+class EndpointUnusable(ConfigError):
+    """A model endpoint that cannot serve a task at all: it refused every way of asking for JSON,
+    refused the key or the model, or never answered. Not a `ModelError`: tasks fall back from
+    those one answer at a time, and this must reach the user, as one line saying what to fix."""

@@ -18,8 +18,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from agent.errors import ConfigError
 
 
-def _workspace_env_file() -> Path:
-    return Path(os.environ.get("SDR_WORKSPACE", "sdr-workspace")) / "settings.env"
+def _env_files(workspace: object) -> tuple[str, ...]:
+    """`.env`, then the settings file of the workspace in use (`--workspace`, else `SDR_WORKSPACE`),
+    read when settings are loaded rather than when this module is imported."""
+    folder = Path(str(workspace)) if workspace else Path(os.environ.get("SDR_WORKSPACE", "sdr-workspace"))
+    return (".env", str(folder.expanduser() / "settings.env"))
 
 
 MIN_SECRET_LENGTH = 16
@@ -29,7 +32,7 @@ WEAK_SECRETS = {"change-me", "changeme", "change_me", "secret", "password", "uns
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SDR_",
-        env_file=(".env", str(_workspace_env_file())),
+        env_file=".env",
         extra="ignore",
         frozen=True,
         populate_by_name=True,
@@ -60,7 +63,7 @@ class Settings(BaseSettings):
     # Past calls: a Chroma store in the workspace, or a Chroma server at this URL.
     chroma_url: str | None = Field(default=None, description="e.g. http://127.0.0.1:8000; default: embedded.")
     calls_min_similarity: float = Field(
-        default=0.25, ge=-1, le=1, description="Call snippets less similar to the query are left out."
+        default=0.30, ge=-1, le=1, description="Call snippets less similar to the query are left out."
     )
 
     judge_model: str | None = Field(
@@ -70,6 +73,14 @@ class Settings(BaseSettings):
     llm_max_attempts: int = Field(default=4, ge=1, le=10, description="Transient-error tries.")
     llm_max_wait_seconds: float = Field(default=60.0, gt=0, description="Retry time budget.")
     llm_timeout_seconds: float = Field(default=120.0, gt=0)
+    llm_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="First wait before retrying a transient failure (doubling, at most 20 s)."
+    )
+    llm_output_mode: Literal["auto", "json_schema", "json_object", "tools", "text"] = Field(
+        default="auto",
+        description="How an OpenAI-compatible endpoint is asked for JSON. auto: the first it accepts, found "
+        "and remembered per endpoint in the workspace.",
+    )
     llm_repair_attempts: int = Field(default=1, ge=0, le=3, description="Extra tries when an answer fails its schema.")
     llm_temperature: float = 0.0
     llm_seed: int = 7
@@ -119,6 +130,15 @@ class Settings(BaseSettings):
     )
     web_timeout_seconds: float = 10.0
 
+    # People's data. Erasing a person keeps only a keyed hash of their address (HMAC-SHA256 with
+    # this secret), so that they are never written to again and nothing else about them is kept.
+    erasure_secret: SecretStr | None = Field(default=None, description="HMAC key for erased addresses.")
+    retention_days: int | None = Field(
+        default=None, ge=1, description="Replies and message bodies older than this are purged; unset: kept."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Servers' log level.")
+    log_json: bool = Field(default=False, description="Servers log one JSON object per line.")
+
     @field_validator("workspace")
     @classmethod
     def _expand(cls, value: Path) -> Path:
@@ -136,6 +156,11 @@ class Settings(BaseSettings):
                     "(make one: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
                 )
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @cached_property
     def db_url(self) -> str:
@@ -169,7 +194,7 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (tests, CLI flags) on top."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(_env_file=_env_files(overrides.get("workspace")), **overrides)  # type: ignore[arg-type]
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         first = str(exc).splitlines()
         raise ConfigError("invalid setting: " + " ".join(line.strip() for line in first[1:3])) from exc

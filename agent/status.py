@@ -34,6 +34,10 @@ class ModelUsage(BaseModel):
     tokens_out: int
     model_seconds: float
     by_task: dict[str, dict[str, Any]]
+    endpoint_problem: str | None = None  # the model endpoint could not serve, and has not since
+
+
+FAILED = ("invalid", "error", "unusable")
 
 
 class Results(BaseModel):
@@ -95,12 +99,7 @@ def _usage(session: Any, campaign_id: int | None) -> ModelUsage:
         task: {"calls": n, "tokens_in": ti or 0, "tokens_out": to or 0, "seconds": round((ms or 0) / 1000, 2)}
         for task, n, ti, to, ms in rows
     }
-    failed = (
-        session.scalar(
-            select(func.count()).select_from(LlmCall).where(*where, LlmCall.outcome.in_(["invalid", "error"]))
-        )
-        or 0
-    )
+    failed = session.scalar(select(func.count()).select_from(LlmCall).where(*where, LlmCall.outcome.in_(FAILED))) or 0
     return ModelUsage(
         calls=sum(t["calls"] for t in by_task.values()),
         failed_calls=failed,
@@ -108,7 +107,22 @@ def _usage(session: Any, campaign_id: int | None) -> ModelUsage:
         tokens_out=sum(t["tokens_out"] for t in by_task.values()),
         model_seconds=round(sum(t["seconds"] for t in by_task.values()), 2),
         by_task=by_task,
+        endpoint_problem=_endpoint_problem(session),
     )
+
+
+def _endpoint_problem(session: Any) -> str | None:
+    """The last time a model endpoint could not serve a task at all, unless that model has answered
+    since. Workspace-wide: an endpoint fails every campaign alike."""
+    unusable = session.scalars(select(LlmCall).where(LlmCall.outcome == "unusable").order_by(LlmCall.id.desc())).first()
+    if unusable is None:
+        return None
+    answered_since = session.scalar(
+        select(func.count())
+        .select_from(LlmCall)
+        .where(LlmCall.id > unusable.id, LlmCall.model == unusable.model, LlmCall.outcome.in_(("ok", "repaired")))
+    )
+    return None if answered_since else f"{unusable.at:%Y-%m-%d %H:%M} UTC: {unusable.error}"
 
 
 POSITIVE = {Intent.interested, Intent.question, Intent.meeting_request}

@@ -1,8 +1,9 @@
 """The do-not-contact list: addresses and whole domains that nothing is ever sent to.
 
-An unsubscribe, a bounce or a complaint adds a row; rows are never removed. Every path that
-writes to a person asks `is_suppressed` at the moment of writing, and suppressing blocks every
-message still waiting in the outbox for that address.
+An unsubscribe, a bounce or a complaint adds a row; rows are never removed (an erased person's
+address becomes its keyed hash, `agent.erasure`). Every path that writes to a person asks
+`is_suppressed` at the moment of writing, and suppressing blocks every message still waiting in
+the outbox for that address.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from agent.enrollments import stop_sequences
+from agent.erasure import erased_value, session_key
 from agent.errors import UserError
 from agent.states import UNSENT, OutboxState
 from agent.store.db import record_event
@@ -25,7 +27,10 @@ def _keys(address: str) -> list[str]:
 
 
 def is_suppressed(session: Session, address: str) -> bool:
-    return session.scalar(select(Suppression.id).where(Suppression.value.in_(_keys(address)))) is not None
+    keys = _keys(address)
+    if key := session_key(session):
+        keys.append(erased_value(key, address))
+    return session.scalar(select(Suppression.id).where(Suppression.value.in_(keys))) is not None
 
 
 def suppress(session: Session, value: str, reason: str, source: str | None = None) -> bool:

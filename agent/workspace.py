@@ -12,6 +12,7 @@ import secrets
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from agent.erasure import SESSION_KEY, erasure_key
 from agent.errors import ConfigError
 from agent.settings import Settings, load_settings
 from agent.store import Store, open_store
@@ -26,12 +27,13 @@ class Workspace:
     def __init__(self, settings: Settings | None = None, *, model: ModelHandle | None = None) -> None:
         self.settings = settings or load_settings()
         self.settings.ensure_workspace()
-        self.store: Store = open_store(self.settings.db_url)
+        self.store: Store = open_store(self.settings.db_url, info={SESSION_KEY: erasure_key(self.settings)})
         self._model = model
 
     @cached_property
     def llm(self) -> LLM:
         from agent.llm import LLM, build_model
+        from agent.llm.endpoints import EndpointMemory
 
         handle = self._model or build_model(self.settings)
         return LLM(
@@ -40,6 +42,8 @@ class Workspace:
             repair_attempts=self.settings.llm_repair_attempts,
             max_attempts=self.settings.llm_max_attempts,
             max_wait_seconds=self.settings.llm_max_wait_seconds,
+            backoff_seconds=self.settings.llm_backoff_seconds,
+            memory=EndpointMemory(self.settings.workspace / "model-endpoints.json"),
         )
 
     @cached_property

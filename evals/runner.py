@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.errors import EndpointUnusable
 from agent.llm import ModelHandle
 from agent.llm.cache import AnswerCache
 from agent.settings import load_settings
@@ -108,6 +109,8 @@ def _fold(case_id: str, runs: list[CaseOutcome]) -> CaseResult:
 def _safe_run(suite: Suite, case: Case, ws: Workspace) -> CaseOutcome:
     try:
         return suite.run_case(case, ws)
+    except EndpointUnusable:
+        raise  # not the case's failure: scores of a model that never answered would measure nothing
     except Exception as exc:  # a case that crashes is a failing case, not a crashed run
         return CaseOutcome(str(case.get("id")), [], error=f"{type(exc).__name__}: {exc}"[:500])
 
@@ -144,7 +147,11 @@ def run_suite(
             if cache is not None:
                 cache.epoch = epoch
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                per_epoch.append(list(pool.map(lambda case: _safe_run(suite, case, ws), cases)))
+                try:
+                    per_epoch.append(list(pool.map(lambda case: _safe_run(suite, case, ws), cases)))
+                except EndpointUnusable:
+                    pool.shutdown(cancel_futures=True)
+                    raise
         if cache is not None:
             cache.epoch = 0
     results = [_fold(str(case["id"]), [epoch[i] for epoch in per_epoch]) for i, case in enumerate(cases)]

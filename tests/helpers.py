@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import email
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,17 +15,30 @@ from sqlalchemy import select
 
 from agent.accounts.importer import import_file
 from agent.pipeline import RunSummary, run_campaign
+from agent.public_holidays import PublicHolidays, public_holidays
 from agent.store.tables import Account, Contact, OutboxMessage
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, SUITE_NOW
 from tests.ports import free_port
 
 
+def _demo_holidays() -> list[PublicHolidays]:
+    """The public holidays of every place the demo's accounts are in, and of its campaign's time zone."""
+    with (EXAMPLES / "accounts.csv").open(encoding="utf-8") as accounts:
+        places = {(row["country"], row["region"]) for row in csv.DictReader(accounts)}
+    return [public_holidays(None, timezone="America/Chicago")] + [public_holidays(*place) for place in sorted(places)]
+
+
+def _working_everywhere(day: date) -> bool:
+    return day.weekday() < 5 and all(holidays.on(day) is None for holidays in _demo_holidays())
+
+
 def _sending_day_at_18_utc(after: date) -> datetime:
-    """18:00 UTC on the first day after `after` that is a weekday followed by another (Monday to
-    Thursday), so that "a day later" is a sending day too."""
+    """18:00 UTC on the first day after `after` that is a working day for every demo prospect and
+    is followed by another (no weekend, no public holiday where any of them is), so that "a day
+    later" is a sending day too."""
     day = after + timedelta(days=1)
-    while day.weekday() > 3:
+    while not (_working_everywhere(day) and _working_everywhere(day + timedelta(days=1))):
         day += timedelta(days=1)
     return datetime.combine(day, time(18, 0))
 

@@ -2,47 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from agent.accounts.addresses import normalise_address
+from agent.accounts.domains import host_of, is_free_mail, registered_domain
 from agent.clock import TimeZoneName
-
-EMAIL = re.compile(r"^[^@\s,;<>]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-FREE_MAIL = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "hotmail.com",
-        "outlook.com",
-        "live.com",
-        "icloud.com",
-        "aol.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.de",
-        "web.de",
-        "mail.com",
-    }
-)
 
 
 def domain_of(value: str) -> str:
-    """`https://www.Acme.com/about` -> `acme.com`."""
-    value = value.strip().lower()
-    value = re.sub(r"^[a-z]+://", "", value).split("/")[0].split("?")[0]
-    value = value.removeprefix("www.").rstrip(".")
-    if not value.isascii():  # an internationalised name is stored as DNS has it
-        with contextlib.suppress(UnicodeError):  # else left as written, and refused by the row's check
-            value = value.encode("idna").decode("ascii")
-    return value
+    """The registered domain of a web address or host: `https://eu.Acme.com/about` -> `acme.com`."""
+    return registered_domain(host_of(value))
 
 
 # A host name: dot-separated labels of letters, digits and inner hyphens (IDNs in punycode).
 HOST_NAME = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+# What a spreadsheet reads as a formula when the file is opened or exported again ("CSV injection"):
+# a cell starting with =, @, a tab or carriage return; or with + or - unless it is a number or a
+# phone number (+1 775-555-0142).
+FORMULA = re.compile(r"^[=@\t\r]|^[+-](?![\d\s().-]*$)")
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -75,6 +55,17 @@ class Row(BaseModel):
     def _blanks(cls, data: Any) -> Any:
         return {k: _blank_to_none(v) for k, v in data.items()} if isinstance(data, dict) else data
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_formulas(cls, value: Any) -> Any:
+        """Refused rather than rewritten: a cell that a spreadsheet would run is not a name or a
+        title to put in an email, and whoever exported it should see it."""
+        if isinstance(value, str) and FORMULA.match(value.strip(" ")):
+            raise ValueError(
+                f"{value[:40]!r} looks like a spreadsheet formula; remove the leading {value.strip(' ')[0]!r}"
+            )
+        return value
+
     @field_validator("employees", mode="before")
     @classmethod
     def _employees(cls, value: Any) -> Any:
@@ -100,11 +91,7 @@ class Row(BaseModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not EMAIL.match(value):
-            raise ValueError(f"{value!r} is not an email address")
-        return value.lower()
+        return None if value is None else normalise_address(value)
 
     @model_validator(mode="after")
     def _resolve_domain(self) -> Row:
@@ -112,10 +99,12 @@ class Row(BaseModel):
             self.domain = domain_of(self.domain)
         elif self.website:
             self.domain = domain_of(self.website)
-        elif self.email and (email_domain := self.email.split("@", 1)[1]) not in FREE_MAIL:
-            self.domain = email_domain
+        elif self.email and not is_free_mail(email_domain := self.email.rsplit("@", 1)[1]):
+            self.domain = registered_domain(email_domain)
         if not self.domain:
             raise ValueError("cannot tell the company: give a domain or website column (or a company email)")
+        if is_free_mail(self.domain):
+            raise ValueError(f"{self.domain} is a mail provider, not the company: give the company's own domain")
         if not HOST_NAME.match(self.domain):
             raise ValueError(f"domain {self.domain!r} is not a web domain (such as acme.com)")
         if not self.email and not self.name:

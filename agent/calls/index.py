@@ -1,27 +1,29 @@
-"""The store of call chunks: one Chroma collection (cosine space) through langchain-chroma.
+"""The store of call moments: one Chroma collection (cosine space) through langchain-chroma.
 
 Embedded and persistent in `<workspace>/chroma` by default; a Chroma server when
 `SDR_CHROMA_URL` is set. The collection is named after the embedding model, so switching
 models never mixes two vector spaces in one index (the new one starts empty: ingest again).
 Reads go through langchain-chroma's `Chroma`; writes go to the collection with vectors embedded
 here, because ingest embeds several whole calls in one pass (and the benchmark brings its own).
+Every write stamps the collection with a new generation, which tells every process sharing
+it (`library.CallLibrary`) that its copy for search is out of date.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 from langchain_chroma import Chroma
-from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from agent.calls.chunking import Chunk
-from agent.embeddings import build_embeddings
+from agent.calls.moments import OPENING_TOKENS, Moment
+from agent.embeddings import MiniLM, build_embeddings
 from agent.errors import ConfigError
 from agent.settings import Settings
 
@@ -56,16 +58,20 @@ def _client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    text: str
-    metadata: dict[str, Any]
-    similarity: float  # cosine similarity, 1 = same direction
+GENERATION = "generation"
+
+
+def embed_openings(embeddings: Embeddings, texts: list[str]) -> np.ndarray | list[list[float]]:
+    """Moments' opening exchanges as vectors (the local model reads each up to `OPENING_TOKENS`)."""
+    if isinstance(embeddings, MiniLM):
+        return embeddings.embed(texts, max_tokens=OPENING_TOKENS)
+    return embeddings.embed_documents(texts)
 
 
 class CallIndex:
-    def __init__(self, client: Any, embeddings: Embeddings) -> None:
+    def __init__(self, client: Any, embeddings: Embeddings, where: str) -> None:
+        self.client = client
+        self.where = where  # the workspace's Chroma folder, or the server's URL
         self.embeddings = embeddings
         self.name = collection_name(embeddings)
         self.store = Chroma(
@@ -75,39 +81,47 @@ class CallIndex:
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
         self.collection = client.get_collection(self.name)
+        self.writes = 0  # since the search copy last read the generation (see library.LibraryCache)
 
     def call_with(self, fingerprint: str) -> dict[str, Any] | None:
-        """Metadata of a chunk of the call with this content hash, if it is in the index."""
+        """Metadata of a moment of the call with this content hash, if it is in the index."""
         found = self.store.get(where={"call_sha": fingerprint}, limit=1, include=["metadatas"])
         return found["metadatas"][0] if found["ids"] else None
 
-    def chunk_ids(self, call_id: str) -> list[str]:
+    def moment_ids(self, call_id: str) -> list[str]:
         return list(self.store.get(where={"call_id": call_id}, include=[])["ids"])
 
-    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]] | None = None) -> None:
-        """Embed (unless `vectors` are given) and upsert in one write, so the calls in `chunks` go in
-        whole; ids are content hashes, so writing a chunk twice changes nothing."""
-        if not chunks:
+    def add(self, moments: Sequence[Moment], vectors: np.ndarray | Sequence[Sequence[float]] | None = None) -> None:
+        """Embed (unless `vectors` are given) and upsert in one write, so the calls in `moments` go in
+        whole; ids are content hashes, so writing a moment twice changes nothing."""
+        if not moments:
             return
         if vectors is None:
-            vectors = self.embeddings.embed_documents([c.text for c in chunks])
+            vectors = embed_openings(self.embeddings, [m.opening for m in moments])
         self.collection.upsert(
-            ids=[c.id for c in chunks],
-            embeddings=[list(v) for v in vectors],
-            documents=[c.text for c in chunks],
-            metadatas=[dict(c.metadata) for c in chunks],
+            ids=[m.id for m in moments],
+            embeddings=np.asarray(vectors, dtype=np.float32),
+            documents=[m.text for m in moments],
+            metadatas=[dict(m.metadata) for m in moments],
         )
+        self._stamp()
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
             self.store.delete(ids=list(ids))
+            self._stamp()
 
-    def search(self, vector: list[float], where: dict[str, Any] | None, k: int) -> list[Hit]:
-        found = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
-        return [_hit(doc, 1.0 - distance) for doc, distance in found]
+    def _stamp(self) -> None:
+        self.collection.modify(metadata={GENERATION: uuid.uuid4().hex})
+        self.writes += 1
+
+    def generation(self) -> str:
+        """The collection's current generation, read from Chroma (a server's may change under us)."""
+        metadata = self.client.get_collection(self.name).metadata or {}
+        return str(metadata.get(GENERATION, ""))
 
     def metadatas(self, page: int = 5000) -> list[dict[str, Any]]:
-        """Every chunk's metadata (for listing calls), read a page at a time."""
+        """Every moment's metadata (for listing calls), read a page at a time."""
         out: list[dict[str, Any]] = []
         while True:
             found = self.store.get(include=["metadatas"], limit=page, offset=len(out))
@@ -117,10 +131,6 @@ class CallIndex:
 
     def count(self) -> int:
         return int(self.collection.count())
-
-
-def _hit(doc: Document, similarity: float) -> Hit:
-    return Hit(str(doc.id), doc.page_content, dict(doc.metadata), round(similarity, 4))
 
 
 _indexes: dict[tuple[str, str], CallIndex] = {}
@@ -134,5 +144,5 @@ def call_index(settings: Settings, embeddings: Embeddings | None = None) -> Call
     with _lock:
         cache_key = (where, collection_name(embeddings))
         if cache_key not in _indexes:
-            _indexes[cache_key] = CallIndex(_client(settings), embeddings)
+            _indexes[cache_key] = CallIndex(_client(settings), embeddings, where)
         return _indexes[cache_key]

@@ -3,7 +3,7 @@
 Every file is parsed before anything is written; a bad file is rejected with its place
 (`file:line: message`) and contributes nothing, while the good ones go in. A call whose content
 hash is already in the index is skipped, whatever the file is called now; a call whose
-`call_id` is known but whose content changed replaces the old chunks (new ones are written
+`call_id` is known but whose content changed replaces the old moments (new ones are written
 first, then the old ones removed, so a crash leaves the old version, never a gap).
 """
 
@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.calls.chunking import Chunk, chunk_transcript
 from agent.calls.index import CallIndex, call_index
+from agent.calls.moments import Moment, cut_moments
 from agent.calls.transcript import Transcript, is_transcript, read_transcript
 from agent.errors import InputError
 from agent.settings import Settings
 
 Progress = Callable[[str, int, int], None]
-WRITE_BATCH = 256  # chunks embedded and written together: bounded memory, a progress tick each
+WRITE_BATCH = 256  # moments embedded and written together: bounded memory, a progress tick each
 
 
 @dataclass
@@ -29,8 +29,8 @@ class IngestReport:
     calls_added: int = 0
     calls_replaced: int = 0
     calls_skipped: int = 0  # already in the index with the same content
-    chunks_added: int = 0
-    chunks_skipped: int = 0
+    moments_added: int = 0
+    moments_skipped: int = 0
     duplicates: list[str] = field(default_factory=list)  # "file: same content as <call_id> (<source>)"
     rejected: list[InputError] = field(default_factory=list)
 
@@ -53,12 +53,12 @@ def transcript_files(path: Path) -> list[Path]:
 
 
 def _complete(index: CallIndex, fingerprint: str) -> dict[str, object] | None:
-    """The stored call with this content, if all of its chunks are there."""
+    """The stored call with this content, if all of its moments are there."""
     meta = index.call_with(fingerprint)
     if meta is None:
         return None
     stored = len(index.store.get(where={"call_sha": fingerprint}, include=[])["ids"])
-    return meta if stored == meta.get("chunks") else None
+    return meta if stored == meta.get("moments") else None
 
 
 def ingest(
@@ -78,7 +78,7 @@ def ingest(
 
     seen: dict[str, Transcript] = {}  # fingerprint -> the first file with it in this run
     owners: dict[str, Transcript] = {}  # call_id -> its file in this run
-    new: list[tuple[list[Chunk], set[str]]] = []  # each new call's chunks, and the ids of its old version
+    new: list[tuple[list[Moment], set[str]]] = []  # each new call's moments, and the ids of its old version
     for transcript in parsed:
         call_id = transcript.metadata.call_id
         if transcript.fingerprint in seen:
@@ -104,29 +104,29 @@ def ingest(
                     f"{transcript.source}: same content as {stored.get('call_id')} ({stored.get('source')})"
                 )
             report.calls_skipped += 1
-            report.chunks_skipped += int(stored.get("chunks", 0))  # type: ignore[call-overload]
+            report.moments_skipped += int(stored.get("moments", 0))  # type: ignore[call-overload]
             continue
-        chunks = chunk_transcript(transcript)
-        new.append((chunks, set(index.chunk_ids(call_id)) - {c.id for c in chunks}))
+        moments = cut_moments(transcript)
+        new.append((moments, set(index.moment_ids(call_id)) - {c.id for c in moments}))
 
-    total, done = sum(len(chunks) for chunks, _ in new), 0
+    total, done = sum(len(moments) for moments, _ in new), 0
     for batch in _batches(new):
-        # Whole calls per write; a replaced call's old chunks go only once its new ones are in.
-        index.add([c for chunks, _ in batch for c in chunks])
-        for chunks, old in batch:
+        # Whole calls per write; a replaced call's old moments go only once its new ones are in.
+        index.add([c for moments, _ in batch for c in moments])
+        for moments, old in batch:
             index.delete(sorted(old))
             report.calls_replaced += bool(old)
             report.calls_added += not old
-            report.chunks_added += len(chunks)
-            done += len(chunks)
+            report.moments_added += len(moments)
+            done += len(moments)
         if progress:
             progress("embed", done, total)
     return report
 
 
-def _batches(calls: list[tuple[list[Chunk], set[str]]]) -> list[list[tuple[list[Chunk], set[str]]]]:
-    """Calls grouped whole into writes of about `WRITE_BATCH` chunks: one embedding pass and one upsert each."""
-    batches: list[list[tuple[list[Chunk], set[str]]]] = []
+def _batches(calls: list[tuple[list[Moment], set[str]]]) -> list[list[tuple[list[Moment], set[str]]]]:
+    """Calls grouped whole into writes of about `WRITE_BATCH` moments: one embedding pass and one upsert each."""
+    batches: list[list[tuple[list[Moment], set[str]]]] = []
     size = WRITE_BATCH
     for call in calls:
         if size + len(call[0]) > WRITE_BATCH:

@@ -136,6 +136,25 @@ class Step(Strict):
         return self
 
 
+class ProofPoint(Strict):
+    """A customer result drafts may cite, and the prospects it speaks to. Written as plain text, it
+    speaks to everyone (`- Harbor Foods cut dwell time...`)."""
+
+    text: str = Field(min_length=10)
+    industries: list[str] = Field(default_factory=list, description="Industries it speaks to, as accounts name them.")
+    personas: list[str] = Field(default_factory=list, description="Persona names from icp.personas.")
+    pains: list[str] = Field(default_factory=list, description="Pains it answers, in a few words each.")
+    default: bool = Field(default=False, description="Used when no proof point matches the prospect.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return {"text": value} if isinstance(value, str) else value
+
+    def __str__(self) -> str:  # prompts and templates print the claim itself
+        return self.text
+
+
 class Review(Strict):
     policy: Literal["human", "auto_above_score"] = "human"
     auto_approve_min_priority: Annotated[float, Field(ge=0, le=100)] | None = None
@@ -152,6 +171,9 @@ class Sending(Strict):
     window_end: time = time(17, 0)
     days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
     default_timezone: TimeZoneName = "America/New_York"
+    observe_public_holidays: bool = Field(
+        default=True, description="No step falls due on a public holiday in the prospect's country and region."
+    )
 
     @model_validator(mode="after")
     def _window(self) -> Sending:
@@ -184,8 +206,8 @@ class CampaignSpec(Strict):
     description: str = ""
     sender: Sender
     value_proposition: str = Field(min_length=20)
-    proof_points: list[str] = Field(
-        default_factory=list, description="Claims about us that drafts may make (with figures)."
+    proof_points: list[ProofPoint] = Field(
+        default_factory=list, description="Claims about us that drafts may make (with figures), and who they fit."
     )
     icp: ICP
     sequence: list[Step] = Field(min_length=1, max_length=12)

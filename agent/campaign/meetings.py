@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from agent.clock import WEEKDAYS, Weekday, zone
 from agent.errors import UserError
+from agent.public_holidays import NO_HOLIDAYS, PublicHolidays, public_holidays
 from agent.strict import Strict
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -31,6 +32,7 @@ class WorkingHours(Strict):
     start: time = time(9, 0)
     end: time = time(17, 0)
     days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]), min_length=1)
+    observe_public_holidays: bool = Field(default=True, description="Nothing is booked on the AE's public holidays.")
 
     @model_validator(mode="after")
     def _order(self) -> WorkingHours:
@@ -76,11 +78,30 @@ class AccountExecutive(Strict):
     calendar: CalendarRef
     territories: list[str] = Field(default_factory=list, description="Country codes or region names (routing).")
     segments: list[str] = Field(default_factory=list, description="Segment names from meetings.segments (routing).")
+    country: str | None = Field(
+        default=None,
+        description="Where the AE works, for public holidays (US, United Kingdom); default: the time zone's.",
+    )
+    region: str | None = Field(default=None, description="State or region for regional holidays (CA, Bayern).")
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
         return _known_zone(value)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and public_holidays(value).country is None:
+            raise ValueError(f"{value!r}: no public-holiday calendar for this country (give an ISO code such as US)")
+        return value
+
+    @property
+    def holidays(self) -> PublicHolidays:
+        """The AE's days off besides the weekend: the public holidays where they work."""
+        if not self.working_hours.observe_public_holidays:
+            return NO_HOLIDAYS
+        return public_holidays(self.country, self.region, timezone=self.timezone)
 
     @property
     def slug(self) -> str:

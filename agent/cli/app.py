@@ -16,6 +16,7 @@ from agent.cli import (
     mailboxes,
     meetings,
     outbound,
+    people,
     records,
     replies,
     report,
@@ -61,6 +62,7 @@ app.add_typer(handoffs.app, name="handoffs")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(calls.app, name="calls")
 app.add_typer(inbound.app, name="inbound")
+app.add_typer(people.app, name="people")
 app.add_typer(users.app, name="users")
 app.command()(report.report)
 app.command()(serve)
@@ -70,13 +72,13 @@ app.command()(worker)
 def main() -> None:
     try:
         # Without standalone mode click returns (does not raise) a command's exit code.
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="sdr")
         if isinstance(code, int) and code:
             sys.exit(code)
     except InputRejected as exc:
         for problem in exc.problems:
             errors.print(f"[red]error[/] {problem}", highlight=False)
-        errors.print(f"{exc.file}: {exc.message.rsplit('; ', 1)[-1].rstrip(')')}", highlight=False)
+        errors.print(f"{exc.file}: {exc.what}", highlight=False)
         sys.exit(1)
     except UserError as exc:
         errors.print(f"[red]error[/] {exc}", highlight=False)
@@ -91,13 +93,15 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(1)
-    except Exception as exc:  # click's usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except typer.TyperException as exc:
+        # A usage mistake (a missing argument, an unknown option or command): the usage line and
+        # the one-line error, as typer prints them in standalone mode. Typer raises its own copy of
+        # click's exceptions, all below TyperException; each of them can show itself.
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ def ingest(
     else:
         console.print(
             f"{report.files} files: {report.calls_added} calls added, {report.calls_replaced} replaced, "
-            f"{report.calls_skipped} already ingested; {report.chunks_added} chunks added, "
-            f"{report.chunks_skipped} skipped"
+            f"{report.calls_skipped} already ingested; {report.moments_added} moments added, "
+            f"{report.moments_skipped} skipped"
         )
         for duplicate in report.duplicates:
             console.print(f"skipped {duplicate}")
@@ -85,30 +85,30 @@ def search(
 
 @app.command("list")
 def list_calls(ctx: typer.Context, json_output: bool = typer.Option(False, "--json")) -> None:
-    """Ingested calls with their metadata and chunk counts."""
+    """Ingested calls with their metadata and moment counts."""
     from agent.calls.index import call_index
 
-    chunks: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    moments: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for meta in call_index(workspace(ctx).settings).metadatas():
-        chunks[str(meta.get("call_id"))].append(meta)
+        moments[str(meta.get("call_id"))].append(meta)
     fields = ("account", "industry", "segment", "persona", "stage", "outcome", "date", "source")
     rows: list[dict[str, Any]] = [
-        {"call_id": call_id, **{f: metas[0].get(f) for f in fields}, "chunks": len(metas)}
-        for call_id, metas in sorted(chunks.items())
+        {"call_id": call_id, **{f: metas[0].get(f) for f in fields}, "moments": len(metas)}
+        for call_id, metas in sorted(moments.items())
     ]
     if json_output:
         print_json(rows)
         return
-    table = Table("call", "account", "industry", "persona", "stage", "outcome", "date", "chunks")
+    table = Table("call", "account", "industry", "persona", "stage", "outcome", "date", "moments")
     for r in rows:
         table.add_row(
             *(
                 str(r[f] or "")
-                for f in ("call_id", "account", "industry", "persona", "stage", "outcome", "date", "chunks")
+                for f in ("call_id", "account", "industry", "persona", "stage", "outcome", "date", "moments")
             )
         )
     console.print(table)
-    console.print(f"{len(rows)} calls, {sum(r['chunks'] for r in rows)} chunks")
+    console.print(f"{len(rows)} calls, {sum(r['moments'] for r in rows)} moments")
 
 
 @app.command("eval")
@@ -134,6 +134,6 @@ def eval_(
             console.print(f"[yellow]miss[/] {miss['case']}: {plain(miss['reason'])}", highlight=False)
     if floor:
         report = result["floor"]
-        console.print(f"similarity of the first answering chunk: {report['answering']}")
+        console.print(f"similarity of the first answering moment: {report['answering']}")
         console.print(f"best similarity for off-topic questions: {report['off_topic']}")
         console.print(f"floor in force: {report['floor_in_force']}")

@@ -53,6 +53,11 @@ def print_json(data: Any) -> None:
     typer.echo(text)
 
 
+def print_json_line(data: dict[str, Any]) -> None:
+    """One JSON object on one line: a `--watch --json` stream that a program reads line by line."""
+    typer.echo(json.dumps(data, default=str, separators=(",", ":")))
+
+
 def moved(old: str, new: str) -> None:
     """A command of the previous release that became part of another: it still works, and says so."""
     errors.print(f"`{old}` is now `{new}`; this alias goes in the next release", highlight=False)

@@ -35,7 +35,7 @@ def demo(
     if spec.meetings is not None:  # the AEs' calendars, with their existing meetings
         seed_calendars(ws, spec.meetings, examples / "calendars")
     calls = ingest(ws.settings, examples / "calls")
-    console.print(f"ingested {calls.calls_added} past calls ({calls.chunks_added} snippets) for messaging context")
+    console.print(f"ingested {calls.calls_added} past calls ({calls.moments_added} moments) for messaging context")
     with progress_bars() as progress:
         summary = run_campaign(ws, campaign_file, progress=progress)
     console.print(

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.cli.common import console, print_json, progress_bars, workspace
+from agent.cli.common import console, plain, print_json, progress_bars, workspace
 
 
 def import_(
@@ -16,20 +16,27 @@ def import_(
     ignore_unknown_columns: bool = typer.Option(False, help="Skip columns the importer does not know."),
     json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Import accounts and contacts. A file with any bad row is rejected whole."""
-    from agent.accounts.importer import import_file
+    """Import accounts and contacts. Any bad row rejects the whole import, every file of it."""
+    from agent.accounts.importer import import_files
 
     ws = workspace(ctx)
-    summaries = [import_file(ws.store, path, ignore_unknown=ignore_unknown_columns) for path in files]
+    summaries = import_files(ws.store, files, ignore_unknown=ignore_unknown_columns)
     if json_output:
         print_json([s.__dict__ for s in summaries])
         return
     for s in summaries:
         console.print(
-            f"[green]{s.file}[/]: {s.rows} rows; accounts {s.accounts_created} new, {s.accounts_updated} updated; "
+            f"[green]{plain(s.file)}[/]: {s.rows} rows; "
+            f"accounts {s.accounts_created} new, {s.accounts_updated} updated; "
             f"contacts {s.contacts_created} new, {s.contacts_updated} updated"
             + (f"; {len(s.suppressed_skipped)} suppressed, not imported" if s.suppressed_skipped else "")
         )
+        for what, addresses in (
+            ("role mailboxes (a shared inbox, not a person)", s.role_addresses),
+            ("throwaway addresses", s.disposable_addresses),
+        ):
+            if addresses:
+                console.print(f"  [yellow]check[/] {len(addresses)} {what}: " + plain(", ".join(addresses[:5])))
 
 
 def run(
@@ -111,6 +118,8 @@ def status(
             f"{c.model.calls} ({c.model.failed_calls} failed), tokens "
             f"{c.model.tokens_in} in / {c.model.tokens_out} out, {c.model.model_seconds}s",
         )
+        if c.model.endpoint_problem:
+            table.add_row("model endpoint", f"[red]cannot serve[/] {plain(c.model.endpoint_problem)}")
         if c.per_lead:
             table.add_row("per lead", ", ".join(f"{k} {v}" for k, v in c.per_lead.items()))
         console.print(table)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import typer
 
-from agent.cli.common import console, plain, print_json, reviewer_name, workspace
+from agent.cli.common import console, plain, print_json, print_json_line, reviewer_name, workspace
 from agent.clock import as_utc
 
 app = typer.Typer(help="Send everything approved and due: sequence steps, answers, meeting emails, inbound answers.")
@@ -43,7 +43,9 @@ def send(
         now = _as_of(as_of)
         touches = due_touches(ws, now.date() if now else None)  # their date came: drafted for review
         summary = send_due(ws, now=now, campaign=campaign, limit=limit)
-        if json_output:
+        if json_output and watch:  # a stream: one object per round, one round per line
+            print_json_line(summary.__dict__)
+        elif json_output:
             print_json(summary.__dict__)
         else:
             console.print(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging.config
+
 import typer
 
 from agent.cli.common import console, workspace
+from agent.logs import log_config
 
 
 def serve(
@@ -25,7 +28,8 @@ def serve(
     Webhooks are signed with SDR_INBOUND_SECRET (header X-SDR-Signature: t=<unix>,v1=<hex HMAC-SHA256
     of "<t>." + body>, or the Standard Webhooks headers); without it they answer 503. What they carry
     is stored before the 202 and a worker does the work. Point the campaign's sender.unsubscribe_url
-    at this server's public /unsubscribe. GET /metrics for Prometheus.
+    at this server's public /unsubscribe. GET /metrics for Prometheus. Logs go to stderr at
+    SDR_LOG_LEVEL (INFO), one JSON object per line with SDR_LOG_JSON=1.
     """
     import uvicorn
 
@@ -35,13 +39,24 @@ def serve(
     ws = workspace(ctx)
     if campaign is not None:
         campaign = campaign_name(ctx, campaign)  # an unknown campaign stops here, not at the first lead
+    logging.config.dictConfig(log_config(ws.settings))  # before the first line, so every line is alike
     if ws.settings.inbound_secret is None:
-        console.print("[yellow]SDR_INBOUND_SECRET is not set: POST /leads and /messages will answer 503[/]")
+        logging.getLogger("agent.server").warning(
+            "SDR_INBOUND_SECRET is not set: POST /leads and /messages will answer 503"
+        )
     # The access log would print query strings, and unsubscribe tokens carry addresses.
     app = create_app(ws, campaign=campaign, worker=worker, send_steps=send_steps, desk=desk)
     if desk:
-        console.print(f"the desk: http://{host}:{port}/desk/ (people sign in as `sdr users add` made them)")
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", timeout_keep_alive=30)
+        logging.getLogger("agent.server").info("the review desk: http://%s:%s/desk/ (sdr users add)", host, port)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level=ws.settings.log_level.lower(),
+        log_config=None,  # configured above
+        timeout_keep_alive=30,
+    )
 
 
 def worker(

@@ -1,8 +1,9 @@
 """What worked on past calls with prospects like this one: messaging context for a draft.
 
-Winning calls in the prospect's industry and persona, the pain the persona is known for as the
-question. Call snippets inform how a draft is written; they are never evidence for a claim
-about the prospect (they are about other companies).
+Moments of winning calls in the prospect's industry and persona, asked for by kind: how buyers
+like this one described the pain the persona is known for, and the objections they raised with
+the answers that won. Call snippets inform how a draft is written; they are never evidence for
+a claim about the prospect (they are about other companies).
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from agent.workspace import Workspace
 if TYPE_CHECKING:
     from agent.calls.retrieve import Snippet
 
-SNIPPETS_PER_CONTACT = 3
+PER_KIND = 2  # moments of each kind a draft is given
+# What a rep preparing a call (or a writer choosing an angle) asks past calls for.
+ASKED = (
+    ("pain", ("pain",), "How a {who} at a {industry} described {pain} in their own words"),
+    (
+        "objection",
+        ("objection", "competitor", "pricing", "question"),
+        "Objections a {who} at a {industry} raised about {pain}, and the answer that won the deal",
+    ),
+)
 
 
 def has_calls(ws: Workspace) -> bool:
@@ -34,21 +44,24 @@ def call_snippets(ws: Workspace, ctx: DraftContext) -> list[Snippet]:
 
     persona = ctx.persona
     pain = (persona["pains"][0] if persona and persona["pains"] else "") or "the day-to-day problem we solve"
-    who = (persona["name"].replace("_", " ") if persona else ctx.contact.title) or "a buyer"
-    query = f"How a {who} at a {ctx.account.industry or 'company'} described {pain}, and the answer that won the deal"
-    found = find_snippets(
-        ws,
-        query,
-        industry=ctx.account.industry,
-        persona=persona["name"] if persona else None,
-        outcome="won",
-        k=3 * SNIPPETS_PER_CONTACT,
-    )
-    # one snippet per call: three moments of one conversation say less than three conversations
-    distinct: dict[str, Snippet] = {}
-    for snippet in found:
-        distinct.setdefault(snippet.call_id, snippet)
-    return list(distinct.values())[:SNIPPETS_PER_CONTACT]
+    who = (persona["label"] if persona else ctx.contact.title) or "a buyer"
+    out: list[Snippet] = []
+    for _, kinds, question in ASKED:
+        found = find_snippets(
+            ws,
+            question.format(who=who, industry=ctx.account.industry or "company", pain=pain),
+            industry=ctx.account.industry,
+            persona=persona["name"] if persona else None,
+            outcome="won",
+            kinds=kinds,
+            k=3 * PER_KIND,
+        )
+        # one moment per call: two moments of one conversation say less than two conversations
+        distinct: dict[str, Snippet] = {}
+        for snippet in found:
+            distinct.setdefault(snippet.call_id, snippet)
+        out.extend(list(distinct.values())[:PER_KIND])
+    return out
 
 
 def provenance(snippets: list[Snippet], drew_on: list[str] | None) -> list[dict[str, Any]]:
@@ -56,6 +69,7 @@ def provenance(snippets: list[Snippet], drew_on: list[str] | None) -> list[dict[
     return [
         {
             "id": s.id,
+            "kind": s.kind,
             "call_id": s.call_id,
             "account": s.metadata.get("account"),
             "outcome": s.metadata.get("outcome"),

@@ -2,7 +2,9 @@
 
 A draft that fails is rewritten or flagged; a flagged draft is never sent. The checks:
 placeholders, length per channel, compliance footer (email), personal claims backed by a
-cited source, and the patterns spam filters and buyers punish.
+cited source, the patterns spam filters and buyers punish, and what sales teams measure in
+good outreach (`craft`: first-email length, subject length, one ask, reading grade, nothing
+copied from a source, no quotation in a connection note, the proof point that fits).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from agent.campaign import Channel
+from agent.drafting import craft
 from agent.drafting.context import DraftContext
 from agent.research.facts import sentences
 from agent.research.support import unsupported
@@ -182,12 +185,62 @@ def check_spam(draft: StepDraft, ctx: DraftContext, _text: str) -> CheckResult:
     return CheckResult(check="spam", ok=not problems, detail="; ".join(problems))
 
 
+def source_texts(ctx: DraftContext) -> list[str]:
+    """What the prospect's sources say, word for word: a draft may refer to it, never copy it."""
+    if not ctx.brief:
+        return []
+    return [f.text for f in ctx.brief.facts] + sorted({f.source_title for f in ctx.brief.facts})
+
+
+def _first_email(draft: StepDraft, ctx: DraftContext) -> bool:
+    first = next((n for n, step in enumerate(ctx.spec.sequence, 1) if step.channel is Channel.email), None)
+    return draft.channel is Channel.email and draft.step_number == first
+
+
+def check_craft(draft: StepDraft, ctx: DraftContext, _text: str) -> CheckResult:
+    """The measurements of good outreach, on what the prospect reads (a call task is for our rep)."""
+    if draft.channel is Channel.call:
+        return CheckResult(check="craft", ok=True, detail="a note for our rep, not sent to the prospect")
+    if not ctx.outreach:
+        return CheckResult(check="craft", ok=True, detail="not a sequence step")
+    m = craft.measure(draft.body, draft.subject, source_texts(ctx))
+    problems = []
+    low, high = craft.FIRST_TOUCH_WORDS
+    if _first_email(draft, ctx) and not low <= m.words <= high:
+        problems.append(f"first email of {m.words} words (allowed {low}-{high})")
+    if m.subject_words is not None and m.subject_words > craft.SUBJECT_MAX_WORDS:
+        problems.append(f"subject of {m.subject_words} words (max {craft.SUBJECT_MAX_WORDS})")
+    if draft.channel is Channel.email and m.asks != 1:
+        problems.append(f"{m.asks} asks (exactly one)")
+    if m.grade > craft.MAX_GRADE:
+        problems.append(f"reading grade {m.grade} (max {craft.MAX_GRADE:g})")
+    if m.copied_words >= craft.COPIED_WORDS:
+        problems.append(f"copies {m.copied_words} words of a source: {m.copied!r}")
+    if draft.channel is Channel.linkedin and m.quotation_marks:
+        problems.append("a connection note quotes")
+    return CheckResult(check="craft", ok=not problems, detail="; ".join(problems))
+
+
+def check_proof(draft: StepDraft, ctx: DraftContext, _text: str) -> CheckResult:
+    """A proof point the draft cites is the one that fits this prospect (see `proof.best_proof`)."""
+    if not ctx.outreach:
+        return CheckResult(check="proof", ok=True, detail="not a sequence step")
+    said = f"{draft.subject or ''}\n{draft.body}"
+    cited = [p for p in ctx.spec.proof_points if p.text in said]
+    choice = ctx.proof
+    wrong = [p.text for p in cited if choice is None or p != choice.point]
+    detail = f"cites a proof point that does not fit this prospect: {wrong[0][:60]!r}" if wrong else ""
+    return CheckResult(check="proof", ok=not wrong, detail=detail)
+
+
 CHECKS: list[Callable[[StepDraft, DraftContext, str], CheckResult]] = [
     check_placeholders,
     check_length,
     check_compliance,
     check_claims,
     check_spam,
+    check_craft,
+    check_proof,
 ]
 
 

@@ -20,6 +20,7 @@ from agent.drafting.calls import call_snippets, provenance
 from agent.drafting.checks import CheckResult, StepDraft, passed, run_checks
 from agent.drafting.compliance import compose_body, unsubscribe_url
 from agent.drafting.context import DraftContext
+from agent.drafting.proof import used_proof
 from agent.drafting.templates import TemplateProblem, render_step
 from agent.drafting.writer import write_sequence
 from agent.errors import ModelError
@@ -48,6 +49,10 @@ def composed_text(ws: Workspace, ctx: DraftContext, draft: StepDraft) -> str:
     return compose_body(draft.body, ctx.spec.sender, link)
 
 
+def _said(draft: StepDraft) -> str:
+    return f"{draft.subject or ''}\n{draft.body}"
+
+
 def _checked(ws: Workspace, ctx: DraftContext, draft: StepDraft, made_by: str, version: str | None = None) -> Candidate:
     return Candidate(draft, run_checks(draft, ctx, composed_text(ws, ctx, draft)), made_by, version)
 
@@ -56,7 +61,7 @@ def _template(ws: Workspace, ctx: DraftContext, step_number: int) -> Candidate:
     try:
         draft, quoted = render_step(ctx, step_number)
         candidate = _checked(ws, ctx, draft, "template")
-        candidate.snippets = provenance(ctx.snippets, quoted)
+        candidate.snippets = provenance(ctx.snippets, quoted) + used_proof(ctx.spec, ctx.proof, _said(draft))
         return candidate
     except TemplateProblem as exc:
         step = ctx.spec.sequence[step_number - 1]
@@ -88,7 +93,9 @@ def write_candidates(
             continue
         attempt = [_checked(ws, ctx, draft, f"model:{ws.llm.name}", version) for draft in written]
         for candidate in attempt:
-            candidate.snippets = provenance(ctx.snippets, drew_on)
+            candidate.snippets = provenance(ctx.snippets, drew_on) + used_proof(
+                ctx.spec, ctx.proof, _said(candidate.draft)
+            )
         if attempts is not None:
             attempts.append(attempt)
         for candidate in attempt:

@@ -12,9 +12,10 @@ from functools import lru_cache
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from agent.calls.kinds import MomentKind
 from agent.campaign import CampaignSpec
 from agent.drafting.checks import Claim, StepDraft
-from agent.drafting.context import DraftContext
+from agent.drafting.context import DraftContext, persona_label
 from agent.errors import SdrError
 
 _env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False)
@@ -41,6 +42,8 @@ def _render(text: str, variables: dict[str, object], step_index: int, field: str
 
 def _tidy(text: str) -> str:
     text = re.sub(r"[ \t]+\n", "\n", text)
+    # A name ending in a full stop at the end of a sentence ("Acme Co.."), never an ellipsis.
+    text = re.sub(r"(?<!\.)\.\.(?!\.)", ".", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
@@ -65,16 +68,19 @@ def render_step(ctx: DraftContext, step_number: int) -> tuple[StepDraft, list[st
     used: set[str] = set()
     quoted: set[str] = set()
     hooks = [_Tracked(h, used, "fact_id") for h in variables["hooks"]]
+    moments = {kind: [_Tracked(m, quoted, "id") for m in found] for kind, found in variables["moments"].items()}
     variables.update(
         hooks=hooks,
         hook=hooks[0] if hooks else None,
+        trigger=_Tracked(variables["trigger"], used, "fact_id") if variables["trigger"] else None,
         call_snippets=[_Tracked(s, quoted, "id") for s in variables["call_snippets"]],
+        moments=moments,
     )
     body = _tidy(_render(step.template, variables, step_number - 1, "template"))
     subject = _tidy(_render(step.subject, variables, step_number - 1, "subject")) if step.subject else None
     text = f"{subject or ''}\n{body}"
     claims = [Claim(text=h.text, fact_id=h.fact_id) for h in ctx.hooks if h.fact_id in used]
-    claims += [Claim(text=p, fact_id="campaign") for p in ctx.spec.proof_points if p in text]
+    claims += [Claim(text=p.text, fact_id="campaign") for p in ctx.spec.proof_points if p.text in text]
     draft = StepDraft(step_number=step_number, channel=step.channel, subject=subject, body=body, claims=claims)
     return draft, sorted(quoted)
 
@@ -91,14 +97,15 @@ def sample_contexts(spec: CampaignSpec) -> list[dict[str, object]]:
             "email": "sam@example.com",
         },
         "account": {
-            "name": "Example Co",
+            "name": "Example Co.",
+            "short_name": "Example",
             "domain": "example.com",
             "industry": "Logistics",
             "employees": 500,
             "city": "Reno",
             "country": "US",
         },
-        "persona": {"name": persona.name, "pains": list(persona.pains)},
+        "persona": {"name": persona.name, "label": persona_label(persona.name), "pains": list(persona.pains)},
         "pain": persona.pains[0] if persona.pains else None,
         "hook": {
             "fact_id": "F1",
@@ -112,20 +119,32 @@ def sample_contexts(spec: CampaignSpec) -> list[dict[str, object]]:
         },
         "sender": spec.sender.model_dump(include={"name", "title", "company", "email"}),
         "value_proposition": spec.value_proposition,
-        "proof_point": spec.proof_points[0] if spec.proof_points else None,
-        "proof_points": list(spec.proof_points),
+        "proof_point": spec.proof_points[0].text if spec.proof_points else None,
+        "proof": {"text": spec.proof_points[0].text, "reason": "matched on industry"} if spec.proof_points else None,
+        "proof_points": [p.text for p in spec.proof_points],
+        "trigger": {"fact_id": "F1", "kind": "expansion", "sentence": "Congrats on the new site in Reno."},
     }
     full["hooks"] = [full["hook"]]
-    full["call_snippets"] = [
-        {
-            "id": "C0",
-            "call_id": "call-1",
-            "account": "Other Co",
-            "outcome": "won",
-            "quote": "Buyer: our trucks wait two hours at the gate.",
-        }
-    ]
-    bare = {**full, "persona": None, "pain": None, "hook": None, "hooks": [], "call_snippets": []}
+    moment = {
+        "id": "C0",
+        "call_id": "call-1",
+        "kind": "pain",
+        "account": "Other Co",
+        "outcome": "won",
+        "quote": "Buyer: our trucks wait two hours at the gate.",
+    }
+    full["call_snippets"] = [moment]
+    full["moments"] = {kind.value: [moment] for kind in MomentKind}
+    bare = {
+        **full,
+        "persona": None,
+        "pain": None,
+        "hook": None,
+        "hooks": [],
+        "trigger": None,
+        "call_snippets": [],
+        "moments": {kind.value: [] for kind in MomentKind},
+    }
     return [full, bare]
 
 

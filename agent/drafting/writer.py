@@ -72,7 +72,7 @@ def write_sequence(
         account_pains=brief_pains,
         sender=variables["sender"],
         value_proposition=variables["value_proposition"],
-        proof_points=variables["proof_points"],
+        proof_point=variables["proof_point"],
         steps=[
             {
                 "number": i + 1,
@@ -82,7 +82,9 @@ def write_sequence(
             }
             for i, s in enumerate(ctx.spec.sequence)
         ],
-        call_snippets=[{"id": s.id, "outcome": s.metadata.get("outcome"), "text": s.text} for s in ctx.snippets],
+        call_snippets=[
+            {"id": s.id, "outcome": s.metadata.get("outcome"), "kind": s.kind, "text": s.text} for s in ctx.snippets
+        ],
         feedback=feedback,
     )
     known = {s.id for s in ctx.snippets}

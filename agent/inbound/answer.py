@@ -293,7 +293,7 @@ def _variables(lead: InboundLead, spec: CampaignSpec, account: Account, reading:
         "named_time": None,
         "answers": [{"topic": a.topic, "answer": a.answer} for a in answers],
         "topics": [a.topic for a in answers],
-        "value_proposition": spec.value_proposition.strip(), "proof_points": list(spec.proof_points),
+        "value_proposition": spec.value_proposition.strip(), "proof_points": [p.text for p in spec.proof_points],
         "language": reading.language, "reason": reason or "",
     }  # fmt: skip
 

@@ -12,7 +12,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, ConfigDict, Field, ValidationError, field_validator
 
-from agent.accounts.records import EMAIL, FREE_MAIL
+from agent.accounts.addresses import normalise_address
+from agent.accounts.domains import is_free_mail
 from agent.clock import TimeZoneName
 from agent.errors import InputError
 from agent.strict import Strict
@@ -43,9 +44,7 @@ class InboundLead(Strict):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not EMAIL.match(value):
-            raise ValueError(f"{value!r} is not an email address")
-        return value.lower()
+        return normalise_address(value)
 
     @field_validator("employees")
     @classmethod
@@ -66,7 +65,7 @@ class InboundLead(Strict):
 
     @property
     def personal_address(self) -> bool:
-        return self.email.rsplit("@", 1)[1] in FREE_MAIL
+        return is_free_mail(self.email.rsplit("@", 1)[1])
 
 
 def parse_lead(text: str, *, file: str | None = None, line: int | None = None) -> InboundLead:

@@ -75,7 +75,9 @@ def check(
         channel=Channel.email,
         subject=subject,
         body=body,
-        claims=[Claim(text=p, fact_id="campaign") for p in spec.proof_points if p in body],
+        claims=[Claim(text=p.text, fact_id="campaign") for p in spec.proof_points if p.text in body],
     )
-    ctx = AnswerContext(spec=spec, account=account, contact=contact, brief=None, hooks=[], extra_terms=extra_terms)
+    ctx = AnswerContext(
+        spec=spec, account=account, contact=contact, brief=None, hooks=[], outreach=False, extra_terms=extra_terms
+    )
     return run_checks(draft, ctx, composed(spec, contact.email, body, secret))

@@ -1,7 +1,7 @@
 """Model providers behind one registry: `provider:model` strings build a chat model.
 
-A provider knows how to build its LangChain chat model and how to ask it for output that
-follows a JSON schema. A new backend is one function registered with `@provider`.
+A provider knows how to build its LangChain chat model and the ways it may be asked for output
+that follows a JSON schema (`OutputMode`). A new backend is one function registered with `@provider`.
 """
 
 from __future__ import annotations
@@ -10,13 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
-from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import SecretStr
 
 from agent.errors import ConfigError
+from agent.llm.modes import ALL_MODES, OutputMode
 from agent.settings import Settings
+
+OPENAI_API = "https://api.openai.com/v1"  # the OpenAI client's own default
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,12 @@ class ModelHandle:
     chat: BaseChatModel
     name: str  # "provider:model", as recorded in the call log
     concurrency: int
-    schema_kwargs: Callable[[str, dict[str, Any]], dict[str, Any]]
-    """Invoke kwargs that make the model answer in the given JSON schema."""
     capable_writer: bool
     """Whether drafts may be written by this model (a tiny local model cannot write)."""
+    modes: tuple[OutputMode, ...] = (OutputMode.text,)
+    """Structured-output modes to ask in, best first; `LLM.ask` keeps the first the model takes."""
+    endpoint: str = ""
+    """The base URL of a model served over HTTP ("" in-process): what is learnt is kept under it."""
     fingerprint: str = ""
     """What makes two answers comparable: the model's identity and sampling settings, no paths."""
 
@@ -50,25 +54,6 @@ def build_model(settings: Settings, spec: str | None = None) -> ModelHandle:
     if name not in _PROVIDERS:
         raise ConfigError(f"model {spec!r}: unknown provider {name!r} (known: {', '.join(sorted(_PROVIDERS))})")
     return _PROVIDERS[name](model, settings)
-
-
-def _no_schema(_name: str, _schema: dict[str, Any]) -> dict[str, Any]:
-    return {}
-
-
-# String constraints become one grammar rule per character in llama.cpp: a maxLength of a few
-# hundred makes its grammar parser fail, and the process dies with it (a segfault, not an
-# exception). The answer is still validated against the full schema, with a repair on failure.
-_UNSAFE_FOR_GRAMMAR = frozenset({"maxLength", "minLength", "pattern", "format"})
-
-
-def grammar_safe(schema: Any) -> Any:
-    """The schema without the string constraints llama.cpp's grammar cannot take."""
-    if isinstance(schema, dict):
-        return {k: grammar_safe(v) for k, v in schema.items() if k not in _UNSAFE_FOR_GRAMMAR}
-    if isinstance(schema, list):
-        return [grammar_safe(v) for v in schema]
-    return schema
 
 
 # Packaged GGUF models: name -> (distribution, file inside it, llama.cpp chat format).
@@ -106,18 +91,14 @@ def local(model: str, settings: Settings) -> ModelHandle:
         temperature=settings.llm_temperature,
         seed=settings.llm_seed,
     )
-
-    def schema_kwargs(_name: str, schema: dict[str, Any]) -> dict[str, Any]:
-        return {"response_format": {"type": "json_object", "schema": grammar_safe(schema)}}
-
     # A model of a few hundred million parameters writes incoherent email; one of several
     # billion, pointed at by SDR_LOCAL_MODEL_PATH, may write. Size is the honest proxy.
     return ModelHandle(
         chat=chat,
         name=f"local:{model if model in PACKAGED_MODELS else path.name}",
         concurrency=1,
-        schema_kwargs=schema_kwargs,
         capable_writer=path.stat().st_size > 2_000_000_000,
+        modes=(OutputMode.json_object,),
     )
 
 
@@ -140,24 +121,17 @@ def openai(model: str, settings: Settings) -> ModelHandle:
         timeout=settings.llm_timeout_seconds,
         max_retries=0,  # our tenacity policy retries, honouring Retry-After
     )
-
-    def schema_kwargs(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema, "strict": False},
-            }
-        }
-
+    pinned = settings.llm_output_mode
     return ModelHandle(
         chat=chat,
         name=f"openai:{model or settings.openai_model}",
         concurrency=settings.llm_concurrency,
-        schema_kwargs=schema_kwargs,
         capable_writer=True,
+        modes=ALL_MODES if pinned == "auto" else (OutputMode(pinned),),
+        endpoint=settings.openai_base_url or OPENAI_API,
     )
 
 
 def scripted_handle(chat: BaseChatModel, name: str = "scripted:test", *, writer: bool = True) -> ModelHandle:
     """A handle around any chat model that has no schema mode (LangChain's fake chat models)."""
-    return ModelHandle(chat=chat, name=name, concurrency=1, schema_kwargs=_no_schema, capable_writer=writer)
+    return ModelHandle(chat=chat, name=name, concurrency=1, capable_writer=writer)

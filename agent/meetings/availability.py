@@ -1,8 +1,9 @@
 """When an AE can take a meeting (rule B3 in evals/booking/README.md), and which slots to offer.
 
 The AE's calendar is the truth: a start is bookable only when the whole meeting fits inside
-working hours on one day, keeps the buffer clear on both sides of every busy block, respects the
-minimum notice, and the AE's day is below its cap of busy blocks.
+working hours on one day that is not a public holiday where the AE works, keeps the buffer clear
+on both sides of every busy block, respects the minimum notice, and the AE's day is below its cap
+of busy blocks.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from agent.campaign.meetings import WEEKDAYS, AccountExecutive
+from agent.public_holidays import NO_HOLIDAYS, PublicHolidays
 from agent.timex import GRID, grid_starts
 from tools.calendar.base import Busy
 
@@ -26,6 +28,7 @@ class Rules:
     buffer: timedelta
     notice: timedelta
     daily_cap: int
+    days_off: PublicHolidays = NO_HOLIDAYS
 
     @classmethod
     def of(cls, ae: AccountExecutive) -> Rules:
@@ -39,6 +42,7 @@ class Rules:
             buffer=timedelta(minutes=ae.buffer_minutes),
             notice=timedelta(hours=ae.min_notice_hours),
             daily_cap=ae.daily_cap,
+            days_off=ae.holidays,
         )
 
     @property
@@ -63,6 +67,8 @@ def why_not(start: datetime, rules: Rules, busy: list[Busy], now: datetime) -> s
         return "past" if start < now else f"less than {rules.notice.total_seconds() / 3600:g} hours' notice"
     if local.weekday() not in rules.days:
         return f"{local:%A} is not a working day"
+    if holiday := rules.days_off.on(local.date()):
+        return f"{local:%A %d %B} is a public holiday ({holiday})"
     if local.date() != local_end.date() or local.time() < rules.day_start or local_end.time() > rules.day_end:
         return (
             f"{local:%H:%M}-{local_end:%H:%M} is outside working hours ({rules.day_start:%H:%M}-{rules.day_end:%H:%M})"
@@ -103,7 +109,7 @@ def free_slots(
     chosen: list[datetime] = []
     for offset in range(horizon_days + 1):
         day = first_day + timedelta(days=offset)
-        if day.weekday() not in rules.days:
+        if day.weekday() not in rules.days or rules.days_off.on(day):
             continue
         opens = datetime.combine(day, rules.day_start, tzinfo=rules.zone)
         closes = datetime.combine(day, rules.day_end, tzinfo=rules.zone)

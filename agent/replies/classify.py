@@ -21,7 +21,7 @@ from agent import clock
 from agent.errors import ModelError
 from agent.llm import LLM
 from agent.replies import resume_dates, rules
-from agent.replies.classifier import IntentClassifier, load_classifier
+from agent.replies.classifier import IntentClassifier, load_classifier, words_to_classify
 from agent.replies.extract import (
     ALL_FIELDS,
     BANT,
@@ -141,7 +141,7 @@ class ReplyReader:
     def _classify(self, reply: Inbound, text: str, language: str, ids: dict[str, int | None] | None) -> ReplyAnalysis:
         if self.classifier is None:  # the model alone decides (tests with a scripted model, or no classifier)
             return self._model_decides(reply, text, language, ids, list(Intent), None)
-        guess = self.classifier.classify_one(text or reply.subject)
+        guess = self.classifier.classify_one(words_to_classify(text, reply.from_name) or reply.subject)
         unsub = guess.probability_of(Intent.unsubscribe)
         if guess.intent is not Intent.unsubscribe and unsub >= OPT_OUT_DOUBT and rules.OPT_OUT_CUES.search(text):
             return ReplyAnalysis(

@@ -86,7 +86,7 @@ def write(ws: Workspace, reply_id: int, kind: str) -> tuple[str, str, str] | Non
                 account=account,
                 sender=spec.sender,
                 value_proposition=spec.value_proposition,
-                proof_points=spec.proof_points,
+                proof_points=[p.text for p in spec.proof_points],
                 intent=str(analysis.intent),
                 reply=text,
                 times=times,

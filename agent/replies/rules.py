@@ -87,7 +87,12 @@ _OPT_OUT = re.compile(
             r"(stop|quit|cease) (all )?(emailing|e mailing|contacting|sending|writing|spamming|messaging"
             r"|communication|emails)",
             r"stop (it|this|these)\b",
-            r"(don t|do not|dont|never) (ever )?(email|e mail|contact|write|message|mail|send)",
+            # "Don't send the contract yet", "don't email the deck to the team": an instruction about
+            # a thing, not about contact; "don't send these emails", "don't email me" still opt out.
+            r"(don t|do not|dont|never) (ever )?(email|e mail|contact|write|message|mail|send)"
+            r"(?! (the|that|this|these|those|a|an|it|them|your|our)\b(?! (\w+ )?(e ?mails?|messages?|mails?|stuff"
+            r"|junk|spam|crap|newsletters?|marketing|promos?|sequences?|follow ?ups?|address|inbox|mailbox|account"
+            r"|person|number)\b))",
             r"no (more|further) (emails|e mails|messages|contact)",
             r"do not contact",
             r"delete (my|me|it|this|our)\b",
@@ -101,7 +106,7 @@ _OPT_OUT = re.compile(
             r"(not|don t) want to (receive|hear|get)",
             r"no longer (wish|want) to (receive|hear)",
             r"(please|pls|kindly) (stop|remove)"
-            r"(?! (the|our|that|this|my) (meeting|invite|call|appointment|event|demo))",
+            r"(?! (the|our|that|this|my) (meeting|invite|call|appointment|event|demo))(?<!stop(?= (by|in|over)\b))",
             # Spanish
             r"(dar|darme|denme|deme|den) de baja",
             r"baja de (su|la|vuestra|sus) list",

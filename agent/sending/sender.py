@@ -37,7 +37,7 @@ from agent.drafting.drafter import composed_text, context_for
 from agent.errors import UserError
 from agent.sending import health
 from agent.sending.compose import compose, new_message_id
-from agent.sending.schedule import add_business_days, in_window, next_window_start
+from agent.sending.schedule import add_business_days, in_window, next_window_start, prospect_holidays
 from agent.states import DELIVERED_OR_MAYBE, FINISHED, Origin, OutboxState
 from agent.store.db import record_event
 from agent.store.tables import Campaign, Contact, Enrollment, EnrollmentState, LeadStage, MailboxPause, OutboxMessage
@@ -92,28 +92,36 @@ def _mark_sent(session: Session, row: OutboxMessage, sent_at: datetime) -> None:
 
 
 def recover(ws: Workspace, summary: SendSummary, now: datetime) -> None:
-    """Settle the claims a crashed sender left behind (never those of a sender still at work)."""
+    """Settle the claims a crashed sender left behind (never those of a sender still at work). Of
+    senders restarted at once, each settles what the others have not settled first."""
     with ws.store.transaction() as session:
         stuck = session.scalars(select(OutboxMessage).where(OutboxMessage.state == OutboxState.sending)).all()
         for row in stuck:
             if not claimant_gone(row.claimed_by, row.claimed_at, now):
                 continue
-            delivered = ws.transports[row.channel].confirm(row.message_id or "")
-            if delivered is True:
-                _mark_sent(session, row, row.claimed_at or now)
-                summary.recovered += 1
-            elif delivered is False:
-                outbox.move(session, row, OutboxState.approved, claimed_by=None)
-                record_event(session, "send_claim_released", outbox_id=row.id, data={"message_id": row.message_id})
-            else:
-                outbox.move(session, row, OutboxState.uncertain, error="the sender stopped mid-delivery")
-                record_event(
-                    session,
-                    "send_uncertain",
-                    outbox_id=row.id,
-                    data={"message_id": row.message_id, "resolve": "sdr send resolve"},
-                )
-                summary.uncertain.append(row.id)
+            try:
+                _settle_abandoned(ws, session, row, summary, now)
+            except outbox.Conflict:
+                continue
+
+
+def _settle_abandoned(ws: Workspace, session: Session, row: OutboxMessage, summary: SendSummary, now: datetime) -> None:
+    delivered = ws.transports[row.channel].confirm(row.message_id or "")
+    if delivered is True:
+        _mark_sent(session, row, row.claimed_at or now)
+        summary.recovered += 1
+    elif delivered is False:
+        outbox.move(session, row, OutboxState.approved, claimed_by=None)
+        record_event(session, "send_claim_released", outbox_id=row.id, data={"message_id": row.message_id})
+    else:
+        outbox.move(session, row, OutboxState.uncertain, error="the sender stopped mid-delivery")
+        record_event(
+            session,
+            "send_uncertain",
+            outbox_id=row.id,
+            data={"message_id": row.message_id, "resolve": "sdr send resolve"},
+        )
+        summary.uncertain.append(row.id)
 
 
 def check_health(ws: Workspace, now: datetime) -> None:
@@ -146,7 +154,10 @@ def _due_at(enrollment: Enrollment, step: OutboxMessage, spec: CampaignSpec) -> 
         spec.sequence[n - 1].delay_business_days
         for n in range((last_sent.step_number or 0) + 1, (step.step_number or 0) + 1)
     )
-    return add_business_days(last_sent.sent_at, delay, _tz(enrollment.contact, spec), spec.sending)
+    contact = enrollment.contact
+    return add_business_days(
+        last_sent.sent_at, delay, _tz(contact, spec), spec.sending, prospect_holidays(contact, spec.sending)
+    )
 
 
 def sent_from(session: Session, mailbox: str, now: datetime) -> int:
@@ -195,9 +206,9 @@ def _plan_steps(session: Session, now: datetime, summary: SendSummary, campaign:
         due = _due_at(enrollment, step, spec)
         if due is None:
             continue
-        tz = _tz(enrollment.contact, spec)
-        start = next_window_start(max(due, now), tz, spec.sending)
-        if due > now or not in_window(now, tz, spec.sending):
+        tz, days_off = _tz(enrollment.contact, spec), prospect_holidays(enrollment.contact, spec.sending)
+        start = next_window_start(max(due, now), tz, spec.sending, days_off)
+        if due > now or not in_window(now, tz, spec.sending, days_off):
             summary.wait("not due yet" if due > now else "outside the sending window", start)
             continue
         out.append(step.id)
@@ -274,7 +285,16 @@ def _why_not(session: Session, row: OutboxMessage, spec: CampaignSpec | None, no
 
 
 def claim(ws: Workspace, row_id: int, now: datetime) -> Outgoing | str:
-    """Step 1 of the protocol: the message as it will go out, claimed by this sender; or why not."""
+    """Step 1 of the protocol: the message as it will go out, claimed by this sender; or why not.
+    A message someone moved meanwhile (another sender claimed, flagged or blocked it; a person
+    decided it) is theirs: this sender leaves it, and keeps nothing of its attempt."""
+    try:
+        return _claim(ws, row_id, now)
+    except outbox.Conflict:
+        return "claimed or decided by someone else meanwhile"
+
+
+def _claim(ws: Workspace, row_id: int, now: datetime) -> Outgoing | str:
     with ws.store.transaction() as session:
         origin = session.get_one(OutboxMessage, row_id).origin
     if origin == Origin.sequence_step and (why := _check_step(ws, row_id, now)):
@@ -291,19 +311,16 @@ def claim(ws: Workspace, row_id: int, now: datetime) -> Outgoing | str:
                 for s in row.enrollment.steps
                 if (s.step_number or 0) < (row.step_number or 0) and s.channel == "email" and s.state == "sent"
             ]
-        try:
-            outbox.move(
-                session,
-                row,
-                OutboxState.sending,
-                message_id=row.message_id or new_message_id(row),
-                transport=ws.transports[row.channel].name,
-                claimed_at=now,
-                claimed_by=claimant(),
-                error=None,
-            )
-        except outbox.Conflict:
-            return "claimed by another sender"
+        outbox.move(
+            session,
+            row,
+            OutboxState.sending,
+            message_id=row.message_id or new_message_id(row),
+            transport=ws.transports[row.channel].name,
+            claimed_at=now,
+            claimed_by=claimant(),
+            error=None,
+        )
         return compose(row, spec, ws.unsubscribe_secret, now)
 
 

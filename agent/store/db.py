@@ -30,9 +30,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, info: dict[str, Any] | None = None) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # `info`: what every session carries (Session.info), e.g. the key that recognises erased addresses
+        self._sessions = sessionmaker(engine, expire_on_commit=False, info=info or {})
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -70,14 +71,14 @@ def migrate(engine: Engine) -> None:
                 connection.commit()
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, info: dict[str, Any] | None = None) -> Store:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     migrate(engine)
-    return Store(engine)
+    return Store(engine, info)
 
 
 def record_event(session: Session, kind: str, **fields: Any) -> Event:

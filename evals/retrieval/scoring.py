@@ -1,9 +1,9 @@
-"""Scorers for retrieval: a chunk answers a case when it is from the right call and contains the quote.
+"""Scorers for retrieval: a moment answers a case when it is from the right call and contains the quote.
 
 Recall@5 is the share of a case's answers found in the top 5; the reciprocal rank is 1/rank of
-the first answering chunk (0 when none is in the top 5). `similarity_report` measures what the
-similarity floor is set from: how similar the first answering chunk is, against how similar the
-best chunk is for questions the calls cannot answer.
+the first answering moment (0 when none is in the top 5). `similarity_report` measures what the
+similarity floor is set from: how similar the first answering moment is, against how similar the
+best moment is for questions the calls cannot answer.
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from agent.calls.index import CallIndex
-from agent.calls.retrieve import Snippet, filter_values, where_clause
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from agent.calls.library import CallLibrary
+from agent.calls.moments import Moment
+from agent.calls.retrieve import Snippet, filter_values
 
 # Questions no sales call answers: their best match shows how similar "unrelated" looks.
 OFF_TOPIC = [
@@ -47,6 +51,22 @@ def answers(call_id: str, text: str, relevant: dict[str, str]) -> bool:
     return call_id == relevant["call_id"] and normalize(relevant["quote"]) in normalize(text)
 
 
+def small_talk_in(call_id: str, text: str, small_talk: list[dict[str, str]]) -> list[str]:
+    """The labelled greetings and small talk of this call that a snippet contains. A label written
+    as a whole turn (`Speaker: Thanks. Bye.`) matches only that whole line, so "Thanks." does not
+    match every turn that begins with it."""
+    lines = {normalize(line) for line in text.splitlines()}
+    flat = normalize(text)
+    found = []
+    for label in small_talk:
+        if label["call_id"] != call_id:
+            continue
+        quote = normalize(label["quote"])
+        if (quote in lines) if label.get("turn") else (quote in flat):
+            found.append(label["quote"])
+    return found
+
+
 def score_case(snippets: Sequence[Snippet], relevant: list[dict[str, str]]) -> tuple[float, float, int | None]:
     """(recall@k, reciprocal rank, rank of the first answering snippet or None)."""
     found = [r for r in relevant if any(answers(s.call_id, s.text, r) for s in snippets)]
@@ -70,26 +90,36 @@ def _spread(values: list[float]) -> dict[str, float]:
     }
 
 
-def similarity_report(index: CallIndex, cases: list[dict[str, Any]], floor: float) -> dict[str, Any]:
-    """Similarities with no floor applied: first answering chunk per case, best chunk per off-topic question."""
+def similarity_report(
+    library: CallLibrary, embeddings: Embeddings, cases: list[dict[str, Any]], floor: float
+) -> dict[str, Any]:
+    """Similarities with no floor applied: first answering moment per case, best moment per off-topic question."""
     answering: list[float] = []
+    everything = np.ones(len(library), dtype=bool)
     for case in cases:
         if not case.get("relevant"):
             continue
-        where = where_clause(filter_values(**(case.get("filters") or {})))
-        hits = index.search(index.embeddings.embed_query(case["query"]), where, 20)
+        vector = np.asarray(embeddings.embed_query(case["query"]), dtype=np.float32)
+        ranked = library.by_meaning(vector, library.allowed(filter_values(**(case.get("filters") or {}))), 50)
         answering.extend(
             next(
                 (
-                    [h.similarity]
-                    for h in hits
-                    if any(answers(str(h.metadata.get("call_id")), h.text, r) for r in case["relevant"])
+                    [float(score)]
+                    for row, score in zip(ranked.rows, ranked.scores, strict=True)
+                    if any(
+                        answers(str(library.metadatas[row].get("call_id")), library.texts[row], r)
+                        for r in case["relevant"]
+                    )
                 ),
                 [],
             )
         )
     off_topic = [
-        hits[0].similarity for q in OFF_TOPIC if (hits := index.search(index.embeddings.embed_query(q), None, 1))
+        float(best.scores[0])
+        for q in OFF_TOPIC
+        if len(
+            (best := library.by_meaning(np.asarray(embeddings.embed_query(q), dtype=np.float32), everything, 1)).rows
+        )
     ]
     return {
         "answering": _spread(answering),
@@ -98,3 +128,18 @@ def similarity_report(index: CallIndex, cases: list[dict[str, Any]], floor: floa
         "answering_below_floor": sum(v < floor for v in answering),
         "off_topic_above_floor": sum(v >= floor for v in off_topic),
     }
+
+
+def kind_accuracy(moments: dict[str, list[Moment]], labels: list[dict[str, Any]]) -> float:
+    """The share of hand-labelled moments whose label is among the kinds the labeller accepts.
+    A label names a turn by a quote from it; it is scored on the first moment that opens with
+    that turn's exchange (the turn is one of the moment's first two, which the kind is read from)."""
+    right = 0
+    for item in labels:
+        quote = normalize(item["quote"])
+        opening = next(
+            (m for m in moments.get(item["call_id"], []) if quote in normalize("\n".join(m.text.split("\n")[:2]))),
+            None,
+        )
+        right += opening is not None and opening.metadata["kind"] in item["kinds"]
+    return round(right / len(labels), 4) if labels else 0.0

@@ -54,10 +54,10 @@ def test_ingest_and_search_through_a_chroma_server(chroma_url: str, tmp_path: Pa
     ws = Workspace(load_settings(workspace=tmp_path / "ws", chroma_url=chroma_url))
     report = ingest(ws.settings, FIXTURES)
     assert report.calls_added == 4 and not (tmp_path / "ws" / "chroma").exists()
-    assert call_index(ws.settings).count() == report.chunks_added
+    assert call_index(ws.settings).count() == report.moments_added
     snippets = find_snippets(ws, "we already have a yard module in our WMS", industry="Third-Party Logistics")
     assert snippets and snippets[0].call_id == "fx-3pl-objection"
-    assert ingest(ws.settings, FIXTURES).chunks_added == 0
+    assert ingest(ws.settings, FIXTURES).moments_added == 0
 
 
 def test_a_chroma_url_that_does_not_answer_is_a_config_error(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ def test_ingest_search_and_list() -> None:
     code, out, _ = sdr("calls", "ingest", str(FIXTURES))
     assert code == 0 and "4 calls added" in out
     code, out, _ = sdr("calls", "ingest", str(FIXTURES))
-    assert code == 0 and "0 calls added" in out and "4 already ingested" in out and "0 chunks added" in out
+    assert code == 0 and "0 calls added" in out and "4 already ingested" in out and "0 moments added" in out
 
     code, out, _ = sdr(
         "calls", "search", "what does the budget look like against detention", "--outcome", "won", "--json"
@@ -37,7 +37,7 @@ def test_ingest_search_and_list() -> None:
     code, out, _ = sdr("calls", "list", "--json")
     calls = {c["call_id"]: c for c in json.loads(out)}
     assert set(calls) == {"fx-cold-discovery", "fx-3pl-objection", "fx-food-pricing", "fx-mfg-stall"}
-    assert calls["fx-3pl-objection"]["outcome"] == "lost" and calls["fx-3pl-objection"]["chunks"] >= 1
+    assert calls["fx-3pl-objection"]["outcome"] == "lost" and calls["fx-3pl-objection"]["moments"] >= 1
     assert calls["fx-3pl-objection"]["source"].endswith("tpl-objection.vtt")
 
 

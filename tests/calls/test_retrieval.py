@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.calls.chunking import chunk_transcript
 from agent.calls.index import call_index
 from agent.calls.ingest import IngestReport, ingest
+from agent.calls.moments import cut_moments
 from agent.calls.retrieve import cited, find_snippets
 from agent.calls.transcript import read_transcript
 from agent.settings import load_settings
@@ -34,15 +34,15 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Ingest
     return ws, ingest(ws.settings, FIXTURES)
 
 
-def test_ingest_stores_every_chunk_with_its_metadata(indexed: tuple[Workspace, IngestReport]) -> None:
+def test_ingest_stores_every_moment_with_its_metadata(indexed: tuple[Workspace, IngestReport]) -> None:
     ws, report = indexed
     expected = {
         c.id: c
         for p in FIXTURES.iterdir()
         if not p.name.endswith(".meta.yaml")
-        for c in chunk_transcript(read_transcript(p))
+        for c in cut_moments(read_transcript(p))
     }
-    assert (report.files, report.calls_added, report.chunks_added, report.rejected) == (4, 4, len(expected), [])
+    assert (report.files, report.calls_added, report.moments_added, report.rejected) == (4, 4, len(expected), [])
     chunks = stored(ws)
     assert chunks.keys() == expected.keys()
     assert {m["call_id"] for m in chunks.values()} == CALLS
@@ -54,11 +54,11 @@ def test_ingesting_again_is_a_no_op(indexed: tuple[Workspace, IngestReport]) -> 
     ws, first = indexed
     before = stored(ws)
     again = ingest(ws.settings, FIXTURES)
-    assert (again.calls_added, again.calls_skipped, again.chunks_added, again.chunks_skipped) == (
+    assert (again.calls_added, again.calls_skipped, again.moments_added, again.moments_skipped) == (
         0,
         4,
         0,
-        first.chunks_added,
+        first.moments_added,
     )
     assert stored(ws) == before
 
@@ -71,7 +71,7 @@ def test_a_byte_identical_copy_under_another_name_is_recognised(
     copy = tmp_path / "renamed-copy.json"
     shutil.copy(FIXTURES / "mfg-no-decision.json", copy)
     report = ingest(ws.settings, copy)
-    assert (report.calls_added, report.calls_skipped, report.chunks_added) == (0, 1, 0)
+    assert (report.calls_added, report.calls_skipped, report.moments_added) == (0, 1, 0)
     assert report.duplicates == [f"{copy}: same content as fx-mfg-stall ({FIXTURES / 'mfg-no-decision.json'})"]
     assert stored(ws) == before
 
@@ -88,7 +88,7 @@ def test_a_folder_with_a_copy_ingests_the_call_once(tmp_path: Path) -> None:
     assert {m["call_id"] for m in stored(ws).values()} == {"fx-food-pricing"}
 
 
-def test_a_changed_transcript_replaces_its_old_chunks(tmp_path: Path) -> None:
+def test_a_changed_transcript_replaces_its_old_moments(tmp_path: Path) -> None:
     path = tmp_path / "call.txt"
     path.write_text("---\ncall_id: changing\n---\nRep: How do carriers book today?\nBuyer: By phone, mostly.\n")
     ws = new_workspace(tmp_path)
@@ -178,11 +178,11 @@ def test_the_floor_leaves_unrelated_questions_empty(indexed: tuple[Workspace, In
 def test_snippets_carry_citable_ids_text_and_call(indexed: tuple[Workspace, IngestReport]) -> None:
     ws, _ = indexed
     [snippet] = find_snippets(ws, "our quote is double the budget, finance books detention under freight", k=1)
-    chunk = next(c for c in chunk_transcript(read_transcript(FIXTURES / "food-pricing.srt")) if c.id == snippet.id)
+    moment = next(m for m in cut_moments(read_transcript(FIXTURES / "food-pricing.srt")) if m.id == snippet.id)
     assert snippet.id.startswith("C") and len(snippet.id) == 11
     assert (snippet.call_id, snippet.text, snippet.speaker) == (
         "fx-food-pricing",
-        chunk.text,
+        moment.text,
         "Maria Lopez, Chris Park",
     )
     assert snippet.metadata["account"] == "Lakeside Grocers Supply" and snippet.metadata["start"] == 0.5

@@ -14,7 +14,7 @@ from tests.helpers import HUMAN_REVIEW, campaign_variant, run_demo
 
 def writer(messages: list[Any]) -> dict[str, Any]:
     prompt = messages[1].content
-    snippet_ids = re.findall(r"\[(C[0-9a-f]+)\] \(won\)", prompt)
+    snippet_ids = re.findall(r"\[(C[0-9a-f]+)\] \(won, \w+\)", prompt)
     body = (
         "Hi there,\n\nTeams running busy docks often lose hours at the gate waiting for a free door. Lumen Dock "
         "lets carriers book their own dock appointments and shows every door live, so detention fees fall. "
@@ -40,7 +40,7 @@ def test_model_drafts_record_the_snippets_they_drew_on(tmp_path: Path) -> None:
     assert report.calls_added >= 30
     run_demo(ws, tmp_path, ["reno-freight.example"], campaign=campaign_variant(tmp_path, HUMAN_REVIEW))
     prompt = chat.calls[0][1].content
-    offered = re.findall(r"\[(C[0-9a-f]+)\] \(won\)", prompt)
+    offered = re.findall(r"\[(C[0-9a-f]+)\] \(won, \w+\)", prompt)
     assert offered, "the prompt offers winning past-call snippets"
     views = [v for v in review.list_items(ws, states=[]) if v.made_by.startswith("model:")]
     assert views
@@ -58,13 +58,22 @@ def test_template_call_tasks_quote_won_calls_for_the_rep_but_emails_cannot(tmp_p
     views = review.list_items(ws, states=[])
     assert all(v.made_by == "template" and v.call_snippets for v in views)
     for view in views:
-        quoted = [s for s in view.call_snippets if s["drew_on"]]
+        moments = [s for s in view.call_snippets if s["kind"] != "proof_point"]
+        quoted = [s for s in moments if s["drew_on"]]
         if view.channel == "call":  # the rep's call task quotes what won similar deals
             assert quoted and all(s["account"] in view.body for s in quoted) and not view.failed_checks
+            # asked for by kind: how buyers put the pain, and the objections with the answers that won
+            assert {s["kind"] for s in quoted} & {"pain"}
+            assert {s["kind"] for s in quoted} & {"objection", "competitor", "pricing", "question"}
         else:
             assert not quoted
+    # the follow-up email cites the proof point that fits a 3PL's operations leader, and says why
+    follow_up = next(v for v in views if v.step == 3)
+    [proof] = [s for s in follow_up.call_snippets if s["kind"] == "proof_point"]
+    assert proof["text"].startswith("Keystone Fulfillment") and proof["text"] in follow_up.body
+    assert proof["outcome"].startswith("matched on industry")
     email = next(v for v in views if v.channel == "email")
-    other = next(s for s in views[0].call_snippets)["account"]
+    other = next(s for s in views[0].call_snippets if s["kind"] != "proof_point")["account"]
     problems = review.edit(
         ws,
         email.id,
@@ -78,5 +87,6 @@ def test_template_call_tasks_quote_won_calls_for_the_rep_but_emails_cannot(tmp_p
 def test_no_calls_no_snippets_and_no_store_opened(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path)
     run_demo(ws, tmp_path, ["reno-freight.example"], campaign=campaign_variant(tmp_path, HUMAN_REVIEW))
-    assert all(v.call_snippets == [] for v in review.list_items(ws, states=[]))
+    # no past calls: the only context a draft records is the proof point it cites
+    assert all(s["kind"] == "proof_point" for v in review.list_items(ws, states=[]) for s in v.call_snippets)
     assert not (ws.settings.workspace / "chroma").exists()

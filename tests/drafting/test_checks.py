@@ -31,10 +31,9 @@ CTX = DraftContext(
     hooks=[],
 )
 GOOD = (
-    "Hi Dana,\n\nI read that Acme Logistics opened a 400,000 sq ft cross-dock in Reno in October 2026. "
-    "More doors usually means more trucks waiting at the gate. Lumen Dock lets carriers book their own "
-    "dock appointments and shows every door live, so detention fees fall. Would a 20-minute call next "
-    "week be useful?\n\nMaya"
+    "Hi Dana,\n\nCongrats on the new Reno cross-dock, all 400,000 sq ft of it. More doors usually means more "
+    "trucks waiting at the gate. We let carriers book their own dock times and show your team every door "
+    "live, so trucks wait less and detention fees fall. Would a 20-minute call next week be useful?\n\nMaya"
 )
 
 
@@ -82,7 +81,7 @@ def test_email_needs_postal_address_and_unsubscribe() -> None:
         checks(
             channel=Channel.linkedin,
             subject=None,
-            body="Hi Dana, I read that Acme Logistics opened a 400,000 sq ft cross-dock in Reno. Happy to connect.",
+            body="Hi Dana, congrats on the new Reno cross-dock, all 400,000 sq ft of it. Happy to connect.",
             composed="",
         )
         == {}
@@ -102,7 +101,7 @@ def test_an_invented_figure_or_name_fails_even_with_a_citation() -> None:
 
 def test_a_vague_personal_claim_needs_a_backing_fact() -> None:
     body = GOOD.replace(
-        "I read that Acme Logistics opened a 400,000 sq ft cross-dock in Reno in October 2026.",
+        "Congrats on the new Reno cross-dock, all 400,000 sq ft of it.",
         "Congrats on the recent funding round.",
     )
     assert "claims" in checks(body)
@@ -135,3 +134,53 @@ def test_unsubscribe_tokens_are_signed() -> None:
     assert read_unsubscribe_token(token, "other-secret") is None
     assert read_unsubscribe_token(token[:-2] + "xx", "secret") is None
     assert read_unsubscribe_token("garbage", "secret") is None
+
+
+def test_a_first_email_is_50_to_125_words() -> None:
+    assert (
+        "first email of"
+        in checks(
+            GOOD.replace("More doors usually means more trucks waiting at the gate. ", "").replace(
+                ", so trucks wait less and detention fees fall", ""
+            )
+        )["craft"]
+    )
+    padding = " We keep it simple for the crew." * 12
+    assert "first email of" in checks(GOOD.replace("\n\nMaya", padding + "\n\nMaya"))["craft"]
+
+
+def test_a_subject_has_seven_words_at_most() -> None:
+    assert "subject of 8 words" in checks(subject="A quick note about the docks in Reno")["craft"]
+
+
+def test_an_email_asks_exactly_one_thing() -> None:
+    two = GOOD.replace("be useful?", "be useful? Or should I talk to someone else?")
+    assert "2 asks" in checks(two)["craft"]
+    assert "0 asks" in checks(GOOD.replace("Would a 20-minute call next week be useful?", "Talk soon."))["craft"]
+
+
+def test_hard_reading_fails_plain_words_pass() -> None:
+    hard = GOOD.replace(
+        "More doors usually means more trucks waiting at the gate.",
+        "Consequently, operational throughput considerations typically necessitate comprehensive "
+        "reconsideration of inbound appointment orchestration methodologies.",
+    )
+    assert "reading grade" in checks(hard)["craft"]
+
+
+def test_copying_a_source_sentence_fails_a_short_phrase_passes() -> None:
+    copied = GOOD.replace("Congrats on the new Reno cross-dock, all 400,000 sq ft of it.", FACT.text)
+    assert "copies 14 words of a source" in checks(copied)["craft"]
+
+
+def test_a_connection_note_never_quotes() -> None:
+    note = f'Hi Dana, I read this: "{FACT.text[:40]}" Glad to connect.'
+    assert "a connection note quotes" in checks(channel=Channel.linkedin, subject=None, body=note, composed="")["craft"]
+
+
+def test_the_proof_point_must_fit_the_prospect() -> None:
+    fits, other = "Keystone Fulfillment", "Harbor Foods"  # a 3PL's operations leader: Keystone fits
+    [keystone] = [p.text for p in SPEC.proof_points if p.text.startswith(fits)]
+    [harbor] = [p.text for p in SPEC.proof_points if p.text.startswith(other)]
+    assert "proof" not in checks(GOOD.replace("\n\nMaya", f" {keystone}\n\nMaya"))
+    assert "does not fit" in checks(GOOD.replace("\n\nMaya", f" {harbor}\n\nMaya"))["proof"]

@@ -81,13 +81,14 @@ def _writer(bad_first: bool) -> Any:
         hook_id, hook_text = re.search(
             r"\[(F\d+)\] \(.*?\) <untrusted[^>]*>\n(.*?)\n</untrusted>", prompt, re.DOTALL
         ).groups()  # type: ignore[union-attr]
-        opener = f"I read this: {hook_text}"
+        # the news in a few words of the writer's own (never the source's sentence)
+        opener = f"Congrats on the news about {' '.join(hook_text.split()[:5])}."
         if bad_first and state["calls"] == 1:
             opener = "I read that you just raised $900 million from Globex Partners."
         body = (
-            f"Hi there,\n\n{opener} When volume grows, trucks wait longer at the gate. Lumen Dock lets carriers "
-            "book their own dock appointments and shows every door live, so detention fees fall. Would a "
-            "20-minute call next week be useful?\n\nMaya"
+            f"Hi there,\n\n{opener} When volume grows, trucks wait longer at the gate. We let carriers "
+            "book their own dock times and show your team every door live, so trucks wait less and fees fall. "
+            "Would a 20-minute call next week be useful?\n\nMaya"
         )
         linkedin = "Hi, I work with operations teams on dock scheduling and truck detention. Glad to connect."
         call = (
@@ -99,7 +100,11 @@ def _writer(bad_first: bool) -> Any:
             "steps": [
                 {"subject": "Trucks at your gate", "body": body, "claims": claim},
                 {"subject": None, "body": linkedin, "claims": []},
-                {"subject": "Detention fees", "body": body.replace(opener, ""), "claims": []},
+                {
+                    "subject": "Detention fees",
+                    "body": body.replace(opener, "Trucks wait, and fees add up."),
+                    "claims": [],
+                },
                 {"subject": None, "body": call, "claims": []},
             ]
         }

@@ -4,6 +4,7 @@ import pytest
 
 from agent.errors import ConfigError
 from agent.llm import build_model
+from agent.llm.modes import OutputMode, grammar_safe, request_kwargs
 from agent.settings import load_settings
 
 
@@ -20,8 +21,21 @@ def test_an_endpoint_setting_selects_openai(monkeypatch: pytest.MonkeyPatch) -> 
     settings = load_settings()
     handle = build_model(settings)
     assert handle.name == "openai:qwen2.5-7b-instruct" and handle.capable_writer
-    kwargs = handle.schema_kwargs("Answer", {"type": "object"})
-    assert kwargs["response_format"]["type"] == "json_schema"
+    assert handle.endpoint == "http://127.0.0.1:9/v1"
+    assert handle.modes == (OutputMode.json_schema, OutputMode.json_object, OutputMode.tools, OutputMode.text)
+
+
+def test_an_output_mode_can_be_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    handle = build_model(load_settings(llm_output_mode="json_object"))
+    assert handle.modes == (OutputMode.json_object,)
+
+
+def test_the_embedded_model_is_held_to_a_grammar_safe_json_object() -> None:
+    handle = build_model(load_settings())
+    assert handle.modes == (OutputMode.json_object,) and handle.endpoint == ""
+    kwargs = request_kwargs(OutputMode.json_object, "Answer", {"type": "string", "maxLength": 9})
+    assert kwargs == {"response_format": {"type": "json_object", "schema": {"type": "string"}}}
 
 
 @pytest.mark.parametrize(
@@ -39,8 +53,6 @@ def test_bad_model_settings_say_what_to_fix(spec: str, message: str) -> None:
 
 
 def test_schemas_for_llama_cpp_drop_string_constraints_it_cannot_compile() -> None:
-    from agent.llm.providers import grammar_safe
-
     schema = {
         "type": "object",
         "properties": {

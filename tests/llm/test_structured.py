@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from agent.errors import InvalidModelOutput, ModelError
 from agent.llm import LLM, CallRecord, scripted_handle
+from agent.llm.modes import OutputMode
 from agent.llm.providers import ModelHandle
 from agent.prompts import parse_prompt
 
@@ -131,7 +132,7 @@ class Slow(FakeListChatModel):
 
 def test_concurrency_is_limited_per_model() -> None:
     model = Slow(responses=["unused"], lock=threading.Lock())
-    handle = ModelHandle(chat=model, name="slow", concurrency=2, schema_kwargs=lambda *_: {}, capable_writer=True)
+    handle = ModelHandle(chat=model, name="slow", concurrency=2, capable_writer=True)
     llm = LLM(handle)
     threads = [
         threading.Thread(target=llm.ask, args=("echo", Answer), kwargs={"prompt": PROMPT, "text": "x"})
@@ -144,7 +145,7 @@ def test_concurrency_is_limited_per_model() -> None:
     assert model.peak == 2
 
 
-def test_schema_kwargs_and_token_usage_reach_the_model() -> None:
+def test_the_schema_and_token_usage_reach_the_model() -> None:
     seen: dict[str, Any] = {}
 
     class Recording(FakeListChatModel):
@@ -163,11 +164,16 @@ def test_schema_kwargs_and_token_usage_reach_the_model() -> None:
         name="rec",
         concurrency=1,
         capable_writer=False,
-        schema_kwargs=lambda name, schema: {"response_format": {"name": name, "schema": schema}},
+        modes=(OutputMode.json_object,),
     )
     records: list[CallRecord] = []
-    LLM(handle, recorder=records.append).ask("echo", Answer, prompt=PROMPT, text="x", schema={"type": "object"})
-    assert seen["response_format"] == {"name": "Answer", "schema": {"type": "object"}}
+    narrowed = {"type": "object", "properties": {"label": {"type": "string", "maxLength": 900}}}
+    LLM(handle, recorder=records.append).ask("echo", Answer, prompt=PROMPT, text="x", schema=narrowed)
+    # held to the narrowed schema, less what llama.cpp's grammar cannot compile
+    assert seen["response_format"] == {
+        "type": "json_object",
+        "schema": {"type": "object", "properties": {"label": {"type": "string"}}},
+    }
     assert (records[0].tokens_in, records[0].tokens_out) == (11, 7)
 
 

@@ -161,27 +161,27 @@ def _without_aes(s: Seeded, tmp_path: Path) -> None:
 
 
 def test_meeting_request_is_booked_on_the_aes_calendar_and_handed_off(make_seeded):
-    s = make_seeded({"intent": "meeting_request", "summary": "Thursday"}, {})
-    receive(s, DANA, "Thursday at 2pm works. Send an invite.")
+    s = make_seeded({"intent": "meeting_request", "summary": "Wednesday"}, {})
+    receive(s, DANA, "Wednesday at 2pm works. Send an invite.")
     with s.ws.store.transaction() as session:
         meeting = session.scalar(select(Meeting))
         contact = session.get_one(Contact, s.contacts[DANA])
         handoff = session.scalar(select(Handoff).where(Handoff.contact_id == contact.id))
         assert meeting is not None and meeting.status == "booked"
-        assert meeting.starts_at == datetime(2026, 11, 26, 20, 0)  # Thursday 14:00 in Chicago
+        assert meeting.starts_at == datetime(2026, 11, 25, 20, 0)  # Wednesday 14:00 in Chicago
         assert handoff is not None
-        assert handoff.next_step == "meeting booked: Thu 26 Nov 2026 12:00 America/Los_Angeles with Sofia Marin"
+        assert handoff.next_step == "meeting booked: Wed 25 Nov 2026 12:00 America/Los_Angeles with Sofia Marin"
         note = meeting.handoff_note or ""
-        assert contact.stage == LeadStage.handed_off and "## Problem signal" in note and "Thursday at 2pm" in note
+        assert contact.stage == LeadStage.handed_off and "## Problem signal" in note and "Wednesday at 2pm" in note
     assert _responses(s) == []  # booking wrote to the prospect itself (see sdr meetings)
 
 
 def test_a_cancelled_meeting_is_freed_and_the_aes_open_handoff_says_so(make_seeded):
     s = make_seeded(
-        {"intent": "meeting_request", "summary": "Thursday"}, {"intent": "cancel", "summary": "cancels"}, {}
+        {"intent": "meeting_request", "summary": "Wednesday"}, {"intent": "cancel", "summary": "cancels"}, {}
     )
-    receive(s, DANA, "Thursday at 2pm works. Send an invite.")
-    receive(s, DANA, "Something came up, I have to cancel our call on Thursday. Sorry about that.")
+    receive(s, DANA, "Wednesday at 2pm works. Send an invite.")
+    receive(s, DANA, "Something came up, I have to cancel our call on Wednesday. Sorry about that.")
     with s.ws.store.transaction() as session:
         meeting = session.scalar(select(Meeting))
         (handoff,) = session.scalars(select(Handoff)).all()
@@ -189,7 +189,7 @@ def test_a_cancelled_meeting_is_freed_and_the_aes_open_handoff_says_so(make_seed
         assert meeting is not None and meeting.status == "cancelled"
         # The AE owns the lead now: the handoff stays open and tells the AE what changed.
         assert handoff.disposition is None and contact.stage == LeadStage.handed_off
-        expected = "the prospect cancelled the meeting of Thu 26 Nov 2026 12:00 America/Los_Angeles with Sofia Marin"
+        expected = "the prospect cancelled the meeting of Wed 25 Nov 2026 12:00 America/Los_Angeles with Sofia Marin"
         assert handoff.next_step.startswith(expected)
         assert expected in handoff.note and "meeting booked" not in handoff.note
 
@@ -253,8 +253,8 @@ def test_a_meeting_cancelled_by_a_person_updates_the_open_handoff(make_seeded, m
 
     from agent.cli.app import app
 
-    s = make_seeded({"intent": "meeting_request", "summary": "Thursday"}, {})
-    receive(s, DANA, "Thursday at 2pm works. Send an invite.")
+    s = make_seeded({"intent": "meeting_request", "summary": "Wednesday"}, {})
+    receive(s, DANA, "Wednesday at 2pm works. Send an invite.")
     with s.ws.store.transaction() as session:
         meeting_id = session.scalar(select(Meeting.id))
     monkeypatch.setenv("SDR_WORKSPACE", str(s.ws.settings.workspace))
@@ -265,15 +265,15 @@ def test_a_meeting_cancelled_by_a_person_updates_the_open_handoff(make_seeded, m
         (handoff,) = session.scalars(select(Handoff)).all()
         assert handoff.disposition is None
         assert handoff.next_step == (
-            "sofia cancelled the meeting of Thu 26 Nov 2026 12:00 America/Los_Angeles with Sofia Marin (AE out sick)"
+            "sofia cancelled the meeting of Wed 25 Nov 2026 12:00 America/Los_Angeles with Sofia Marin (AE out sick)"
         )
 
 
 def test_the_no_show_rule_recycles_a_handed_off_lead_by_closing_its_handoff(make_seeded):
     from agent.replies.handoff import recycle
 
-    s = make_seeded({"intent": "meeting_request", "summary": "Thursday"}, {})
-    receive(s, DANA, "Thursday at 2pm works. Send an invite.")
+    s = make_seeded({"intent": "meeting_request", "summary": "Wednesday"}, {})
+    receive(s, DANA, "Wednesday at 2pm works. Send an invite.")
     recycle(s.ws, s.contacts[DANA], s.campaign_id, date(2027, 1, 4), "no-show 2: the campaign's rule")
     with s.ws.store.transaction() as session:
         (handoff,) = session.scalars(select(Handoff)).all()

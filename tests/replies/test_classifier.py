@@ -59,3 +59,22 @@ def test_the_training_set_is_kept_apart_from_the_eval_set():
         for line in (Path(__file__).parents[2] / "evals/replies/cases.jsonl").read_text().splitlines()
     }
     assert not eval_texts & {r["text"] for r in training_rows(training_file())}
+
+
+@pytest.mark.parametrize(
+    ("text", "sender", "words"),
+    [
+        (
+            "Combien ça coûte ?\n\nThomas Petit\nResponsable d'entrepôt | Logipetit\n+33 4 19 78 07 20",
+            "Thomas Petit",
+            "Combien ça coûte ?",
+        ),
+        ("Tuesday at 2 works.\n\nBest,\nJo\nOps lead, Acme", "Joanne Smith", "Tuesday at 2 works."),
+        ("Ja, gerne.\n\nMit freundlichen Grüßen\nAnna Becker", "", "Ja, gerne."),
+        ("Thanks", "Thanks Bot", "Thanks"),
+        # A name that is not the sender's is the reply's content: a referral keeps its contact.
+        ("Not me. Please write to\nAna Ruiz\nana.ruiz@ridge.example", "Tom Hall", None),
+    ],
+)
+def test_the_classifier_reads_the_reply_without_its_sign_off(text, sender, words):
+    assert classifier.words_to_classify(text, sender) == (words if words is not None else text)

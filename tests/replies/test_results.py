@@ -16,11 +16,11 @@ DANA, LEE, KIM = "dana@acme-freight.example", "lee@acme-freight.example", "kim@a
 
 def test_results_count_contacts_replies_meetings_and_accepted_handoffs(make_seeded):
     s = make_seeded(
-        {"intent": "meeting_request", "summary": "Thursday"},
+        {"intent": "meeting_request", "summary": "Wednesday"},
         {"intent": "unsubscribe", "summary": "remove me"},
         emails=[DANA, LEE, KIM],
     )
-    receive(s, DANA, "Thursday at 2pm works. Send an invite.")
+    receive(s, DANA, "Wednesday at 2pm works. Send an invite.")
     receive(s, LEE, "Please take me off your list.")
     with s.ws.store.transaction() as session:
         (handoff_id,) = session.scalars(select(Handoff.id)).all()

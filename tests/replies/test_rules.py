@@ -144,6 +144,9 @@ def test_a_person_who_is_away_but_asks_for_a_time_is_not_an_auto_reply():
         "Por favor, me descadastrem.",
         "Não quero mais receber e-mails.",
         "Parem de me enviar mensagens.",
+        "Don't send me these emails anymore.",
+        "Never email this address again.",
+        "Please stop.",
     ],
 )
 def test_opt_outs_in_five_languages(text):
@@ -157,6 +160,9 @@ def test_opt_outs_in_five_languages(text):
         "How did you get my email address?",
         "Does it work with SAP EWM?\n\nAcme Corp | To unsubscribe from our newsletter, click here.",
         "Please remove the meeting invite, I accepted it by mistake.",
+        "Don't send the contract yet. Does the price include onboarding?",
+        "Don't email the deck to the whole team yet, I want to read it first.",
+        "Please stop by our DC on Tuesday at 10 and I'll show you the yard.",
     ],
 )
 def test_not_opt_outs(text):
