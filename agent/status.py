@@ -13,6 +13,7 @@ from agent.clock import utcnow
 from agent.meetings.tables import Meeting, MeetingStatus
 from agent.replies.model import Intent
 from agent.replies.tables import Disposition, Handoff, Reply
+from agent.sending import health
 from agent.states import Origin, OutboxState
 from agent.store.tables import (
     Account,
@@ -67,6 +68,7 @@ class CampaignStatus(BaseModel):
     outbox: dict[str, dict[str, int]]  # origin -> state -> messages
     model: ModelUsage
     per_lead: dict[str, float]
+    paused: dict[str, str] = {}  # mailbox (or "campaign") -> why a circuit breaker stopped it
 
 
 class WorkspaceStatus(BaseModel):
@@ -220,6 +222,7 @@ def campaign_status(ws: Workspace, name: str | None = None, now: datetime | None
                     outbox=by_origin,
                     model=usage,
                     per_lead=per_lead,
+                    paused={box or "campaign": p.reason for box, p in health.pauses(session, campaign.id).items()},
                 )
             )
         return WorkspaceStatus(

@@ -122,4 +122,6 @@ def status(
             table.add_row("model endpoint", f"[red]cannot serve[/] {plain(c.model.endpoint_problem)}")
         if c.per_lead:
             table.add_row("per lead", ", ".join(f"{k} {v}" for k, v in c.per_lead.items()))
+        for mailbox, why in c.paused.items():
+            table.add_row(f"[red]paused[/] {plain(mailbox)}", f"{plain(why)} (sdr mailboxes resume)")
         console.print(table)

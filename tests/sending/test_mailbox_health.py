@@ -18,6 +18,7 @@ from agent.replies.ingest import parse_message
 from agent.sending import health
 from agent.sending.sender import send_due
 from agent.states import OutboxState
+from agent.status import campaign_status
 from agent.store.tables import Campaign, OutboxMessage
 from agent.workspace import Workspace
 from tests.helpers import IN_WINDOW, campaign_variant, outbox_rows, run_demo
@@ -90,5 +91,9 @@ def test_bounces_stop_their_mailbox_and_the_others_go_on_until_a_person_resumes_
         campaign_id = session.scalar(select(Campaign.id))
         assert campaign_id is not None
         assert set(health.pauses(session, campaign_id)) == {bad}
+    [paused] = campaign_status(sending).campaigns
+    assert set(paused.paused) == {bad} and paused.paused[bad].startswith("bounce rate")  # sdr status says why
+    with sending.store.transaction() as session:
         health.resume(session, campaign_id, bad, "person:deliverability", utcnow())
         assert health.pauses(session, campaign_id) == {}
+    assert campaign_status(sending).campaigns[0].paused == {}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import free_port
+from tests.helpers import UNSUBSCRIBE_SECRET, free_port
 
 
 def serve_briefly(tmp_path: Path, **env: str) -> list[str]:
@@ -19,7 +19,7 @@ def serve_briefly(tmp_path: Path, **env: str) -> list[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "agent.cli.app", "serve", "--port", str(port), "--no-desk"],
-        env={**os.environ, "SDR_WORKSPACE": str(tmp_path / "ws"), **env},
+        env={**os.environ, "SDR_WORKSPACE": str(tmp_path / "ws"), "SDR_UNSUBSCRIBE_SECRET": UNSUBSCRIBE_SECRET, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
