@@ -299,7 +299,17 @@ def cancel(session: Session, rows: Iterable[OutboxMessage], reason: str) -> int:
 def history(session: Session, outbox_id: int) -> list[dict[str, Any]]:
     get(session, outbox_id)
     rows = session.scalars(select(Review).where(Review.outbox_id == outbox_id).order_by(Review.id)).all()
-    return [{"action": r.action, "reviewer": r.reviewer, "reason": r.reason, "at": r.at.isoformat()} for r in rows]
+    return [
+        {
+            "action": r.action,
+            "reviewer": r.reviewer,
+            "reason": r.reason,
+            "at": r.at.isoformat(),
+            "before": r.before,
+            "after": r.after,
+        }
+        for r in rows
+    ]
 
 
 def awaiting(session: Session) -> dict[str, int]:

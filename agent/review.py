@@ -178,6 +178,13 @@ def _item(session: Session, ws: Workspace, row: OutboxMessage, briefs: dict[int,
     )
 
 
+def queue_order() -> tuple[Any, ...]:
+    """Most urgent first: by origin (`URGENCY`), then priority, then the sequence's own order."""
+    urgency = case(URGENCY, value=OutboxMessage.origin, else_=9)
+    by_priority = OutboxMessage.priority.desc()
+    return urgency, by_priority, OutboxMessage.enrollment_id, OutboxMessage.step_number, OutboxMessage.id
+
+
 def list_items(
     ws: Workspace,
     *,
@@ -190,10 +197,7 @@ def list_items(
 ) -> list[ReviewItem]:
     """Messages, most urgent first (an inbound lead before an answer before a cold step; then by
     priority); by default everything that awaits a person."""
-    urgency = case(URGENCY, value=OutboxMessage.origin, else_=9)
-    query = select(OutboxMessage).order_by(
-        urgency, OutboxMessage.priority.desc(), OutboxMessage.enrollment_id, OutboxMessage.step_number, OutboxMessage.id
-    )
+    query = select(OutboxMessage).order_by(*queue_order())
     if campaign:
         query = query.where(OutboxMessage.campaign_id.in_(select(Campaign.id).where(Campaign.name == campaign)))
     if ids is not None:

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     # a signature may be before it counts as a replay.
     inbound_secret: SecretStr | None = Field(default=None, description="HMAC-SHA256 key for signed webhooks.")
     inbound_max_age_seconds: int = Field(default=300, ge=10, le=3600, description="Older signatures are refused.")
+    # The review desk `sdr serve` serves: the key that signs its session cookies. No default: the
+    # desk refuses to start without one.
+    desk_secret: SecretStr | None = Field(default=None, description="Signs the desk's session cookies.")
+    desk_session_hours: float = Field(default=12.0, gt=0, le=24 * 14, description="A desk sign-in lasts this long.")
 
     # Research: saved sources per account domain; fetching a company's own site only if allowed.
     sources_dir_setting: Path | None = Field(default=None, validation_alias="SDR_SOURCES_DIR")
@@ -140,7 +144,7 @@ class Settings(BaseSettings):
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
 
-    @field_validator("unsubscribe_secret", "inbound_secret")
+    @field_validator("unsubscribe_secret", "inbound_secret", "desk_secret")
     @classmethod
     def _strong(cls, value: SecretStr | None) -> SecretStr | None:
         """A secret anyone could guess (a placeholder, a short word) protects nothing: refused."""

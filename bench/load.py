@@ -88,7 +88,9 @@ def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
 
 
 def serve(env: dict[str, str], port: int, worker: bool) -> subprocess.Popen[bytes]:
-    args = ["serve", "--port", str(port), "--campaign", "q4-dock-ops"] + ([] if worker else ["--no-worker"])
+    args = ["serve", "--port", str(port), "--campaign", "q4-dock-ops", "--no-desk"] + (
+        [] if worker else ["--no-worker"]
+    )
     server = start(env, *args)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

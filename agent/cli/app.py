@@ -19,8 +19,10 @@ from agent.cli import (
     people,
     records,
     replies,
+    report,
     review,
     send,
+    users,
 )
 from agent.cli.common import errors
 from agent.cli.demo import demo
@@ -61,6 +63,8 @@ app.add_typer(meetings.app, name="meetings")
 app.add_typer(calls.app, name="calls")
 app.add_typer(inbound.app, name="inbound")
 app.add_typer(people.app, name="people")
+app.add_typer(users.app, name="users")
+app.command()(report.report)
 app.command()(serve)
 app.command()(worker)
 

@@ -19,8 +19,11 @@ def serve(
     ),
     worker: bool = typer.Option(True, help="Run a worker in this process; --no-worker: `sdr worker` processes do."),
     send_steps: bool = typer.Option(False, help="The worker also sends the sequences' due steps (else `sdr send`)."),
+    desk: bool = typer.Option(
+        True, help="Serve the review desk at /desk (needs SDR_DESK_SECRET); --no-desk: webhooks only."
+    ),
 ) -> None:
-    """Serve POST/GET /unsubscribe, POST /leads, POST /messages and GET /healthz.
+    """Serve the review desk (/desk), POST/GET /unsubscribe, POST /leads, POST /messages and GET /healthz.
 
     Webhooks are signed with SDR_INBOUND_SECRET (header X-SDR-Signature: t=<unix>,v1=<hex HMAC-SHA256
     of "<t>." + body>, or the Standard Webhooks headers); without it they answer 503. What they carry
@@ -42,7 +45,9 @@ def serve(
             "SDR_INBOUND_SECRET is not set: POST /leads and /messages will answer 503"
         )
     # The access log would print query strings, and unsubscribe tokens carry addresses.
-    app = create_app(ws, campaign=campaign, worker=worker, send_steps=send_steps)
+    app = create_app(ws, campaign=campaign, worker=worker, send_steps=send_steps, desk=desk)
+    if desk:
+        logging.getLogger("agent.server").info("the review desk: http://%s:%s/desk/ (sdr users add)", host, port)
     uvicorn.run(
         app,
         host=host,

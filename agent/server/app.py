@@ -10,6 +10,7 @@
 - `POST /messages`: one raw RFC 5322 message from a mail provider's inbound webhook, signed;
   stored before the 202, read and acted on by a worker.
 - `GET /healthz`, `GET /metrics` (Prometheus).
+- `/desk/...`: the review desk (`agent.desk`), when asked for; it needs SDR_DESK_SECRET.
 A body is refused as soon as it passes its cap; a replayed request is refused by every process,
 also after a restart (the keys are in the store); beyond `max_inflight` requests at once, 503 with
 Retry-After.
@@ -38,6 +39,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agent.desk.app import desk_routes
 from agent.drafting.compliance import read_unsubscribe_token
 from agent.errors import InputError, Replayed
 from agent.inbound.answer import receive_lead
@@ -124,6 +126,7 @@ def create_app(
     worker: bool = True,
     send_steps: bool = False,
     max_inflight: int = MAX_INFLIGHT,
+    desk: bool = False,
 ) -> Starlette:
     """The app over one workspace; `campaign` answers `POST /leads` (without it, leads get 503).
 
@@ -139,6 +142,7 @@ def create_app(
     background = Worker(ws, reader=reader, steps=send_steps) if worker else None
     ws.require_unsubscribe_secret("`sdr serve` (it verifies the unsubscribe links)")
     unsubscribe_secret = ws.unsubscribe_secret
+    desk_pages = desk_routes(ws) if desk else []  # without its secret this stops here, before serving
 
     def token_of(request: Request) -> tuple[str, str] | None:
         return read_unsubscribe_token(request.query_params.get("t", ""), unsubscribe_secret)
@@ -254,6 +258,7 @@ def create_app(
             Route("/messages", messages, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
+            *desk_pages,
         ],
         lifespan=lifespan,
     )

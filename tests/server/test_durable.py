@@ -87,7 +87,7 @@ def _sdr(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    server = _sdr("serve", "--port", str(port), "--campaign", CAMPAIGN, "--no-worker", env=env)
+    server = _sdr("serve", "--port", str(port), "--campaign", CAMPAIGN, "--no-worker", "--no-desk", env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:

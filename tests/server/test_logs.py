@@ -18,7 +18,7 @@ def serve_briefly(tmp_path: Path, **env: str) -> list[str]:
     """Start `sdr serve`, ask for /healthz once, stop it; the lines it wrote to stderr."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli.app", "serve", "--port", str(port)],
+        [sys.executable, "-m", "agent.cli.app", "serve", "--port", str(port), "--no-desk"],
         env={**os.environ, "SDR_WORKSPACE": str(tmp_path / "ws"), "SDR_UNSUBSCRIBE_SECRET": UNSUBSCRIBE_SECRET, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
