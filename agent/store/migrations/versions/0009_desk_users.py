@@ -1,14 +1,14 @@
 """desk users: the people who sign in to the review desk, and failed sign-ins
 
 Revision ID: 0009_desk_users
-Revises: 0001
+Revises: 0008_mailbox_pauses
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_desk_users"
-down_revision = "0001"
+down_revision = "0008_mailbox_pauses"
 branch_labels = None
 depends_on = None
 
