@@ -124,11 +124,10 @@ def test_retries_are_bounded_in_time(fake_openai: FakeOpenAI, tmp_path: Path) ->
     ws = endpoint_workspace(tmp_path, fake_openai.base_url, llm_max_attempts=10, llm_max_wait_seconds=1.0)
     ask(ws)
     fake_openai.script(*[Status(503, retry_after="0.4")] * 10)
-    started = time.monotonic()
     with pytest.raises(ModelError):
         ask(ws)
-    # 0.4 s waits in a 1 s budget: the third wait would end past it, so it is not taken
-    assert time.monotonic() - started < 1.0
+    # 0.4 s waits in a 1 s budget: the third wait would end past it, so it is not taken (counted in
+    # requests, not timed: a loaded machine must not fail this)
     assert len(fake_openai.requests) == 1 + 3
 
 

@@ -5,7 +5,6 @@ nothing works (never a silent fallback)."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -102,10 +101,9 @@ def test_an_endpoint_that_refuses_every_mode_is_reported_in_one_line(fake_openai
     assert "(json_schema, json_object, tools, text: OpenAIAPIError: Error code: 500 - 1 validation error:" in message
     assert len(fake_openai.requests) == 4  # one request per mode, none retried
 
-    started = time.monotonic()
     with pytest.raises(EndpointUnusable):
         ask(ws)  # known now: no request at all
-    assert len(fake_openai.requests) == 4 and time.monotonic() - started < 0.5
+    assert len(fake_openai.requests) == 4
     assert outcomes(ws) == [("unusable", 4), ("unusable", 0)]
 
 
