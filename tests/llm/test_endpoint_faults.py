@@ -10,14 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from agent.errors import EndpointUnusable, ModelError
-from agent.prompts import parse_prompt
 from agent.store.tables import LlmCall
 from agent.workspace import Workspace
-from tests.llm.conftest import endpoint_workspace
+from tests.llm.conftest import PROMPT, Label, endpoint_workspace
 from tests.llm.fake_openai_server import (
     Answer,
     FakeOpenAI,
@@ -30,17 +28,6 @@ from tests.llm.fake_openai_server import (
     retry_after_date,
     serving,
 )
-
-PROMPT = parse_prompt(
-    "echo",
-    "---\nname: echo\nversion: 1\ndescription: test\nvariables: [text]\n---\n"
-    "# system\nLabel the text. Answer in JSON.\n# user\n{{ text }}\n",
-)
-
-
-class Label(BaseModel):
-    label: str
-    score: int
 
 
 def ask(ws: Workspace, text: str = "hello") -> Label:

@@ -8,28 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from agent.errors import EndpointUnusable, ModelError
 from agent.llm.modes import OutputMode
-from agent.prompts import parse_prompt
 from agent.status import campaign_status
 from agent.store.tables import Campaign, LlmCall
 from agent.workspace import Workspace
-from tests.llm.conftest import endpoint_workspace
+from tests.llm.conftest import PROMPT, Label, endpoint_workspace
 from tests.llm.fake_openai_server import LLAMA_CPP_REFUSAL, Answer, FakeOpenAI, Status
-
-PROMPT = parse_prompt(
-    "echo",
-    "---\nname: echo\nversion: 1\ndescription: test\nvariables: [text]\n---\n"
-    "# system\nLabel the text. Answer in JSON.\n# user\n{{ text }}\n",
-)
-
-
-class Label(BaseModel):
-    label: str
-    score: int
 
 
 def ask(ws: Workspace) -> Label:
