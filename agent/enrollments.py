@@ -19,18 +19,23 @@ def stop_sequences(session: Session, contact_ids: list[int], reason: str) -> int
         )
     ).all()
     for enrollment in enrollments:
-        enrollment.state, enrollment.stop_reason = EnrollmentState.stopped, reason
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.enrollment_id == enrollment.id, OutboxMessage.state.in_([*UNSENT]))
-            .values(state=OutboxState.cancelled)
-            .execution_options(synchronize_session="fetch")
-        )
-        record_event(
-            session,
-            "sequence_stopped",
-            campaign_id=enrollment.campaign_id,
-            contact_id=enrollment.contact_id,
-            data={"reason": reason},
-        )
+        stop_sequence(session, enrollment, reason)
     return len(enrollments)
+
+
+def stop_sequence(session: Session, enrollment: Enrollment, reason: str) -> None:
+    """Stop one sequence and cancel its unsent steps."""
+    enrollment.state, enrollment.stop_reason = EnrollmentState.stopped, reason
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.enrollment_id == enrollment.id, OutboxMessage.state.in_([*UNSENT]))
+        .values(state=OutboxState.cancelled)
+        .execution_options(synchronize_session="fetch")
+    )
+    record_event(
+        session,
+        "sequence_stopped",
+        campaign_id=enrollment.campaign_id,
+        contact_id=enrollment.contact_id,
+        data={"reason": reason},
+    )

@@ -174,6 +174,10 @@ class Sending(Strict):
     observe_public_holidays: bool = Field(
         default=True, description="No step falls due on a public holiday in the prospect's country and region."
     )
+    send_to_role_addresses: bool = Field(
+        default=False,
+        description="Write to role mailboxes (info@, sales@); by default their steps are blocked at send time.",
+    )
 
     @model_validator(mode="after")
     def _window(self) -> Sending:

@@ -34,9 +34,11 @@ from agent.claims import claimant, claimant_gone
 from agent.clock import as_utc, utcnow, zone
 from agent.drafting.checks import Claim, StepDraft, passed, run_checks
 from agent.drafting.drafter import composed_text, context_for
+from agent.enrollments import stop_sequence
 from agent.errors import UserError
 from agent.sending import health
 from agent.sending.compose import compose, new_message_id
+from agent.sending.recipients import first_touch_problem
 from agent.sending.schedule import add_business_days, in_window, next_window_start, prospect_holidays
 from agent.states import DELIVERED_OR_MAYBE, FINISHED, Origin, OutboxState
 from agent.store.db import record_event
@@ -267,6 +269,28 @@ def _check_step(ws: Workspace, row_id: int, now: datetime) -> str | None:
     return "failed its checks at send time; flagged"
 
 
+def _check_recipient(ws: Workspace, row_id: int) -> str | None:
+    """The address checks of `recipients`, outside any write transaction (a DNS lookup may take
+    seconds). A cold email to an address that fails them is blocked, and its sequence stopped."""
+    with ws.store.transaction() as session:
+        row = session.get_one(OutboxMessage, row_id)
+        if row.channel != "email":
+            return None
+        address, spec = row.to_address, _spec(session, row.campaign_id, {})
+    allow_role = spec is not None and spec.sending.send_to_role_addresses
+    problem = first_touch_problem(address, send_to_role_addresses=allow_role, lookup_mx=ws.settings.allow_network)
+    if problem is None:
+        return None
+    with ws.store.transaction() as session:
+        row = session.get_one(OutboxMessage, row_id)
+        if row.state == OutboxState.approved:
+            outbox.move(session, row, OutboxState.blocked, error=problem)
+            record_event(session, "send_blocked", outbox_id=row_id, data={"why": problem})
+            if row.enrollment is not None:
+                stop_sequence(session, row.enrollment, f"address: {problem}")
+    return f"blocked: {problem}"
+
+
 def _why_not(session: Session, row: OutboxMessage, spec: CampaignSpec | None, now: datetime) -> str | None:
     if row.state != OutboxState.approved:
         return "already claimed or no longer approved"
@@ -297,7 +321,7 @@ def claim(ws: Workspace, row_id: int, now: datetime) -> Outgoing | str:
 def _claim(ws: Workspace, row_id: int, now: datetime) -> Outgoing | str:
     with ws.store.transaction() as session:
         origin = session.get_one(OutboxMessage, row_id).origin
-    if origin == Origin.sequence_step and (why := _check_step(ws, row_id, now)):
+    if origin == Origin.sequence_step and (why := _check_step(ws, row_id, now) or _check_recipient(ws, row_id)):
         return why
     with ws.store.transaction() as session:
         row = session.get_one(OutboxMessage, row_id)
