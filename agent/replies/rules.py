@@ -86,36 +86,47 @@ _OPT_OUT = re.compile(
             r"off (your|the|all|this) (\w+ )?(list|lists|database|distribution|mailing)",
             r"(stop|quit|cease) (all )?(emailing|e mailing|contacting|sending|writing|spamming|messaging"
             r"|communication|emails)",
-            r"stop (it|this|these)\b",
+            r"stop (it|this|these)\b(?! with\b)",  # not "stop it with the buzzwords: what does it cost?"
             # "Don't send the contract yet", "don't email the deck to the team": an instruction about
             # a thing, not about contact; "don't send these emails", "don't email me" still opt out.
             r"(don t|do not|dont|never) (ever )?(email|e mail|contact|write|message|mail|send)"
             r"(?! (the|that|this|these|those|a|an|it|them|your|our)\b(?! (\w+ )?(e ?mails?|messages?|mails?|stuff"
             r"|junk|spam|crap|newsletters?|marketing|promos?|sequences?|follow ?ups?|address|inbox|mailbox|account"
             r"|person|number)\b))",
-            r"no (more|further) (emails|e mails|messages|contact)",
+            r"no (more|further) (emails|e mails|messages|contact)\b(?! (needed|necessary|required)\b)",
+            r"no (more|further) of (these|this|those|your)\b",
             r"do not contact",
-            r"delete (my|me|it|this|our)\b",
+            # "Delete my data", not "delete my last email, wrong attachment".
+            r"delete (my|me|it|this|our)\b(?! (last|previous|earlier|first|other|second|prior|old)\b)",
             r"erase my",
-            r"gdpr",
+            r"(article|artikel|articulo|artigo|art) (17|21)\b",
             r"never opted in",
             r"(report|reported|reporting) (you|this|it)?\s?(as|for|to)?\s?spam",
             r"this is spam",
-            r"leave me alone",
+            r"leave me alone\b(?! (for|until|till|during|through|over|this|next|a bit|a few|a couple)\b)",
             r"lose my (email|address|number)",
-            r"(not|don t) want to (receive|hear|get)",
+            # About contact, not a thing: not "I don't want to hear a pitch, I want numbers".
+            r"(not|don t) want to (receive|hear|get)\b(?= (from|any ?more|more|these|this|those|your|emails|e mails"
+            r"|messages|mails|marketing|spam|anything)\b)",
+            r"(rather|prefer) not (to )?(get|receive|hear from|be contacted|be emailed)\b",
+            r"(don t|do not|dont|never) follow up\b(?! (until|till|before|for|in|next|after|this|during|with)\b)",
             r"no longer (wish|want) to (receive|hear)",
-            r"(please|pls|kindly) (stop|remove)"
+            r"not to (contact|email|e mail|write|message|mail) (me|us)\b",
+            r"(cease|stop|end|halt) (all |any |further )?(outreach|contact with me|communications?)\b",
+            # "Please remove me", "please remove this address"; not "please remove the old pricing from the proposal".
+            r"(please|pls|kindly) (stop|remove(?! (the|that|these|those|a|an)\b))"
             r"(?! (the|our|that|this|my) (meeting|invite|call|appointment|event|demo))(?<!stop(?= (by|in|over)\b))",
             # Spanish
             r"(dar|darme|denme|deme|den) de baja",
             r"baja de (su|la|vuestra|sus) list",
             r"no (me )?(envien|envies|escriban"
             r"|escribas|contacten|contactes|manden|mandes) (mas|ningun)",
-            r"no quiero recibir",
-            r"quit(en|ame|enme|adme)",
+            r"no quiero recibir (mas|ningun|nada|sus|vuestros|tus|estos|esos|correos|emails|e mails|mensajes"
+            r"|publicidad|informacion comercial|comunicaciones)",
+            r"quit(en|ame|enme|adme) (de|mi|mis|me)\b",  # not "quitame una duda" (answer me a question)
             r"(eliminen|eliminar|elimina|borren|borrar) (mis|mi)",
             r"no me (vuelvan|vuelvas) a",
+            r"no (vuelvan|vuelvas) a (escribir|contactar|enviar|mandar|llamar)",
             r"dejen de (escribir|enviar"
             r"|contactar|mandar)",
             r"derecho de (supresion|oposicion)",
@@ -124,16 +135,20 @@ _OPT_OUT = re.compile(
             # French
             r"desinscri",
             r"desabonn",
-            r"ne (plus|pas) (me )?(contacter|ecrire|envoyer|solliciter)",
-            r"ne souhaite (plus|pas)"
-            r" recevoir",
+            r"ne plus (me |m )?(contacter|ecrire|envoyer|solliciter|relancer|recontacter|adresser)",
+            r"ne pas (me |m )?(contacter|ecrire|envoyer|solliciter|relancer|recontacter)\b"
+            r"(?! (avant|d ici|jusqu|pendant|cette|ce mois|cet|la semaine)\b)",
+            r"ne souhaite plus recevoir",
+            r"ne souhaite pas recevoir (de |d )?(vos |ces |votre |les )?(mails|e mails|messages|courriels|emails"
+            r"|sollicitations|communications|newsletters?|prospection)",
             r"(retirez|supprimez|effacez|enlevez) (moi|mes|mon)",
             r"supprimer mes",
-            r"(cessez|arretez) de",
+            r"(cessez|arretez) de (m |me |nous )?(ecrire|contacter|envoyer|solliciter|relancer|spammer|harceler"
+            r"|importuner|appeler)",
+            r"(cessez|arretez) (vos|ces|les) (mails|e mails|messages|envois|relances|sollicitations)",
             r"plus (de|aucun) (mails|e mails|messages|courriels)",
             r"ne plus m (ecrire|envoyer|contacter)",
             r"ne m ecrivez plus",
-            r"rgpd",
             # German
             r"abmelden",
             r"tragen sie mich (bitte )?aus",
@@ -142,24 +157,27 @@ _OPT_OUT = re.compile(
             r"streichen sie mich",
             r"aus (ihrem|dem|ihren) (verteiler|liste|newsletter)",
             r"keine (weiteren |weitere )?(e mails|emails|mails|nachrichten|werbung|kontaktaufnahme|zusendungen)",
-            r"widerspreche",
-            r"widerspruch",
+            r"widerspreche\b(?! nicht)",
+            r"(?<!kein )widerspruch",
             r"loschen sie meine",
             r"loschung meiner",
-            r"nicht mehr (kontaktieren|anschreiben"
-            r"|schreiben|erhalten|kontaktiert)",
-            r"dsgvo",
+            r"nicht (mehr|wieder|erneut|weiter) (kontaktieren|anschreiben|angeschrieben|schreiben|erhalten|kontaktiert"
+            r"|melden|mailen)",
+            r"(hor|horen sie|hort) auf (mir|uns) (zu )?(schreiben|mailen|e mails|nachrichten)",
             r"unterlassen sie",
             # Portuguese
             r"descadastr",
             r"(remova|removam|remover|tire|tirem|tirar) (me|meu|o meu|da lista)",
-            r"nao (me )?(envie|enviem|mande"
-            r"|mandem|contate|contatem|escreva|escrevam|quero receber)",
-            r"parem de (enviar|mandar|me)",
+            r"nao (me )?(contate|contatem|escreva|escrevam|procure|procurem)\b",
+            r"nao (me )?(envie|enviem|mande|mandem) (mais|nada|nenhum|e mails|emails|mensagens|propaganda|isso"
+            r"|essas|esses)\b",
+            r"nao (entrar|entrem|entre) (mais )?em contato\b(?! (antes|ate|depois)\b)",
+            r"parem? de (enviar|mandar|me)\b",
+            r"(tire|tirem|remova|removam) (da|dessa|desta|de sua|de vossa) lista",
             r"(excluam|exclua"
             r"|apaguem|apague) (meus|meu)",
-            r"lgpd",
-            r"nao quero (mais )?(receber|e mails|emails|mensagens)",
+            r"nao quero (mais (receber|e mails|emails|mensagens)|receber (mais|e mails|emails|mensagens|nada|nenhum"
+            r"|propaganda|isso|essas|seus|suas))",
         ]
     )
     + r")"
@@ -181,6 +199,24 @@ _THEIR_FOOTER = re.compile(
     r"|\bum (sich|dich) (abzumelden|auszutragen)\b[^.]{0,60}\b(klicken|antworten)"
     r"|\bpara (cancelar|descadastrar|deixar de receber)\b[^.]{0,60}\b(clique|responda)",
     re.IGNORECASE,
+)
+# A data-protection law invoked to have data erased or contact stopped (GDPR articles 17 and 21 and
+# their Spanish, French, German and Portuguese names, CCPA, LGPD); matched only outside questions:
+# "how do you handle GDPR deletion requests?" asks about the product.
+_LAW = r"(gdpr|ccpa|rgpd|dsgvo|lgpd)"
+_ERASE_OR_OBJECT = (
+    r"(eras\w*|delet\w*|remov\w*|object\w*|opt\w* out|supres\w*|suprim\w*|elimin\w*|borr\w*|oposicion"
+    r"|cese\w*|effac\w*|supprim\w*|opposition|cess\w*|losch\w*|widerspr\w*|austrag\w*|exclu\w*|apag\w*"
+    r"|fim das comunicacoes|oposicao)"
+)
+_LAW_REQUEST = re.compile(rf"\b{_LAW}\b.{{0,100}}?\b{_ERASE_OR_OBJECT}|\b{_ERASE_OR_OBJECT}.{{0,100}}?\b{_LAW}\b")
+# Someone else's opting out, of something that is not our email: "how do drivers unsubscribe from
+# the SMS reminders your tool sends?" is a question about the product (matched on `normalise`d text).
+_OTHERS_OPT_OUT = re.compile(
+    r"\b(drivers|users|customers|recipients|carriers|people|employees|staff|subscribers|members|clients|they"
+    r"|truckers|vendors|suppliers|their \w+) (can |could |would |will |to |do |)(un ?subscribe|opt out)"
+    r"|\b(un ?subscribe|opt out)\w* (from|of) (the|their|these|those|its|your tool s|your app s) "
+    r"(sms|text|texts|notifications?|reminders?|alerts?|push|app)\b"
 )
 # Words that put an opt-out in doubt when the classifier also leans that way.
 OPT_OUT_CUES = re.compile(
@@ -363,8 +399,11 @@ def opt_out(text: str) -> str | None:
         if _THEIR_FOOTER.search(sentence):
             continue
         flat = normalise(sentence)
-        if match := _OPT_OUT.search(flat):
-            return match.group(0)
+        if not sentence.rstrip().endswith("?") and (law := _LAW_REQUEST.search(flat)):
+            return law.group(0)
+        for match in _OPT_OUT.finditer(flat):
+            if not (_OTHERS_OPT_OUT.search(flat) and match.group(0).startswith(("un", "opt"))):
+                return match.group(0)
         if _OPT_OUT_ALONE.match(sentence):
             return sentence.strip()
     return None
