@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import urllib3
@@ -140,11 +141,10 @@ class HubSpot:
         list_id = selection.list_id
         after: str | None = None
         while True:
+            members = self.client.crm.lists.memberships_api
             page = self._call(
                 f"list {list_id}",
-                lambda after=after: self.client.crm.lists.memberships_api.get_page(
-                    list_id, after=after, limit=PAGE, _request_timeout=self.timeout
-                ),
+                partial(members.get_page, list_id, after=after, limit=PAGE, _request_timeout=self.timeout),
             )
             ids = [member.record_id for member in page.results]
             for start in range(0, len(ids), BATCH):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -66,7 +67,7 @@ class _Session(requests.Session):
         self.timeout = timeout
         self.retry_after: str | None = None
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         response = super().request(method, url, *args, **kwargs)
         self.retry_after = response.headers.get("Retry-After")
@@ -116,6 +117,10 @@ class Salesforce:
             return CrmBusy(f"Salesforce: {what}: {exc.status} {_said(exc)}", retry_after=told)
         return CrmRefused(f"Salesforce: {what}: {exc.status} {_said(exc)}")
 
+    def _sobjects(self, name: str) -> Any:
+        """The client's handle on one kind of record (`Task`, `Event`, `Lead`)."""
+        return getattr(self.client, name)
+
     # Reading contacts
 
     def members(self, selection: Selection) -> Iterator[CrmRecord]:
@@ -131,10 +136,8 @@ class Salesforce:
                 yield self._record(record)
             if page.get("done", True) or not page.get("nextRecordsUrl"):
                 return
-            following = page["nextRecordsUrl"]
-            page = self._call(
-                str(selection), lambda following=following: self.client.query_more(following, identifier_is_url=True)
-            )
+            following = partial(self.client.query_more, page["nextRecordsUrl"], identifier_is_url=True)
+            page = self._call(str(selection), following)
 
     @staticmethod
     def _record(record: dict[str, Any]) -> CrmRecord:
@@ -153,7 +156,7 @@ class Salesforce:
                 person.email,
             ),
         ):
-            found = self._call("find person", lambda soql=soql: self.client.query(soql))["records"]
+            found = self._call("find person", partial(self.client.query, soql))["records"]
             if found:
                 return str(found[0]["Id"])
         lead = {
@@ -163,13 +166,14 @@ class Salesforce:
             "Title": person.title,
             "Company": person.company or person.email.split("@")[1],  # required by Salesforce
         }
-        added = self._call("add lead", lambda: self.client.Lead.create({k: v for k, v in lead.items() if v}))
+        leads = self._sobjects("Lead")
+        added = self._call("add lead", lambda: leads.create({k: v for k, v in lead.items() if v}))
         return str(added["id"])
 
     def upsert(self, activity: Activity, person_id: str) -> str:
         sobject, data = self._sobject(activity, person_id)
         field = self.settings.salesforce_activity_field
-        api = getattr(self.client, sobject)
+        api = self._sobjects(sobject)
         key = f"{field}/{quote(activity.external_id, safe='')}"
         response = self._call(f"{activity.kind} {activity.local_id}", lambda: api.upsert(key, data, raw_response=True))
         if response.content:
