@@ -10,6 +10,7 @@ import typer
 from agent import clock
 from agent.cli import (
     calls,
+    crm,
     evals,
     handoffs,
     inbound,
@@ -64,6 +65,7 @@ app.add_typer(calls.app, name="calls")
 app.add_typer(inbound.app, name="inbound")
 app.add_typer(people.app, name="people")
 app.add_typer(users.app, name="users")
+app.add_typer(crm.app, name="crm")
 app.command()(report.report)
 app.command()(serve)
 app.command()(worker)
