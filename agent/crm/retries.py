@@ -42,7 +42,9 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
 
 class _Wait:
     def __init__(self, backoff_seconds: float) -> None:
-        self.backoff = wait_exponential_jitter(initial=backoff_seconds, max=MAX_BACKOFF_SECONDS, jitter=backoff_seconds)
+        self.backoff = wait_exponential_jitter(
+            multiplier=backoff_seconds, max=MAX_BACKOFF_SECONDS, jitter=backoff_seconds
+        )
 
     def __call__(self, state: RetryCallState) -> float:
         failure = state.outcome.exception() if state.outcome else None

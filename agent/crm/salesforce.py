@@ -59,8 +59,9 @@ SELECT = "SELECT Id, {} FROM Contact WHERE {} ORDER BY Id".format(
 
 
 class _Session(requests.Session):
-    """Every request with a timeout (the client sets none), and the last `Retry-After` kept: the
-    client's errors carry the status and body, not the headers."""
+    """Every request with a timeout (the client sets none) and the CA file set for the CRM (requests
+    would let `REQUESTS_CA_BUNDLE` replace it), and the last `Retry-After` kept: the client's errors
+    carry the status and body, not the headers."""
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
@@ -69,6 +70,7 @@ class _Session(requests.Session):
 
     def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("verify", self.verify)
         response = super().request(method, url, *args, **kwargs)
         self.retry_after = response.headers.get("Retry-After")
         return response
