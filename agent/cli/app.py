@@ -25,7 +25,7 @@ from agent.cli import (
     send,
     users,
 )
-from agent.cli.common import errors
+from agent.cli.common import errors, plain
 from agent.cli.demo import demo
 from agent.cli.serve import serve, worker
 from agent.errors import InputRejected, SdrError, UserError
@@ -79,14 +79,14 @@ def main() -> None:
             sys.exit(code)
     except InputRejected as exc:
         for problem in exc.problems:
-            errors.print(f"[red]error[/] {problem}", highlight=False)
-        errors.print(f"{exc.file}: {exc.what}", highlight=False)
+            errors.print(f"[red]error[/] {plain(str(problem))}", highlight=False)
+        errors.print(plain(f"{exc.file}: {exc.what}"), highlight=False)
         sys.exit(1)
     except UserError as exc:
-        errors.print(f"[red]error[/] {exc}", highlight=False)
+        errors.print(f"[red]error[/] {plain(str(exc))}", highlight=False)
         sys.exit(1)
     except SdrError as exc:
-        errors.print(f"[red]failed[/] {exc}", highlight=False)
+        errors.print(f"[red]failed[/] {plain(str(exc))}", highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
         errors.print("interrupted; run the same command again to resume")
