@@ -148,7 +148,9 @@ class Settings(BaseSettings):
         default="sdr_activity_id",
         description="A unique-value text property on notes, emails and meetings: the key HubSpot upserts by.",
     )
-    salesforce_url: str | None = Field(default=None, description="The org's instance URL, https://<org>.my.salesforce.com.")
+    salesforce_url: str | None = Field(
+        default=None, description="The org's instance URL, https://<org>.my.salesforce.com."
+    )
     salesforce_token: SecretStr | None = Field(default=None, description="An OAuth access token for that org.")
     salesforce_api_version: str = "61.0"
     salesforce_activity_field: str = Field(
