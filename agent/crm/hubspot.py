@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
+from zoneinfo import available_timezones
 
 import urllib3
 from hubspot import Client
@@ -87,6 +88,15 @@ COMPANY_PROPERTIES = {
 def _stamp(moment: datetime) -> str:
     """A store time (naive UTC) as HubSpot's datetime properties take it."""
     return moment.replace(tzinfo=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _zone(value: str | None) -> str | None:
+    """HubSpot's `hs_timezone` (`america_slash_new_york`) as the IANA name (`America/New_York`);
+    None when it is not one (left unset rather than rejecting the contact)."""
+    if not value:
+        return None
+    name = "/".join("_".join(w.capitalize() for w in part.split("_")) for part in value.split("_slash_"))
+    return name if name in available_timezones() else None
 
 
 def _said(exc: Any) -> str:
@@ -175,6 +185,7 @@ class HubSpot:
             if (contact := by_id.get(str(contact_id))) is None:
                 continue  # archived since it joined the list
             fields = {ours: contact.properties.get(theirs) for theirs, ours in CONTACT_PROPERTIES.items()}
+            fields["timezone"] = _zone(fields.get("timezone"))
             company = companies.get(contact.properties.get("associatedcompanyid") or "", {})
             fields |= {ours: company.get(theirs) for theirs, ours in COMPANY_PROPERTIES.items()}
             yield CrmRecord(remote_id=str(contact.id), fields={k: v for k, v in fields.items() if v not in (None, "")})

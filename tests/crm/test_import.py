@@ -38,9 +38,15 @@ def hubspot_list(fake: FakeHubSpot) -> None:
             "firstname": "Dana",
             "lastname": "Doe",
             "jobtitle": "VP Operations",
+            "hs_timezone": "america_slash_new_york",
             "associatedcompanyid": acme,
         },
-        {"email": "kim@acme-freight.example", "firstname": "Kim", "associatedcompanyid": acme_us},
+        {
+            "email": "kim@acme-freight.example",
+            "firstname": "Kim",
+            "associatedcompanyid": acme_us,
+            "hs_timezone": "mars_slash_olympus",
+        },
         {"email": "info@acme-freight.example", "associatedcompanyid": acme},
         {"email": "jo.bloggs@orange.fr", "firstname": "Jo", "associatedcompanyid": acme},
         {"email": "temp@mailinator.com", "associatedcompanyid": acme},
@@ -61,6 +67,8 @@ def test_a_hubspot_list_is_imported_by_the_import_rules(crm_ws: Workspace, hubsp
         contacts = {c.email: c for c in session.scalars(select(Contact))}
         assert set(contacts) >= {"dana@acme-freight.example", "jo.bloggs@orange.fr"}  # one spelling
         assert contacts["jo.bloggs@orange.fr"].account.domain == "acme-freight.example"  # not orange.fr
+        assert contacts["dana@acme-freight.example"].timezone == "America/New_York"
+        assert contacts["kim@acme-freight.example"].timezone is None  # not a zone: left unset, not rejected
         assert (
             ledger.remote_id(session, "hubspot", ledger.CONTACT, contacts["kim@acme-freight.example"].id)
             == hubspot.lists["42"][1]
