@@ -141,7 +141,7 @@ class HubSpot:
         if status == 429 or status >= 500 or status == 0:
             told = retry_after_seconds((exc.headers or {}).get("Retry-After"), clock.now())
             return CrmBusy(f"HubSpot: {what}: {status} {_said(exc)}", retry_after=told)
-        return CrmRefused(f"HubSpot: {what}: {status} {_said(exc)}")
+        return CrmRefused(f"HubSpot: {what}: {status} {_said(exc)}", status)
 
     # Reading a list
 
@@ -195,8 +195,9 @@ class HubSpot:
     def person_id(self, person: Person) -> str:
         try:
             return self._contact_by_email(person.email)
-        except CrmRefused:  # 404: not in HubSpot yet
-            pass
+        except CrmRefused as exc:
+            if exc.status != 404:  # else not in HubSpot yet
+                raise
         properties = {
             "email": person.email,
             "firstname": person.first_name,
@@ -211,7 +212,7 @@ class HubSpot:
                 lambda: self.client.crm.contacts.basic_api.create(create, _request_timeout=self.timeout),
             )
         except CrmRefused as exc:
-            if " 409 " not in str(exc):
+            if exc.status != 409:
                 raise
             return self._contact_by_email(person.email)  # added meanwhile: one contact per address
         return str(created.id)

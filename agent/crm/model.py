@@ -72,7 +72,12 @@ class CrmUnauthorized(ConfigError):
 
 
 class CrmRefused(SdrError):
-    """The CRM refused one write as invalid (400, 404...): that activity waits, the others go on."""
+    """The CRM refused one call (400 invalid, 404 not found, 409 exists already): that activity
+    waits, the others go on."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class CrmBusy(SdrError):

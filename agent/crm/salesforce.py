@@ -117,7 +117,7 @@ class Salesforce:
         if exc.status == 429 or exc.status >= 500 or "REQUEST_LIMIT_EXCEEDED" in _said(exc):
             told = retry_after_seconds(self.session.retry_after, clock.now())
             return CrmBusy(f"Salesforce: {what}: {exc.status} {_said(exc)}", retry_after=told)
-        return CrmRefused(f"Salesforce: {what}: {exc.status} {_said(exc)}")
+        return CrmRefused(f"Salesforce: {what}: {exc.status} {_said(exc)}", exc.status)
 
     def _sobjects(self, name: str) -> Any:
         """The client's handle on one kind of record (`Task`, `Event`, `Lead`)."""

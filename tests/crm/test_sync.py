@@ -185,3 +185,14 @@ def test_a_refused_token_is_one_clear_error_and_changes_nothing(
     assert all(not objects for objects in fake.objects.values())
     with ws.store.transaction() as session:
         assert session.scalar(select(func.count()).select_from(CrmLedgerEntry)) == 0
+
+
+def test_a_person_added_to_hubspot_meanwhile_is_used_not_added_twice(crm_ws: Workspace, hubspot: FakeHubSpot) -> None:
+    seed_activity(crm_ws)
+    dana = hubspot.add("contacts", {"email": "dana@acme-freight.example"})
+    not_yet = {"status": "error", "message": "resource not found", "category": "OBJECT_NOT_FOUND"}
+    hubspot.faults.append(Fault("/crm/v3/objects/contacts/dana", 404, body=not_yet))  # the lookup ran just before
+    sync_crm(crm_ws, build_crm(crm_ws.settings, "hubspot"))
+    assert len(hubspot.calls("POST", "/crm/v3/objects/contacts")) == 2  # Dana (409: exists) and Kim
+    assert len(hubspot.of("contacts")) == 2
+    assert hubspot.of("meetings")[0]["_contacts"] == {dana}  # Dana's meeting on the record that was there
