@@ -115,7 +115,14 @@ class HubSpot:
         options: dict[str, Any] = {"host": settings.hubspot_url.rstrip("/")}
         if settings.crm_ca_bundle:
             options["ssl_ca_cert"] = str(settings.crm_ca_bundle)
-        self.client = Client.create(access_token=settings.hubspot_token.get_secret_value(), **options)
+        client = Client.create(access_token=settings.hubspot_token.get_secret_value(), **options)
+        # Each of the client's attributes builds a new API (and connection pool) when read: built
+        # once here, so that a sync keeps its connections open instead of a TLS handshake a call.
+        self.memberships = client.crm.lists.memberships_api
+        self.contacts, self.contact_batches = client.crm.contacts.basic_api, client.crm.contacts.batch_api
+        self.company_batches = client.crm.companies.batch_api
+        self.activity_batches = {kind: getattr(client.crm.objects, kind).batch_api for kind in UPSERTS}
+        self.associations = client.crm.associations.v4.basic_api
         self.timeout = settings.crm_timeout_seconds
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
@@ -151,10 +158,9 @@ class HubSpot:
         list_id = selection.list_id
         after: str | None = None
         while True:
-            members = self.client.crm.lists.memberships_api
             page = self._call(
                 f"list {list_id}",
-                partial(members.get_page, list_id, after=after, limit=PAGE, _request_timeout=self.timeout),
+                partial(self.memberships.get_page, list_id, after=after, limit=PAGE, _request_timeout=self.timeout),
             )
             ids = [member.record_id for member in page.results]
             for start in range(0, len(ids), BATCH):
@@ -167,7 +173,7 @@ class HubSpot:
         wanted = [*CONTACT_PROPERTIES, "associatedcompanyid"]
         read = ContactsRead(properties=wanted, inputs=[ContactId(id=i) for i in ids])
         contacts = self._call(
-            "contacts", lambda: self.client.crm.contacts.batch_api.read(read, _request_timeout=self.timeout)
+            "contacts", lambda: self.contact_batches.read(read, _request_timeout=self.timeout)
         ).results
         company_ids = sorted({c.properties.get("associatedcompanyid") for c in contacts} - {None, ""})
         companies: dict[str, dict[str, Any]] = {}
@@ -177,7 +183,7 @@ class HubSpot:
             )
             found = self._call(
                 "companies",
-                lambda: self.client.crm.companies.batch_api.read(read_companies, _request_timeout=self.timeout),
+                lambda: self.company_batches.read(read_companies, _request_timeout=self.timeout),
             ).results
             companies = {c.id: c.properties for c in found}
         by_id = {c.id: c for c in contacts}
@@ -209,7 +215,7 @@ class HubSpot:
         try:
             created = self._call(
                 "add contact",
-                lambda: self.client.crm.contacts.basic_api.create(create, _request_timeout=self.timeout),
+                lambda: self.contacts.create(create, _request_timeout=self.timeout),
             )
         except CrmRefused as exc:
             if exc.status != 409:
@@ -220,7 +226,7 @@ class HubSpot:
     def _contact_by_email(self, email: str) -> str:
         found = self._call(
             "find contact",
-            lambda: self.client.crm.contacts.basic_api.get_by_id(
+            lambda: self.contacts.get_by_id(
                 email, id_property="email", properties=["email"], _request_timeout=self.timeout
             ),
         )
@@ -229,7 +235,7 @@ class HubSpot:
     def upsert(self, activity: Activity, person_id: str) -> str:
         object_type, properties = self._object(activity)
         properties[self.settings.hubspot_activity_property] = activity.external_id
-        api = getattr(self.client.crm.objects, object_type).batch_api
+        api = self.activity_batches[object_type]
         batch_of, input_of = UPSERTS[object_type]
         batch = batch_of(inputs=[input_of(id=activity.external_id, id_property=self._key, properties=properties)])
         written = self._call(
@@ -238,7 +244,7 @@ class HubSpot:
         remote_id = str(written.results[0].id)
         self._call(
             f"associate {activity.kind} {activity.local_id}",
-            lambda: self.client.crm.associations.v4.basic_api.create_default(
+            lambda: self.associations.create_default(
                 object_type, remote_id, "contacts", person_id, _request_timeout=self.timeout
             ),
         )
