@@ -146,6 +146,37 @@ class Settings(BaseSettings):
     retention_days: int | None = Field(
         default=None, ge=1, description="Replies and message bodies older than this are purged; unset: kept."
     )
+    # The CRM (`pip install 'sdr-agent[crm]'`, `sdr crm`): credentials only from the environment or
+    # a git-ignored settings file, never logged; the URLs move for a sandbox, a proxy or the tests.
+    hubspot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SDR_HUBSPOT_TOKEN", "HUBSPOT_ACCESS_TOKEN"),
+        description="A HubSpot private app's access token (CRM objects, lists, associations).",
+    )
+    hubspot_url: str = Field(default="https://api.hubapi.com", description="HubSpot's API.")
+    hubspot_activity_property: str = Field(
+        default="sdr_activity_id",
+        description="A unique-value text property on notes, emails and meetings: the key HubSpot upserts by.",
+    )
+    salesforce_url: str | None = Field(
+        default=None, description="The org's instance URL, https://<org>.my.salesforce.com."
+    )
+    salesforce_token: SecretStr | None = Field(default=None, description="An OAuth access token for that org.")
+    salesforce_api_version: str = "61.0"
+    salesforce_activity_field: str = Field(
+        default="SDR_Activity_Id__c",
+        description="An External ID text field on activities (Task and Event): the key Salesforce upserts by.",
+    )
+    crm_source: str = Field(
+        default="sdr",
+        pattern=r"^[a-z0-9-]{1,24}$",
+        description="Starts every activity's external id: one per workspace writing to the same CRM.",
+    )
+    crm_ca_bundle: Path | None = Field(default=None, description="CA certificates to trust (a TLS-inspecting proxy).")
+    crm_max_attempts: int = Field(default=5, ge=1, le=10, description="Tries of one CRM call (429, 5xx, dropped).")
+    crm_max_wait_seconds: float = Field(default=300.0, gt=0, description="Time one CRM call may spend waiting.")
+    crm_backoff_seconds: float = Field(default=1.0, gt=0, description="First wait when the CRM did not say how long.")
+    crm_timeout_seconds: float = Field(default=30.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Servers' log level.")
     log_json: bool = Field(default=False, description="Servers log one JSON object per line.")
 

@@ -1,6 +1,6 @@
 """The project is Apache-2.0; everything it installs must let it stay so.
 
-Checked on what `pip install sdr-agent[caldav,postgres]` brings (the package's dependency tree,
+Checked on what `pip install sdr-agent[caldav,postgres,crm]` brings (the package's dependency tree,
 from the installed metadata), not on the test tools of the `dev` extra, which are never
 distributed with it (Radicale, GPL-3.0, only runs as a separate CalDAV server in tests).
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from packaging.requirements import Requirement
 
-SHIPPED_EXTRAS = ("caldav", "postgres")
+SHIPPED_EXTRAS = ("caldav", "postgres", "crm")
 PERMISSIVE = re.compile(
     r"\b(MIT|BSD|0BSD|Apache|ISC|PSF|Python Software Foundation|Unlicense|Public Domain|Zlib|CC0|CNRI-Python|HPND|"
     r"Expat)\b",
@@ -78,7 +78,7 @@ def _declared(dist: metadata.Distribution) -> str:
 
 
 def shipped_licences() -> list[Licence]:
-    """The licence of every package `sdr-agent[caldav,postgres]` installs."""
+    """The licence of every package `sdr-agent[caldav,postgres,crm]` installs."""
     seen: dict[str, Licence] = {}
     waiting = [(Requirement(f"sdr-agent[{','.join(SHIPPED_EXTRAS)}]"))]
     while waiting:

@@ -1,4 +1,5 @@
-"""`sdr import`: accounts and contacts from CSV, JSON or JSON Lines, all or nothing.
+"""`sdr import` (and `sdr crm import`): accounts and contacts from CSV, JSON or JSON Lines, or a
+CRM's list, all or nothing.
 
 Every row of every file is read and validated first; any problem rejects the whole import (all
 its files) with each problem named by file, line and field, and the store is not touched. Valid
@@ -89,11 +90,11 @@ def _store_row(session: Session, row: Row, summary: ImportSummary, accounts: dic
 def import_files(store: Store, paths: Sequence[Path], *, ignore_unknown: bool = False) -> list[ImportSummary]:
     """Import several files as one: every file is read and checked before any is stored, and all
     of them go in one transaction, so a bad file leaves the good ones out too."""
-    read: list[tuple[Path, list[tuple[int, Row]]]] = []
+    read: list[RowBatch] = []
     problems: list[InputError] = []
     for path in paths:
         try:
-            read.append((path, read_rows(path, ignore_unknown=ignore_unknown)))
+            read.append(RowBatch(str(path), read_rows(path, ignore_unknown=ignore_unknown)))
         except InputRejected as exc:
             problems.extend(exc.problems)
         except InputError as exc:
@@ -101,12 +102,26 @@ def import_files(store: Store, paths: Sequence[Path], *, ignore_unknown: bool = 
     if problems:
         what = "nothing was imported" if len(paths) == 1 else f"nothing was imported from any of the {len(paths)} files"
         raise InputRejected(problems, what=what)
+    return import_rows(store, read)
+
+
+@dataclass(frozen=True)
+class RowBatch:
+    """Validated rows from one source: a file, or a CRM's list (`reading.validated_rows`)."""
+
+    source: str
+    rows: list[tuple[int, Row]]
+
+
+def import_rows(store: Store, batches: Sequence[RowBatch]) -> list[ImportSummary]:
+    """Store validated rows, every batch in one transaction: accounts by registered domain,
+    contacts by address, the same rules whatever the rows came from."""
     summaries = []
     with store.transaction() as session:
-        for path, rows in read:
-            summary = ImportSummary(file=str(path), rows=len(rows))
-            accounts: dict[str, Account] = {}  # this file's accounts, by domain
-            for _, row in rows:
+        for batch in batches:
+            summary = ImportSummary(file=batch.source, rows=len(batch.rows))
+            accounts: dict[str, Account] = {}  # this batch's accounts, by domain
+            for _, row in batch.rows:
                 _store_row(session, row, summary, accounts)
             record_event(session, "import", data=_event_data(summary))
             summaries.append(summary)

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +163,7 @@ def _json_rows(path: Path, text: str, ignore_unknown: bool) -> Iterator[tuple[in
         yield line, row
 
 
-def _validated(path: Path, line: int, data: dict[str, Any]) -> Row | list[InputError]:
+def _validated(path: str | Path, line: int, data: dict[str, Any]) -> Row | list[InputError]:
     try:
         return Row.model_validate(data)
     except ValidationError as exc:
@@ -184,18 +184,24 @@ def read_rows(path: Path, *, ignore_unknown: bool = False) -> list[tuple[int, Ro
         raw = _csv_rows(path, text, ignore_unknown)
     else:
         raise InputError("unsupported file type: use .csv, .json or .jsonl", file=path)
+    return validated_rows(path, raw)
+
+
+def validated_rows(source: str | Path, raw: Iterable[tuple[int, dict[str, Any]]]) -> list[tuple[int, Row]]:
+    """Records in canonical field names (from a file, or a CRM's list as `source`, numbered by
+    position), each validated by the same rules; raises InputRejected listing each bad one."""
     rows: list[tuple[int, Row]] = []
     problems: list[InputError] = []
     first_line_of: dict[str, int] = {}  # address -> the line it first appears on
     for line, data in raw:
-        checked = _validated(path, line, data)
+        checked = _validated(source, line, data)
         if isinstance(checked, list):
             problems.extend(checked)
         elif checked.email and checked.email in first_line_of:
             problems.append(
                 InputError(
                     f"{checked.email} is also on line {first_line_of[checked.email]}: keep one row per address",
-                    file=path,
+                    file=source,
                     line=line,
                     field="email",
                 )
@@ -209,5 +215,5 @@ def read_rows(path: Path, *, ignore_unknown: bool = False) -> list[tuple[int, Ro
     if problems:
         raise InputRejected(problems)
     if not rows:
-        raise InputError("no records after the header", file=path)
+        raise InputError("no records after the header", file=source)
     return rows

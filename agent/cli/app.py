@@ -10,6 +10,7 @@ import typer
 from agent import clock
 from agent.cli import (
     calls,
+    crm,
     evals,
     handoffs,
     inbound,
@@ -24,7 +25,7 @@ from agent.cli import (
     send,
     users,
 )
-from agent.cli.common import errors
+from agent.cli.common import errors, plain
 from agent.cli.demo import demo
 from agent.cli.serve import serve, worker
 from agent.errors import InputRejected, SdrError, UserError
@@ -64,6 +65,7 @@ app.add_typer(calls.app, name="calls")
 app.add_typer(inbound.app, name="inbound")
 app.add_typer(people.app, name="people")
 app.add_typer(users.app, name="users")
+app.add_typer(crm.app, name="crm")
 app.command()(report.report)
 app.command()(serve)
 app.command()(worker)
@@ -77,14 +79,14 @@ def main() -> None:
             sys.exit(code)
     except InputRejected as exc:
         for problem in exc.problems:
-            errors.print(f"[red]error[/] {problem}", highlight=False)
-        errors.print(f"{exc.file}: {exc.what}", highlight=False)
+            errors.print(f"[red]error[/] {plain(str(problem))}", highlight=False)
+        errors.print(plain(f"{exc.file}: {exc.what}"), highlight=False)
         sys.exit(1)
     except UserError as exc:
-        errors.print(f"[red]error[/] {exc}", highlight=False)
+        errors.print(f"[red]error[/] {plain(str(exc))}", highlight=False)
         sys.exit(1)
     except SdrError as exc:
-        errors.print(f"[red]failed[/] {exc}", highlight=False)
+        errors.print(f"[red]failed[/] {plain(str(exc))}", highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
         errors.print("interrupted; run the same command again to resume")

@@ -25,7 +25,13 @@ class Base(DeclarativeBase):
 __all__ = ["Audience", "EnrollmentState", "LeadStage", "Origin", "OutboxState"]  # re-exported for callers
 
 # Capabilities that own tables keep them beside their code, in these modules.
-TABLE_MODULES = ("agent.replies.tables", "agent.meetings.tables", "agent.inbound.tables", "agent.desk.tables")
+TABLE_MODULES = (
+    "agent.replies.tables",
+    "agent.meetings.tables",
+    "agent.inbound.tables",
+    "agent.desk.tables",
+    "agent.crm.tables",
+)
 
 
 def import_all_tables() -> None:
