@@ -172,7 +172,7 @@ _OPT_OUT = re.compile(
             r"nao (me )?(envie|enviem|mande|mandem) (mais|nada|nenhum|e mails|emails|mensagens|propaganda|isso"
             r"|essas|esses)\b",
             r"nao (entrar|entrem|entre) (mais )?em contato\b(?! (antes|ate|depois)\b)",
-            r"parem? de (enviar|mandar|me)\b",
+            r"parem? de (me )?(enviar|mandar|escrever|contatar|contactar|ligar|procurar|incomodar|perturbar)\b",
             r"(tire|tirem|remova|removam) (da|dessa|desta|de sua|de vossa) lista",
             r"(excluam|exclua"
             r"|apaguem|apague) (meus|meu)",
