@@ -92,7 +92,7 @@ def test_import_run_review_send_status_end_to_end(workspace: Path, monkeypatch: 
     assert campaign["campaign"] == "q4-dock-ops" and steps.get("sent") == len(sent["sent"])
     assert status["accounts"] == 20 and status["accounts_researched"] > 0
     assert status["chat_model"] == "none" and campaign["model"]["calls"] == 0
-    assert "chat model: none" in sdr("status", workspace=workspace).stdout
+    assert "pip install 'sdr-agent[local]'" in sdr("status", workspace=workspace).stdout
     accounts = json.loads(sdr("accounts", "list", "--json", workspace=workspace).stdout)
     assert {"domain", "fit", "intent", "reasons"} <= set(accounts[0])
 

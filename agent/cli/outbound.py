@@ -95,8 +95,10 @@ def status(
     )
     if report.chat_model == NO_MODEL:
         console.print(
-            "chat model: none. Rules, templates and the classifiers do the work; model-written research, "
-            "drafts and answers need one: pip install 'sdr-agent[local]', or set OPENAI_BASE_URL"
+            plain(
+                "chat model: none. Rules, templates and the classifiers do the work; model-written research, "
+                "drafts and answers need one: pip install 'sdr-agent[local]', or set OPENAI_BASE_URL"
+            )
         )
     else:
         console.print(f"chat model: {plain(report.chat_model)}")
