@@ -203,11 +203,8 @@ def _read(
     injected = rules.injection(fields) + (rules.injection(inbound) if Flag.injection_suspected in reading.flags else [])
     opt_out, in_doubt = None, False
     if reading.intent is Intent.unsubscribe:
-        phrase = rules.opt_out(inbound.visible)
-        if phrase and screening.regulation_question(inbound.visible, phrase):
-            reading.intent = Intent.question
-            reading.reasons.append(f"{phrase!r} is asked about, not invoked: a question")
-        elif phrase:
+        # A regulation asked about ("Are you GDPR compliant?") is no opt-out phrase: the rules know.
+        if phrase := rules.opt_out(inbound.visible):
             opt_out = phrase
         else:
             in_doubt = True

@@ -86,6 +86,8 @@ _TALK = _any(
     r"\bvorf[üu]hrung\b|\btermin\b|\bgespr[äa]ch\b",
     r"\bdemonstra[cç][aã]o\b|\breuni[aã]o\b|\bliga[cç][aã]o\b|\bconversa\b",
 )
+_QUESTION_START = _any(r"^\s*(are|is|do|does|did|can|could|how|what|which|where|when|who|will|would|have|has)\b",
+                       r"^\s*(¿|est-ce|sind|ist|haben|können|können|vocês|voc[eê]s)")  # fmt: skip
 # A greeting names a part of the day without proposing a time ("Good morning", "Guten Abend").
 _GREETING = re.compile(
     r"^[ \t]*(?:(?:hi|hello|dear)\b[^,\n]{0,40},?[ \t]*)?"
@@ -93,10 +95,6 @@ _GREETING = re.compile(
     r"|bonjour|bonsoir|bom dia|boa (?:tarde|noite))\b(?:[ \t]*[,.!:;])?",
     re.IGNORECASE | re.MULTILINE,
 )
-# A question about a regulation is not an objection to being contacted ("Are you GDPR compliant?").
-_REGULATION = re.compile(r"^(gdpr|rgpd|dsgvo|lgpd)$")
-_QUESTION_START = _any(r"^\s*(are|is|do|does|did|can|could|how|what|which|where|when|who|will|would|have|has)\b",
-                       r"^\s*(¿|est-ce|sind|ist|haben|können|können|vocês|voc[eê]s)")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -168,16 +166,6 @@ def approved_answers(lead: InboundLead, spec: InboundSpec) -> list[ApprovedAnswe
 
 def asks_question(lead: InboundLead) -> bool:
     return "?" in lead.message or any(_QUESTION_START.search(s) for s in re.split(r"[.!\n]+", lead.message))
-
-
-def regulation_question(text: str, phrase: str) -> bool:
-    """The opt-out phrase is only a regulation's name, inside a question about it."""
-    if not _REGULATION.match(phrase.strip().lower()):
-        return False
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        if re.search(rf"\b{re.escape(phrase)}\b", sentence, re.IGNORECASE):
-            return sentence.rstrip().endswith("?") or bool(_QUESTION_START.search(sentence))
-    return False
 
 
 def without_greeting(text: str) -> str:

@@ -71,6 +71,7 @@ def test_a_fit_with_an_integration_question_gets_the_approved_answer_and_an_offe
 
 
 def test_a_gdpr_question_is_a_question_not_an_opt_out(desk: Desk) -> None:
+    desk.readings["GDPR"] = "question"  # what the classifier reads; no opt-out rule fires on a law's name
     answer = desk.answer(source="contact form", message="Are you GDPR compliant? Where is the data hosted?")
     assert answer.route is Route.answer
     with desk.ws.store.transaction() as session:
