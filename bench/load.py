@@ -8,6 +8,7 @@ and `--workers 1 2 4`, the drain rate for each number of worker processes.
 
     .venv/bin/python bench/load.py                                  # SQLite, the server's own worker
     .venv/bin/python bench/load.py --database-url postgresql+psycopg://... --workers 1 2 4
+    .venv/bin/python bench/load.py --postgres --workers 1 2 4      # a throwaway PostgreSQL (fsync on)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -44,6 +46,7 @@ from agent.server.signatures import HEADER, sign  # noqa: E402
 from agent.settings import load_settings  # noqa: E402
 from agent.store.tables import OutboxMessage  # noqa: E402
 from agent.workspace import Workspace  # noqa: E402
+from tests.postgres_server import new_database, running_postgres  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 SECRET = "bench-webhook-secret-0123456789"
@@ -184,12 +187,16 @@ def audit(ws: Workspace, tag: str) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
+    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (fsync on) for the run")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[5, 20, 50])
     parser.add_argument("--leads", type=int, default=100, help="per concurrency level")
     parser.add_argument("--workers", type=int, nargs="+", default=[0], help="0: the server's own worker")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="sdr-bench-load-") as folder:
-        ws = prepare(Path(folder), args.database_url)
+    with tempfile.TemporaryDirectory(prefix="sdr-bench-load-") as folder, ExitStack() as stack:
+        url = args.database_url
+        if args.postgres:
+            url = new_database(stack.enter_context(running_postgres(fsync=True, max_connections=200)))
+        ws = prepare(Path(folder), url)
         env = environment(ws)
         for workers in args.workers:
             port = 18000 + workers

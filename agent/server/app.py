@@ -171,20 +171,27 @@ def create_app(
             return _page("Unsubscribed", f"<p>Done: no more emails will go to {html.escape(email)}.</p>")
         return PlainTextResponse("unsubscribed\n")
 
+    def unsigned(request: Request, why: str) -> Response:
+        refusals.labels(reason=why.split(":")[0].split(" (")[0].replace(" ", "_")).inc()
+        log.warning("refused %s: %s", request.url.path, why)
+        return JSONResponse({"error": why}, status_code=401)
+
     async def signed_body(request: Request, limit: int) -> tuple[bytes, Verified] | Response:
         """The body, read up to `limit` and refused as soon as it passes it, then its signature:
-        nothing of an oversized or unsigned request is kept."""
+        nothing of an oversized or unsigned request is kept. A request without a signature, or
+        with a malformed or stale one, is refused before any of its body is read."""
         if verifier is None:
             return JSONResponse({"error": "SDR_INBOUND_SECRET is not set: signed webhooks are off"}, status_code=503)
+        headers = dict(request.headers)
+        if (why := verifier.refuse_early(headers)) is not None:
+            return unsigned(request, why)
         body = await capped_body(request, limit)
         if body is None:
             refusals.labels(reason="too_large").inc()
             return JSONResponse({"error": f"body over {limit} bytes"}, status_code=413)
-        verified = verifier.check(dict(request.headers), body)
+        verified = verifier.check(headers, body)
         if isinstance(verified, str):
-            refusals.labels(reason=verified.split(":")[0].split(" (")[0].replace(" ", "_")).inc()
-            log.warning("refused %s: %s", request.url.path, verified)
-            return JSONResponse({"error": verified}, status_code=401)
+            return unsigned(request, verified)
         return body, verified
 
     def replayed(verified: Verified, exc: Replayed) -> Response:
