@@ -25,7 +25,7 @@ from agent.drafting.checks import passed
 from agent.enrollments import stop_sequences
 from agent.errors import InputError
 from agent.inbound import paths, screening
-from agent.inbound.intake import Received, receive
+from agent.inbound.intake import Received, file_lead, receive
 from agent.inbound.lead import InboundLead
 from agent.inbound.notify import notify
 from agent.inbound.outcome import LeadAnswer, note, summary_of
@@ -141,6 +141,7 @@ def answer_claimed(
     invitation, the team's note) goes now; without it, it waits approved in the outbox for the
     caller's next send (a worker answers every waiting lead first, then sends them all in one go)."""
     lead_clock = lead_clock or RunningClock(clock.now())
+    file_lead(ws, lead_id)
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
