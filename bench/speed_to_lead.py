@@ -138,6 +138,7 @@ def main() -> None:
                 if case.suppress:
                     suppress(session, case.suppress, "manual")
         server = serve(environment(ws), PORT, worker=True)
+        time.sleep(3)  # the worker loads its models once the server answers: a lead meets a started server
         base = f"http://127.0.0.1:{PORT}"
         try:
             report(ws, asyncio.run(lone(ws, base, lone_batch)), "one at a time")
