@@ -130,7 +130,7 @@ class Sampler:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--gib", type=float, default=1.0, help="size of each body")
-    parser.add_argument("--together", type=int, default=4, help="bodies sent at once in the last round")
+    parser.add_argument("--together", type=int, default=8, help="bodies sent at once in the last round")
     args = parser.parse_args()
     total = int(args.gib * GIB)
     stale = f"t={int(clock.now().timestamp()) - 3600},v1={'0' * 64}"
