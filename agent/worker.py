@@ -48,8 +48,10 @@ class Worker:
         done = Round()
         unanswered(self.ws)  # releases the claims of workers that stopped
         mailroom.release_stale(self.ws)
+        # Every waiting lead is answered before anything is sent: a lead's answer counts once it is
+        # queued, and one send for a burst of leads costs far less than one per lead.
         while (lead_id := claim_lead(self.ws)) is not None:
-            answer_claimed(self.ws, lead_id, reader=self.reader)
+            answer_claimed(self.ws, lead_id, reader=self.reader, send=False)
             done.leads.append(lead_id)
         while mailroom.handle_next(self.ws, self.reader):
             done.mail += 1
@@ -59,6 +61,10 @@ class Worker:
     def run(self, stop: threading.Event, wake: threading.Event | None = None, interval: float = 5.0) -> None:
         """Rounds until `stop`; a round starts at once when `wake` is set (new work came in)."""
         wake = wake or threading.Event()
+        try:
+            _ = self.reader  # loaded before the first lead arrives, not while it waits (about a second)
+        except Exception:  # the first round tries again, and says why
+            log.exception("worker: the reply reader did not load")
         while not stop.is_set():
             try:
                 done = self.round()

@@ -3,11 +3,13 @@ client at 5, 20 and 50 at once (keep-alive), then drained by worker processes.
 
 Prints, per concurrency: acknowledgement latency p50/p95/p99, answers other than 202, dropped
 connections; and, once the workers are done: leads lost (never answered), answered twice, stuck
-(claimed and never finished), and how long the workers took. With `--database-url` (PostgreSQL)
-and `--workers 1 2 4`, the drain rate for each number of worker processes.
+(claimed and never finished), and the time from the first POST until every lead was answered and
+every answer sent. With `--database-url` or `--postgres` and `--workers 1 2 4`, that rate for
+each number of worker processes (started, and warmed up on a few leads, before the first POST).
 
     .venv/bin/python bench/load.py                                  # SQLite, the server's own worker
     .venv/bin/python bench/load.py --database-url postgresql+psycopg://... --workers 1 2 4
+    .venv/bin/python bench/load.py --postgres --workers 1 2 4      # a throwaway PostgreSQL (fsync on)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -42,8 +45,10 @@ from agent.replies.handling import reader_for  # noqa: E402
 from agent.replies.tables import ReceivedMail  # noqa: E402
 from agent.server.signatures import HEADER, sign  # noqa: E402
 from agent.settings import load_settings  # noqa: E402
+from agent.states import Origin, OutboxState  # noqa: E402
 from agent.store.tables import OutboxMessage  # noqa: E402
 from agent.workspace import Workspace  # noqa: E402
+from tests.postgres_server import new_database, running_postgres  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 SECRET = "bench-webhook-secret-0123456789"
@@ -82,9 +87,10 @@ def environment(ws: Workspace) -> dict[str, str]:
     }
 
 
-def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+def start(env: dict[str, str], *args: str, nice: int = 0) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "agent.cli.app", *args]
-    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    quiet = subprocess.DEVNULL
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=quiet, stderr=quiet, preexec_fn=lambda: os.nice(nice))
 
 
 def serve(env: dict[str, str], port: int, worker: bool) -> subprocess.Popen[bytes]:
@@ -152,11 +158,15 @@ async def fire(base: str, bodies: list[tuple[str, bytes]], concurrency: int) -> 
 
 
 def drained(ws: Workspace, seconds: float = 900) -> float:
+    """Seconds until every lead is routed, every reply read and every answer and note sent."""
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
         with ws.store.transaction() as session:
             left = session.scalar(select(func.count()).where(LeadRecord.state != "routed")) or 0
             left += session.scalar(select(func.count()).where(ReceivedMail.state.in_(["received", "handling"]))) or 0
+            unsent = OutboxMessage.state.in_([OutboxState.approved, OutboxState.sending])
+            answers = OutboxMessage.origin != Origin.sequence_step
+            left += session.scalar(select(func.count()).where(unsent, answers)) or 0
         if not left:
             return time.perf_counter() - started
         time.sleep(0.1)
@@ -184,35 +194,45 @@ def audit(ws: Workspace, tag: str) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
+    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (fsync on) for the run")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[5, 20, 50])
     parser.add_argument("--leads", type=int, default=100, help="per concurrency level")
     parser.add_argument("--workers", type=int, nargs="+", default=[0], help="0: the server's own worker")
+    parser.add_argument("--worker-nice", type=int, default=0, help="run the worker processes at this niceness")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="sdr-bench-load-") as folder:
-        ws = prepare(Path(folder), args.database_url)
+    with tempfile.TemporaryDirectory(prefix="sdr-bench-load-") as folder, ExitStack() as stack:
+        url = args.database_url
+        if args.postgres:
+            url = new_database(stack.enter_context(running_postgres(fsync=True, max_connections=200)))
+        ws = prepare(Path(folder), url)
         env = environment(ws)
         for workers in args.workers:
             port = 18000 + workers
             server = serve(env, port, worker=workers == 0)
+            command = ["worker", "--no-steps", "--interval", "0.2"]
+            pool = [start(env, *command, nice=args.worker_nice) for _ in range(workers)]
+            warm_up = [("/leads", lead(f"w{workers}warm", n)) for n in range(2 * max(workers, 1))]
+            asyncio.run(fire(f"http://127.0.0.1:{port}", warm_up, 2))
+            drained(ws)  # every worker has started and loaded its models
             for concurrency in args.concurrency:
                 tag = f"w{workers}c{concurrency}"
                 bodies = [("/leads", lead(tag, n)) for n in range(args.leads)]
                 bodies += [("/messages", reply(tag, n)) for n in range(args.leads // 4)]
+                started = time.perf_counter()
                 latencies, outcomes = asyncio.run(fire(f"http://127.0.0.1:{port}", bodies, concurrency))
-                pool = [start(env, "worker", "--no-steps", "--interval", "0.2") for _ in range(workers)]
-                took = drained(ws)
-                for worker in pool:
-                    worker.send_signal(signal.SIGTERM)
-                    worker.wait(timeout=60)
+                drained(ws)
+                took = time.perf_counter() - started
                 figures = audit(ws, tag)
-                rate = figures["leads"] / took if took else float("nan")
                 print(
                     f"workers={workers or 'in-server'} concurrency={concurrency}: {len(bodies)} requests, ack p50 "
                     f"{percentile(latencies, 0.5) * 1000:.0f} ms p95 {percentile(latencies, 0.95) * 1000:.0f} ms "
-                    f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms; {dict(outcomes)}; drained in {took:.1f} s "
-                    f"({rate:.1f} leads/s); {figures}",
+                    f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms; {dict(outcomes)}; all handled in {took:.1f} s "
+                    f"({figures['leads'] / took:.1f} leads/s); {figures}",
                     flush=True,
                 )
+            for worker in pool:
+                worker.send_signal(signal.SIGTERM)
+                worker.wait(timeout=60)
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
 

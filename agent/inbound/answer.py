@@ -25,7 +25,7 @@ from agent.drafting.checks import passed
 from agent.enrollments import stop_sequences
 from agent.errors import InputError
 from agent.inbound import paths, screening
-from agent.inbound.intake import Received, receive
+from agent.inbound.intake import Received, file_lead, receive
 from agent.inbound.lead import InboundLead
 from agent.inbound.notify import notify
 from agent.inbound.outcome import LeadAnswer, note, summary_of
@@ -130,10 +130,18 @@ def answer_received(
 
 
 def answer_claimed(
-    ws: Workspace, lead_id: int, *, reader: ReplyReader | None = None, lead_clock: Clock | None = None
+    ws: Workspace,
+    lead_id: int,
+    *,
+    reader: ReplyReader | None = None,
+    lead_clock: Clock | None = None,
+    send: bool = True,
 ) -> LeadAnswer:
-    """Answer a lead this worker claimed."""
+    """Answer a lead this worker claimed. `send`: what may go out at once (the answer, the AE's
+    invitation, the team's note) goes now; without it, it waits approved in the outbox for the
+    caller's next send (a worker answers every waiting lead first, then sends them all in one go)."""
     lead_clock = lead_clock or RunningClock(clock.now())
+    file_lead(ws, lead_id)
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
@@ -158,11 +166,11 @@ def answer_claimed(
     written, error = None, None
     if decision.template is not None:
         try:
-            written = _answer(ws, lead_id, lead, spec, policy, decision, reading, lead_clock, facts)
+            written = _answer(ws, lead_id, lead, spec, policy, decision, reading, lead_clock, facts, send)
         except Exception as exc:  # a lead is never lost to an error: it goes to a person
             log.exception("inbound lead %s: the first answer failed", lead_id)
             error = f"{type(exc).__name__}: {exc}"
-    return _finish(ws, lead_id, decision, written, error, lead_clock)
+    return _finish(ws, lead_id, decision, written, error, lead_clock, send)
 
 
 # ---- steps ------------------------------------------------------------------------------------
@@ -303,7 +311,7 @@ def _auto(policy: InboundSpec, route: Route) -> bool:
 
 def _answer(
     ws: Workspace, lead_id: int, lead: InboundLead, spec: CampaignSpec, policy: InboundSpec, decision: Decision,
-    reading: ReplyAnalysis, lead_clock: Clock, facts: Facts,
+    reading: ReplyAnalysis, lead_clock: Clock, facts: Facts, send: bool,
 ) -> paths.Written:  # fmt: skip
     assert decision.template is not None
     account, contact = _people(ws, lead_id, lead)
@@ -315,7 +323,7 @@ def _answer(
         ws=ws, spec=spec, campaign_id=campaign_id, lead_id=lead_id, account=account, contact=contact,
         variables=_variables(lead, spec, account, reading, answers, decision.disposition_reason),
         terms=[a.answer for a in answers] + [lead.source], auto=_auto(policy, decision.route), now=lead_clock.now,
-        since=since,
+        since=since, send_now=send,
     )  # fmt: skip
     if decision.route is Route.meeting and contact.id is not None:
         card = f"fit {facts.card.fit:g}, persona {facts.card.persona}" if facts.card else "not scored"
@@ -345,8 +353,9 @@ def reading_text(lead: InboundLead) -> str:
 
 
 def _finish(
-    ws: Workspace, lead_id: int, decision: Decision, written: paths.Written | None, error: str | None, lead_clock: Clock
-) -> LeadAnswer:
+    ws: Workspace, lead_id: int, decision: Decision, written: paths.Written | None, error: str | None,
+    lead_clock: Clock, send: bool = True,
+) -> LeadAnswer:  # fmt: skip
     at = lead_clock.now()
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
@@ -376,5 +385,5 @@ def _finish(
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
     policy = spec.inbound or InboundSpec()
     if policy.notify.to and decision.route in policy.notify.routes:
-        notify(ws, lead_id, spec, policy.notify.to, *note(answer), lead_clock.now())
+        notify(ws, lead_id, spec, policy.notify.to, *note(answer), lead_clock.now(), send=send)
     return answer

@@ -17,9 +17,11 @@ NOTIFIER = "policy:inbound_notify"
 
 
 def notify(
-    ws: Workspace, lead_id: int, spec: CampaignSpec, to: list[str], subject: str, text: str, now: datetime
-) -> list[int]:
-    """Queue a note to each address and send them; returns the outbox ids (none if already told)."""
+    ws: Workspace, lead_id: int, spec: CampaignSpec, to: list[str], subject: str, text: str, now: datetime,
+    *, send: bool = True,
+) -> list[int]:  # fmt: skip
+    """Queue a note to each address and send them (`send`), or leave them approved for the caller's
+    next send; returns the outbox ids (none if already told)."""
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
         if row.notified_at is not None:
@@ -42,5 +44,6 @@ def notify(
             ).id
             for address in to
         ]
-    send_due(ws, now=as_utc(now), only=ids)
+    if send:
+        send_due(ws, now=as_utc(now), only=ids)
     return ids

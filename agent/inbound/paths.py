@@ -58,6 +58,7 @@ class Letterhead:
     auto: bool  # the policy lets this answer go without review
     now: Callable[[], datetime]
     since: datetime  # when the lead was recorded (naive UTC): anything written for it is newer
+    send_now: bool = True  # else what is approved waits for the caller's next send
 
     @property
     def secret(self) -> str:
@@ -97,7 +98,7 @@ def _earlier(head: Letterhead) -> OutboxMessage | None:
 
 def _release(head: Letterhead, answer_id: int, checks: list[CheckResult], meeting_id: int | None = None) -> None:
     """Approve the answer when the desk's policy and its checks allow, and send it (with the AE's
-    invitation of a meeting booked with it) at once: the lead is waiting."""
+    invitation of a meeting booked with it) at once, unless the caller sends next: the lead is waiting."""
     with head.ws.store.transaction() as session:
         row = outbox.get(session, answer_id)
         row.lead_id, row.checks = head.lead_id, [c.model_dump() for c in checks]
@@ -115,7 +116,7 @@ def _release(head: Letterhead, answer_id: int, checks: list[CheckResult], meetin
         due = session.scalars(
             select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.approved)
         ).all()
-    if due:
+    if due and head.send_now:
         send_due(head.ws, now=as_utc(head.now()), only=list(due))
 
 

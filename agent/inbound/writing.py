@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from agent.campaign import CampaignSpec, Channel
-from agent.campaign.inbound import ENV, InboundSpec, TemplateName
+from agent.campaign.inbound import InboundSpec, TemplateName, compiled
 from agent.drafting.checks import CheckResult, Claim, StepDraft, run_checks
 from agent.drafting.compliance import compose_body, unsubscribe_url
 from agent.drafting.context import DraftContext
@@ -46,8 +46,8 @@ def render(spec: CampaignSpec, name: TemplateName, variables: dict[str, Any]) ->
     """(subject, body) of the route's template."""
     template = (spec.inbound or InboundSpec()).template(name)
     try:
-        subject = _tidy(ENV.from_string(template.subject).render(**variables))
-        body = _tidy(ENV.from_string(template.body).render(**variables))
+        subject = _tidy(compiled(template.subject).render(**variables))
+        body = _tidy(compiled(template.body).render(**variables))
     except jinja2.TemplateError as exc:
         raise TemplateFailed(f"inbound template {name}: {exc}") from exc
     return " ".join(subject.split()), body

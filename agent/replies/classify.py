@@ -85,6 +85,7 @@ class ReplyReader:
 
     @classmethod
     def for_workspace(cls, cache_dir: Path, llm: LLM | None, mode: Mode = "tiers") -> ReplyReader:
+        _language_identifier()  # every reading needs it: loaded with the reader, not on the first message (0.8 s)
         return cls(load_classifier(cache_dir) if mode != "llm_only" else None, llm, mode)
 
     def _trusts_model(self) -> bool:

@@ -58,28 +58,41 @@ class Verifier:
         self._standard = standard_key(secret)
         self._max_age = max_age_seconds
 
+    def refuse_early(self, headers: dict[str, str], now: float | None = None) -> str | None:
+        """Why the request is refused on its headers alone (no signature, a malformed or stale one),
+        so that none of its body is read; None: the body's signature decides."""
+        now = clock.now().timestamp() if now is None else now
+        if all(h in headers for h in STANDARD):
+            webhook_id, stamp = headers["webhook-id"], headers["webhook-timestamp"]
+            if not stamp.isdigit() or not 0 < len(webhook_id) <= 200:
+                return "malformed Standard Webhooks headers"
+            at = int(stamp)
+        else:
+            match = _FORMAT.match((headers.get(HEADER.lower()) or "").strip())
+            if match is None:
+                return f"missing or malformed {HEADER} (or Standard Webhooks) headers"
+            at = int(match[1])
+        if abs(now - at) > self._max_age:
+            return "stale signature: the timestamp is outside the allowed age"
+        return None
+
     def check(self, headers: dict[str, str], body: bytes, now: float | None = None) -> Verified | str:
         """The request's key when it is genuine and fresh, else why it is refused."""
         now = clock.now().timestamp() if now is None else now
+        if (refused := self.refuse_early(headers, now)) is not None:
+            return refused
         if all(h in headers for h in STANDARD):
-            return self._check_standard(headers, body, now)
+            return self._check_standard(headers, body)
         match = _FORMAT.match((headers.get(HEADER.lower()) or "").strip())
-        if match is None:
-            return f"missing or malformed {HEADER} (or Standard Webhooks) headers"
+        assert match is not None  # refuse_early said so
         at, given = int(match[1]), match[2]
-        if abs(now - at) > self._max_age:
-            return "stale signature: the timestamp is outside the allowed age"
         expected = hmac.new(self._secret, f"{at}.".encode() + body, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, given):
             return "bad signature"
         return Verified(key=f"sig:{given}", retry_means_same=False)
 
-    def _check_standard(self, headers: dict[str, str], body: bytes, now: float) -> Verified | str:
+    def _check_standard(self, headers: dict[str, str], body: bytes) -> Verified | str:
         webhook_id, stamp = headers["webhook-id"], headers["webhook-timestamp"]
-        if not stamp.isdigit() or not 0 < len(webhook_id) <= 200:
-            return "malformed Standard Webhooks headers"
-        if abs(now - int(stamp)) > self._max_age:
-            return "stale signature: the timestamp is outside the allowed age"
         expected = self._standard.sign(webhook_id, datetime.fromtimestamp(int(stamp), UTC), body).encode()
         if not any(hmac.compare_digest(expected, s.encode()) for s in headers["webhook-signature"].split()):
             return "bad signature"

@@ -241,3 +241,27 @@ def test_caldav_a_stale_lock_from_a_crashed_writer_expires(radicale: Radicale) -
     calendar.create(event("after-crash@sdr", TUESDAY_10), day(TUESDAY_10), no_overlap(TUESDAY_10))
     assert calendar.get("after-crash@sdr") is not None
     assert calendar._get(url + backend_module.LOCK_NAME) is None  # released after the write
+
+
+def test_an_ics_calendar_changed_by_hand_is_read_again(tmp_path: Path) -> None:
+    """Busy blocks are kept per file between requests; an event a person adds shows at once."""
+    config = config_for("ics", tmp_path, None)
+    calendar = open_calendar(config, now=clock.now)
+    calendar.create(event("m1@sdr", TUESDAY_10), day(TUESDAY_10), no_overlap(TUESDAY_10))
+    window = (TUESDAY_10 - timedelta(days=1), TUESDAY_10 + timedelta(days=1))
+    assert [b.uid for b in calendar.busy(*window)] == ["m1@sdr"]
+    assert [b.uid for b in calendar.busy(window[0] + timedelta(hours=1), window[1])] == ["m1@sdr"]
+
+    assert config.path is not None
+    edited = ICalendar.from_ical(config.path.read_bytes())
+    lunch = IEvent()
+    lunch.add("uid", "lunch@person")
+    lunch.add("dtstart", TUESDAY_10 + timedelta(hours=2))
+    lunch.add("dtend", TUESDAY_10 + timedelta(hours=3))
+    edited.add_component(lunch)
+    config.path.write_bytes(edited.to_ical())  # in place, as an editor may write it
+
+    assert [b.uid for b in open_calendar(config, now=clock.now).busy(*window)] == ["m1@sdr", "lunch@person"]
+    assert calendar.busy(TUESDAY_10 + timedelta(hours=1), TUESDAY_10 + timedelta(hours=2, minutes=30)) == [
+        Busy(TUESDAY_10 + timedelta(hours=2), TUESDAY_10 + timedelta(hours=3), "lunch@person")
+    ]

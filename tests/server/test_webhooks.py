@@ -3,6 +3,7 @@ the 202; the worker answers the lead and reads the reply right after."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from starlette.testclient import TestClient
 from agent import clock
 from agent.inbound.tables import LeadRecord
 from agent.replies.tables import Reply
-from agent.server.app import create_app
+from agent.server.app import MAX_LEAD_BYTES, create_app
 from agent.server.signatures import HEADER, Verified, Verifier, sign, sign_standard
 from agent.store.tables import OutboxMessage
 from tests.inbound.conftest import CAMPAIGN, TUESDAY, Desk
@@ -181,3 +182,34 @@ def test_a_live_server_answers_healthz_and_a_signed_lead(desk: Desk, app: Starle
         while not desk.outbox(to="ana.ruiz@harvest-lane.example"):  # answered in the background
             assert time.monotonic() < deadline, "the lead was not answered"
             time.sleep(0.05)
+
+
+def _read_of(app: Starlette, path: str, headers: dict[str, str], declared: int | None = None) -> tuple[int, int]:
+    """(status, body bytes the app read) for an endless body of 64 KiB pieces, straight through ASGI."""
+    pieces, answer = 0, {}
+    framing = [(b"content-length", str(declared).encode())] if declared is not None else []
+
+    async def receive() -> dict[str, object]:
+        nonlocal pieces
+        pieces += 1
+        return {"type": "http.request", "body": b"x" * 65536, "more_body": True}
+
+    async def send(message: dict[str, object]) -> None:
+        answer.setdefault("status", message.get("status"))
+
+    scope = {
+        "type": "http", "method": "POST", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()] + framing,
+        "http_version": "1.1", "scheme": "http", "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+    }  # fmt: skip
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    return int(answer["status"] or 0), pieces * 65536
+
+
+def test_a_body_is_never_read_for_an_unsigned_or_stale_request_nor_past_its_cap(app: Starlette) -> None:
+    fresh = {HEADER: f"t={_now()},v1={'0' * 64}"}  # well formed and fresh: only the body can refute it
+    assert _read_of(app, "/messages", {}) == (401, 0)
+    assert _read_of(app, "/leads", {HEADER: f"t={_now() - 3600},v1={'0' * 64}"}) == (401, 0)
+    assert _read_of(app, "/leads", fresh, declared=1 << 30) == (413, 0)
+    status, read = _read_of(app, "/leads", fresh)
+    assert status == 413 and MAX_LEAD_BYTES < read <= MAX_LEAD_BYTES + 65536
