@@ -48,6 +48,14 @@ def _package_file(dist: str, file: str) -> Path:
     return path
 
 
+MAX_WORKERS = 8  # each session holds its own copy of the model (about 25 MB)
+
+
+def _cores() -> int:
+    """The cores this process may run on (all of the machine's where the system cannot say)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class MiniLM(Embeddings):
     """Local sentence embeddings; thread-safe, loaded on first use.
 
@@ -59,7 +67,7 @@ class MiniLM(Embeddings):
     name = f"local:{MODEL_ID}"
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = max(1, workers or len(os.sched_getaffinity(0)))
+        self.workers = max(1, workers or min(_cores(), MAX_WORKERS))
         self._lock = threading.Lock()
         self._sessions: list[Any] = []
         self._tokenizers: dict[int, Any] = {}  # by truncation length: each is read-only once made
