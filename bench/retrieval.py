@@ -21,13 +21,16 @@ after ingest (`library build s`): reading the collection back and indexing its w
 
 A benchmark, not a test: nothing is asserted. Results also go to bench/results/retrieval.json.
 
-Measured on this 2-core machine, shared with other work (load average 4-7), December 2026:
-- queries at 100,009 moments, p50 / p95: no filter 22.1 / 25.7 ms, one filter (industry)
-  19.0 / 25.9 ms, three filters (industry, persona, outcome) 12.1 / 33.6 ms (Chroma's own
-  filtered query took 161-222 ms at p50 before); building the in-memory copy took 58 s.
-- ingest at 10,007 moments: 29.3 moments embedded per CPU-second (96-token openings; 39.4 at
-  64 tokens), but only 8.7-19 a second of wall-clock time on the busy machine, short of 50; the
-  model is compute-bound at about 3,500 tokens per CPU-second. Writes: 280-520 moments a second.
+Measured on this 2-core machine, shared with other work, December 2026:
+- queries at 100,009 moments, p50 / p95: no filter 23.3 / 27.0 ms, one filter (industry)
+  19.0 / 23.0 ms, three filters (industry, persona, outcome) 11.9 / 16.4 ms (load average 1-3;
+  at 4-7 the p95s were 48.5 / 43.6 / 30.8 ms; Chroma's own filtered query took 161-222 ms at p50
+  before); building the in-memory copy took 25-28 s.
+- ingest at 10,007 moments (96-token openings, two single-threaded model sessions side by side):
+  50.1 moments a second of wall-clock time at load average 1-3 (embedding 54.0/s, writes 678/s),
+  43.4 at 1-4, 35.0 at 5-7; 46-52 moments embedded per CPU-second, against 29.3 with one
+  two-thread session. The model is compute-bound (about 5,000 tokens per CPU-second); shorter
+  openings would be faster but rank worse (see `agent/calls/moments.py`).
 """
 
 from __future__ import annotations

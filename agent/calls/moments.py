@@ -31,9 +31,9 @@ MAX_CHARS = 900
 TURNS = 4
 STEP = 2
 # A moment's meaning is read from its opening exchange, up to 96 tokens: on the tune part that
-# ranks better than the whole moment (recall@5 0.520 against 0.46) and than 64 tokens (0.485),
-# and the model reads about 30 such openings per CPU-second against 15 for whole moments (55 at
-# 64 tokens). Its words, all of them, are indexed for lexical search.
+# ranks better than the whole moment (recall@5 0.520 against 0.46) and than 64, 72, 80 or 88
+# tokens (0.480-0.485), and the model reads about 52 such openings per CPU-second, about half as
+# many whole moments. Its words, all of them, are indexed for lexical search.
 OPENING_TOKENS = 96
 ID_PREFIX = "C"
 ID_HEX = 10  # 40 bits: at 100,000 moments the chance of any two colliding is about 1 in 200
