@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 if TYPE_CHECKING:
+    from agent.accounts.importer import ImportSummary
     from agent.workspace import Workspace
 
 console = Console()
@@ -89,3 +90,19 @@ def progress_bars(enabled: bool = True) -> Iterator[Any]:
             bars.update(tasks[stage], completed=done, total=total)
 
         yield update
+
+
+def print_import(summary: ImportSummary, unit: str = "rows") -> None:
+    """One import's counts, and the addresses worth a look before anyone writes to them."""
+    console.print(
+        f"[green]{plain(summary.file)}[/]: {summary.rows} {unit}; "
+        f"accounts {summary.accounts_created} new, {summary.accounts_updated} updated; "
+        f"contacts {summary.contacts_created} new, {summary.contacts_updated} updated"
+        + (f"; {len(summary.suppressed_skipped)} suppressed, not imported" if summary.suppressed_skipped else "")
+    )
+    for what, addresses in (
+        ("role mailboxes (a shared inbox, not a person)", summary.role_addresses),
+        ("throwaway addresses", summary.disposable_addresses),
+    ):
+        if addresses:
+            console.print(f"  [yellow]check[/] {len(addresses)} {what}: " + plain(", ".join(addresses[:5])))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from agent.cli.common import console, plain, print_json, progress_bars, workspace
+from agent.cli.common import console, plain, print_import, print_json, progress_bars, workspace
 from agent.errors import UserError
 
 app = typer.Typer(help="The CRM kept in step: import from it, write activities back (HubSpot, Salesforce).")
@@ -32,18 +32,7 @@ def import_(
     if json_output:
         print_json(summary.__dict__)
         return
-    console.print(
-        f"[green]{plain(summary.file)}[/]: {summary.rows} contacts; "
-        f"accounts {summary.accounts_created} new, {summary.accounts_updated} updated; "
-        f"contacts {summary.contacts_created} new, {summary.contacts_updated} updated"
-        + (f"; {len(summary.suppressed_skipped)} suppressed, not imported" if summary.suppressed_skipped else "")
-    )
-    for what, addresses in (
-        ("role mailboxes (a shared inbox, not a person)", summary.role_addresses),
-        ("throwaway addresses", summary.disposable_addresses),
-    ):
-        if addresses:
-            console.print(f"  [yellow]check[/] {len(addresses)} {what}: " + plain(", ".join(addresses[:5])))
+    print_import(summary, "contacts")
 
 
 @app.command("sync")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.cli.common import console, plain, print_json, progress_bars, workspace
+from agent.cli.common import console, plain, print_import, print_json, progress_bars, workspace
 from agent.settings import NO_MODEL
 
 
@@ -25,19 +25,8 @@ def import_(
     if json_output:
         print_json([s.__dict__ for s in summaries])
         return
-    for s in summaries:
-        console.print(
-            f"[green]{plain(s.file)}[/]: {s.rows} rows; "
-            f"accounts {s.accounts_created} new, {s.accounts_updated} updated; "
-            f"contacts {s.contacts_created} new, {s.contacts_updated} updated"
-            + (f"; {len(s.suppressed_skipped)} suppressed, not imported" if s.suppressed_skipped else "")
-        )
-        for what, addresses in (
-            ("role mailboxes (a shared inbox, not a person)", s.role_addresses),
-            ("throwaway addresses", s.disposable_addresses),
-        ):
-            if addresses:
-                console.print(f"  [yellow]check[/] {len(addresses)} {what}: " + plain(", ".join(addresses[:5])))
+    for summary in summaries:
+        print_import(summary)
 
 
 def run(
