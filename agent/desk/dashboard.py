@@ -51,6 +51,8 @@ def figures(results: CampaignResults) -> dict[str, Any]:
     per_lead = results.status.per_lead
     return {
         "campaign": results.status.campaign,
+        # What a circuit breaker stopped, and why (as `sdr status` says it): nothing goes out from it.
+        "paused": sorted(results.status.paused.items()),
         "headline": [
             ("reply_rate", "Reply rate", _percent(r.reply_rate)),
             ("show_rate", "Show rate", _percent(r.show_rate)),

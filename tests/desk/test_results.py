@@ -17,7 +17,7 @@ from agent.clock import utcnow
 from agent.desk.results import campaign_results
 from agent.replies.tables import Reply
 from agent.states import Origin, OutboxState
-from agent.store.tables import Account, OutboxMessage
+from agent.store.tables import Account, Campaign, MailboxPause, OutboxMessage
 from agent.workspace import Workspace
 from tests.desk.conftest import signed_in
 
@@ -104,3 +104,15 @@ def test_sdr_report_writes_one_static_file_with_the_same_figures(
     assert "<script" not in html and "<link" not in html and 'src="' not in html and "<style>" in html
     missing = CliRunner().invoke(cli, ["report", "nope", "--html", str(out)])
     assert missing.exit_code != 0 and "no campaign 'nope'" in str(missing.exception)
+
+
+def test_a_paused_mailbox_is_named_with_its_reason(app: Starlette, results_ws: Workspace) -> None:
+    with results_ws.store.transaction() as session:
+        campaign_id = session.scalar(select(Campaign.id).where(Campaign.name == "q4-dock-ops"))
+        session.add(
+            MailboxPause(
+                campaign_id=campaign_id, mailbox="noah@lumendock.example", reason="bounce rate 8.0% over 7 days"
+            )
+        )
+    html = signed_in(app, "olga").get("/desk/results?campaign=q4-dock-ops").text
+    assert 'data-paused="noah@lumendock.example"' in html and "bounce rate 8.0% over 7 days" in html
