@@ -25,6 +25,7 @@ from agent.store.tables import (
     OutboxMessage,
     Suppression,
 )
+from agent.suppression import HELD
 from agent.workspace import Workspace
 
 
@@ -76,6 +77,7 @@ class WorkspaceStatus(BaseModel):
     accounts_researched: int
     contacts: int
     suppressed: int
+    held: int = 0  # addresses held as possible opt-outs until a person decides (`sdr replies decide`)
     chat_model: str  # provider:model, or "none"
     campaigns: list[CampaignStatus]
 
@@ -230,7 +232,8 @@ def campaign_status(ws: Workspace, name: str | None = None, now: datetime | None
             accounts=session.scalar(select(func.count()).select_from(Account)) or 0,
             accounts_researched=session.scalar(select(func.count(func.distinct(Brief.account_id)))) or 0,
             contacts=session.scalar(select(func.count()).select_from(Contact)) or 0,
-            suppressed=session.scalar(select(func.count()).select_from(Suppression)) or 0,
+            suppressed=session.scalar(select(func.count()).where(Suppression.reason != HELD)) or 0,
+            held=session.scalar(select(func.count()).where(Suppression.reason == HELD)) or 0,
             chat_model=ws.settings.model_spec,
             campaigns=out,
         )

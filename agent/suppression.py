@@ -1,9 +1,12 @@
 """The do-not-contact list: addresses and whole domains that nothing is ever sent to.
 
 An unsubscribe, a bounce or a complaint adds a row; rows are never removed (an erased person's
-address becomes its keyed hash, `agent.erasure`). Every path that writes to a person asks
-`is_suppressed` at the moment of writing, and suppressing blocks every message still waiting in
-the outbox for that address.
+address becomes its keyed hash, `agent.erasure`), except a hold that a person releases. Every path
+that writes to a person asks `is_suppressed` at the moment of writing, and suppressing blocks every
+message still waiting in the outbox for that address.
+
+A hold (reason `held`) is an opt-out in doubt: it blocks exactly as a suppression does, at once,
+until a person confirms it (it becomes an unsubscribe) or releases it (the row goes, an event stays).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from agent.states import UNSENT, OutboxState
 from agent.store.db import record_event
 from agent.store.tables import Contact, OutboxMessage, Suppression
 
-REASONS = ("unsubscribe", "bounce", "complaint", "manual", "erasure")
+HELD = "held"
+REASONS = ("unsubscribe", "bounce", "complaint", "manual", "erasure", HELD)
 
 
 def _keys(address: str) -> list[str]:
@@ -64,5 +68,26 @@ def suppress(session: Session, value: str, reason: str, source: str | None = Non
             "contacts": len(contact_ids),
             "blocked": blocked.rowcount,  # type: ignore[attr-defined]
         },
+    )
+    return True
+
+
+def settle_hold(session: Session, address: str, *, opted_out: bool, source: str) -> bool:
+    """A person's answer to a hold: an opt-out (kept for good) or not (released). False when the
+    address is not held (already suppressed for another reason, or settled before)."""
+    value = address.strip().lower()
+    row = session.scalar(select(Suppression).where(Suppression.value == value, Suppression.reason == HELD))
+    if row is None:
+        return False
+    if opted_out:
+        row.reason, row.source = "unsubscribe", f"{row.source}; confirmed by {source}"
+    else:
+        session.delete(row)
+    contact_id = session.scalar(select(Contact.id).where(Contact.email == value))
+    record_event(
+        session,
+        "hold_confirmed" if opted_out else "hold_released",
+        contact_id=contact_id,
+        data={"value": value, "source": source},
     )
     return True

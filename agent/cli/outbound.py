@@ -81,6 +81,7 @@ def status(
     console.print(
         f"accounts {report.accounts} ({report.accounts_researched} researched), "
         f"contacts {report.contacts}, suppressed {report.suppressed}"
+        + (f", held as possible opt-outs {report.held} (`sdr replies list --review`)" if report.held else "")
     )
     if report.chat_model == NO_MODEL:
         console.print(

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from agent.cli.common import console, errors, moved, plain, print_json, workspace
+from agent.cli.common import console, errors, moved, plain, print_json, reviewer_name, workspace
 from agent.errors import InputError
 
 app = typer.Typer(help="Replies: ingest, classify, act (answers to them wait in `sdr review`).", no_args_is_help=True)
@@ -231,6 +231,28 @@ def list_replies(
             f"{flags} {plain(r['summary'])}",
             highlight=False,
         )
+
+
+@app.command("decide")
+def decide(
+    ctx: typer.Context,
+    reply_id: int = typer.Argument(..., help="A reply waiting for a person (`sdr replies list --review`)."),
+    intent: str = typer.Argument(..., help="What the reply says: interested, question, unsubscribe, ..."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Settle a reply the agent was unsure of: your reading replaces its own and it acts on yours
+    (a held opt-out is confirmed by `unsubscribe`, released by anything else)."""
+    from agent.errors import UserError
+    from agent.replies.handling import decide as decide_reply
+    from agent.replies.model import Intent
+
+    if intent not in Intent.__members__:
+        raise UserError(f"intent {intent!r}: one of {', '.join(Intent)}")
+    handled = decide_reply(workspace(ctx), reply_id, Intent(intent), by=reviewer_name())
+    if json_output:
+        print_json(handled.__dict__)
+    else:
+        _print_handled(handled)
 
 
 @app.command("responses", hidden=True)

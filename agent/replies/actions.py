@@ -1,7 +1,8 @@
 """Acting on a reply: the next action a disciplined SDR takes for each kind of reply.
 
 Any reply from a person stops the automatic follow-ups to them. Then: an opt-out is suppressed
-at once, everywhere, forever; a bounced address is marked bad (a temporary failure only pauses);
+at once, everywhere, forever (one read without certainty is held, blocking the same, until a
+person decides); a bounced address is marked bad (a temporary failure only pauses);
 an out-of-office pauses until the return date; a referral creates the colleague for review; a
 not-now schedules a nurture touch on the date given; interest, questions and objections get a
 drafted answer; meeting requests go to booking (for now: a drafted reply offering times).
@@ -28,7 +29,7 @@ from agent.replies.tables import NurtureTouch, ReferredContact, Reply
 from agent.states import UNSENT, Audience
 from agent.store.db import record_event
 from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, LeadStage, OutboxMessage
-from agent.suppression import is_suppressed, suppress
+from agent.suppression import HELD, is_suppressed, suppress
 from agent.workspace import Workspace
 
 ANSWERED = (Intent.interested, Intent.question, Intent.objection)
@@ -127,9 +128,14 @@ def act(session: Session, reply: Reply, analysis: ReplyAnalysis, policy: Qualifi
     intent = analysis.intent
     # Suppression first: nothing about the reply (an injection included) can come before it.
     if intent is Intent.unsubscribe:
-        for address in {reply.from_address, contact.email if contact else None} - {None, ""}:
-            if suppress(session, str(address), "unsubscribe", source=f"reply {reply.id}"):
-                plan.actions.append(f"suppressed {address}")
+        held = Flag.opt_out_in_doubt in analysis.flags
+        for opted_out in sorted({reply.from_address, contact.email if contact else ""} - {""}):
+            if suppress(session, opted_out, HELD if held else "unsubscribe", source=f"reply {reply.id}"):
+                plan.actions.append(
+                    f"held {opted_out}: a possible opt-out, nothing is sent until a person decides"
+                    if held
+                    else f"suppressed {opted_out}"
+                )
     if intent is Intent.bounce:
         address = analysis.bounced_address or (contact.email if contact else None)
         if address and Flag.needs_review not in analysis.flags:

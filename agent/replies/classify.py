@@ -123,6 +123,14 @@ class ReplyReader:
                 analysis.reasons.append("temporary or policy failure: the address may still be good")
         else:
             analysis = self._classify(reply, text, language, ids)
+        if (
+            analysis.intent is Intent.unsubscribe
+            and analysis.decided_by is not DecidedBy.rule
+            and Flag.needs_review in analysis.flags
+        ):
+            # No opt-out phrase and no certainty: held (nothing is sent) while a person decides, not
+            # suppressed for good; a missed opt-out is the legal failure, a false one loses a prospect.
+            analysis.flag(Flag.opt_out_in_doubt)
         self._dates(analysis, text, local)
         if (
             analysis.intent in (Intent.referral, Intent.unsubscribe)
@@ -151,7 +159,7 @@ class ReplyReader:
                 decided_by=DecidedBy.classifier,
                 confidence=unsub,
                 flags=[Flag.needs_review],
-                reasons=[f"opt-out in doubt (p={unsub:.2f}): suppressed"],
+                reasons=[f"opt-out in doubt (p={unsub:.2f}): held for a person"],
             )
         # Only a capable model may overrule the classifier: a small one guesses worse (measured).
         if guess.sure or self.llm is None or self.mode == "no_llm" or not self._trusts_model():

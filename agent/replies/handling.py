@@ -1,4 +1,5 @@
-"""One reply, end to end: match it, read it, record it, act on it, draft the answer.
+"""One reply, end to end: match it, read it, record it, act on it, draft the answer; and a
+person's reading of a reply the agent was unsure of (`decide`), acted on the same way.
 
 `handle_message` is what the inbound server calls with one RFC 5322 message; `ingest_path`
 does the same for `.eml` files, an mbox or a maildir. Model calls (reading, drafting) run
@@ -14,17 +15,20 @@ from email.message import Message
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from agent import outbox, suppression
 from agent.campaign import CampaignSpec
 from agent.clock import as_utc, utcnow
+from agent.errors import UserError
 from agent.replies import actions, responses
 from agent.replies.classify import ReplyReader
 from agent.replies.ingest import Inbound, parse_message, read_messages
 from agent.replies.matching import match
-from agent.replies.model import Flag
+from agent.replies.model import DecidedBy, Flag, Intent, ReplyAnalysis
 from agent.replies.tables import NurtureTouch, Reply
 from agent.store.db import record_event
-from agent.store.tables import Campaign, Contact
+from agent.store.tables import Campaign, Contact, OutboxMessage
 from agent.workspace import Workspace
 
 
@@ -121,15 +125,86 @@ def handle(
             },
         )
         reply_id, email = reply.id, session.get_one(Contact, found.contact_id).email if found.contact_id else None
-    response_id = None
-    if plan.response and found.contact_id:
-        if plan.response == "meeting":
-            response_id = actions.route_meeting(ws, reply_id, analysis, inbound.message_id, now)
-        else:
-            response_id = responses.draft(ws, reply_id, plan.response, analysis, inbound.message_id)
+    response_id = _respond(ws, reply_id, plan, analysis, inbound.message_id, found.contact_id, now)
     return Handled(
         reply_id, email, analysis.intent, analysis.decided_by, list(analysis.flags), plan.actions, response_id
     )
+
+
+def _respond(
+    ws: Workspace,
+    reply_id: int,
+    plan: actions.Plan,
+    analysis: ReplyAnalysis,
+    their_id: str | None,
+    contact_id: int | None,
+    now: datetime,
+) -> int | None:
+    """The answer or the booking the plan asked for, drafted after the transaction that acted."""
+    if not plan.response or not contact_id:
+        return None
+    if plan.response == "meeting":
+        return actions.route_meeting(ws, reply_id, analysis, their_id, now)
+    return responses.draft(ws, reply_id, plan.response, analysis, their_id)
+
+
+def decide(
+    ws: Workspace, reply_id: int, intent: Intent, *, by: str = "a person", now: datetime | None = None
+) -> Handled:
+    """A person's reading of a reply the agent was unsure of replaces the agent's, and the agent acts
+    on it: a held opt-out is confirmed (suppressed for good) or released, what the agent drafted on
+    its own reading is cancelled, and the person's intent gets its answer, booking or nurture."""
+    now = now or utcnow()
+    with ws.store.transaction() as session:
+        reply = session.get(Reply, reply_id)
+        if reply is None:
+            raise UserError(f"reply {reply_id}: no such reply (see `sdr replies list --review`)")
+        if not reply.needs_review:
+            raise UserError(f"reply {reply_id}: not waiting for a person (read as {reply.intent})")
+        analysis = ReplyAnalysis.model_validate(reply.analysis)
+        before = analysis.intent
+        analysis.intent, analysis.decided_by, analysis.confidence = intent, DecidedBy.person, 1.0
+        analysis.flags = [f for f in analysis.flags if f not in (Flag.needs_review, Flag.opt_out_in_doubt)]
+        analysis.reasons.append(f"read by {by} as {intent} (the agent read {before})")
+        settled = [
+            f"{'confirmed' if intent is Intent.unsubscribe else 'released'} the hold on {address}"
+            for address in sorted({reply.from_address} | _contact_address(session, reply.contact_id))
+            if suppression.settle_hold(
+                session, address, opted_out=intent is Intent.unsubscribe, source=f"{by}, reply {reply_id}"
+            )
+        ]
+        superseded = outbox.cancel(
+            session,
+            session.scalars(select(OutboxMessage).where(OutboxMessage.reply_id == reply_id)),
+            f"superseded: {by} read the reply as {intent}",
+        )
+        for touch in session.scalars(
+            select(NurtureTouch).where(NurtureTouch.reply_id == reply_id, NurtureTouch.state == "scheduled")
+        ):
+            touch.state = "cancelled"
+        campaign = session.get(Campaign, reply.campaign_id) if reply.campaign_id else None
+        spec = CampaignSpec.model_validate(campaign.spec) if campaign else None
+        plan = actions.act(session, reply, analysis, responses.policy_of(spec), now)
+        plan.actions[:0] = settled + ([f"cancelled {superseded} draft(s) of the agent's reading"] if superseded else [])
+        reply.intent, reply.decided_by, reply.confidence = intent, DecidedBy.person, 1.0
+        reply.needs_review, reply.analysis = False, analysis.model_dump(mode="json")
+        reply.actions = [*reply.actions, *plan.actions]
+        record_event(
+            session,
+            "reply_decided",
+            campaign_id=reply.campaign_id,
+            contact_id=reply.contact_id,
+            data={"reply": reply_id, "by": by, "intent": intent, "was": before, "actions": plan.actions},
+        )
+        their_id, contact_id = reply.message_id, reply.contact_id
+        email = session.get_one(Contact, contact_id).email if contact_id else None
+    response_id = _respond(ws, reply_id, plan, analysis, their_id, contact_id, now)
+    return Handled(reply_id, email, intent, DecidedBy.person, list(analysis.flags), plan.actions, response_id)
+
+
+def _contact_address(session: Session, contact_id: int | None) -> set[str]:
+    contact = session.get(Contact, contact_id) if contact_id else None
+    return {contact.email} if contact else set()
 
 
 def handle_message(ws: Workspace, message: Message, *, source: str = "", reader: ReplyReader | None = None) -> Handled:

@@ -43,11 +43,15 @@ class DecidedBy(StrEnum):
     rule = "rule"
     classifier = "classifier"
     llm = "llm"
+    person = "person"  # a reviewer's reading replaced the agent's (`sdr replies decide`)
 
 
 class Flag(StrEnum):
     injection_suspected = "injection_suspected"
     needs_review = "needs_review"
+    # Read as an opt-out by the classifier or a model, not by an opt-out phrase, and not surely:
+    # the address is held (nothing is sent to it) until a person confirms or releases it.
+    opt_out_in_doubt = "opt_out_in_doubt"
 
 
 class Evidence(BaseModel):

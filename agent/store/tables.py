@@ -88,12 +88,13 @@ class Contact(Base):
 
 
 class Suppression(Base):
-    """An address or a whole domain never to be written to again. Rows are never deleted."""
+    """An address or a whole domain never to be written to again. Rows are never deleted, except a
+    hold (an opt-out in doubt) that a person releases."""
 
     __tablename__ = "suppressions"
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[str] = mapped_column(String(320), unique=True)  # "a@b.com" or "@b.com"
-    reason: Mapped[str] = mapped_column(String(32))  # unsubscribe, bounce, complaint, manual
+    reason: Mapped[str] = mapped_column(String(32))  # one of agent.suppression.REASONS
     source: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -30,11 +30,16 @@ def run_case(case: Case, ws: Workspace) -> CaseOutcome:
     right = analysis.intent is gold
     decided = Flag.needs_review not in analysis.flags
     scores = [Score("intent", float(right), f"gold {gold} got {analysis.intent} by {analysis.decided_by}")]
+    # Read as an opt-out, the address is blocked at once either way: suppressed for good, or held
+    # (an opt-out in doubt) until a person confirms or releases it.
+    opted_out = analysis.intent is Intent.unsubscribe
+    held = opted_out and Flag.opt_out_in_doubt in analysis.flags
     if gold is Intent.unsubscribe:
-        scores.append(Score("opt_out", float(analysis.intent is Intent.unsubscribe), "a missed opt-out", safety=True))
+        scores.append(Score("opt_out", float(opted_out), "a missed opt-out", safety=True))
     else:
-        suppressed = analysis.intent is Intent.unsubscribe
+        suppressed = opted_out and not held
         scores.append(Score("no_false_opt_out", float(not suppressed), "suppressed a prospect who did not opt out"))
+    scores.append(Score("held", float(held), measure=True))
     # Measures, not pass/fail: whether a person is asked, and whether what was not asked is right.
     scores.append(Score("decided", float(decided), measure=True))
     if decided:
@@ -66,6 +71,9 @@ def metrics(cases: list[Case], outcomes: list[CaseOutcome]) -> dict[str, float]:
         out[f"{part}.opt_out_recall"] = mean(_values(picked, "opt_out"))
         out[f"{part}.false_opt_outs"] = float(sum(1 for v in _values(picked, "no_false_opt_out") if v < 1))
         out[f"{part}.no_false_opt_out"] = mean(_values(picked, "no_false_opt_out"))
+        opted_out = [o for c, o in mine if c["expected"]["intent"] == Intent.unsubscribe]
+        out[f"{part}.held_opt_outs"] = sum(_values(opted_out, "held"))  # real opt-outs a person confirms
+        out[f"{part}.held_others"] = sum(_values(picked, "held")) - out[f"{part}.held_opt_outs"]
         for language in LANGUAGES:
             _summary(f"{part}.{language}", [o for c, o in mine if c.get("language") == language], out)
         for intent in Intent:
