@@ -21,7 +21,7 @@ from agent import clock
 from agent.errors import ModelError
 from agent.llm import LLM
 from agent.replies import resume_dates, rules
-from agent.replies.classifier import IntentClassifier, load_classifier, words_to_classify
+from agent.replies.classifier import Guess, IntentClassifier, load_classifier, words_to_classify
 from agent.replies.extract import (
     ALL_FIELDS,
     BANT,
@@ -186,8 +186,6 @@ class ReplyReader:
         ranked: list[Intent],
         guess: object,
     ) -> ReplyAnalysis:
-        from agent.replies.classifier import Guess
-
         fallback = guess if isinstance(guess, Guess) else None
         try:
             assert self.llm is not None
