@@ -11,6 +11,7 @@ from agent.desk import signin
 from agent.desk.auth import Keys, guarded
 from agent.desk.dashboard import results_page
 from agent.desk.handoff_pages import HandoffPages
+from agent.desk.reply_pages import ReplyPages
 from agent.desk.review_pages import ReviewPages
 from agent.desk.tables import Role
 from agent.errors import ConfigError
@@ -32,6 +33,7 @@ def desk_routes(ws: Workspace) -> list[BaseRoute]:
     keys = Keys(ws)
     review = ReviewPages(keys)
     handoffs = HandoffPages(keys)
+    replies = ReplyPages(keys)
     routes: list[BaseRoute] = [
         Route("/", signin.home(keys), methods=["GET"]),
         Route("/sign-in", signin.sign_in_form(keys), methods=["GET"]),
@@ -45,6 +47,8 @@ def desk_routes(ws: Workspace) -> list[BaseRoute]:
         Route("/items/{outbox_id:int}/edit", guarded(keys, REVIEWERS, review.edit), methods=["POST"]),
         Route("/items/{outbox_id:int}/regenerate", guarded(keys, REVIEWERS, review.regenerate), methods=["POST"]),
         Route("/items/{outbox_id:int}/retry", guarded(keys, REVIEWERS, review.retry), methods=["POST"]),
+        Route("/replies", guarded(keys, REVIEWERS, replies.page), methods=["GET"]),
+        Route("/replies/{reply_id:int}/decide", guarded(keys, REVIEWERS, replies.decide), methods=["POST"]),
         Route("/handoffs", guarded(keys, AES, handoffs.page), methods=["GET"]),
         Route("/handoffs/{handoff_id:int}/close", guarded(keys, AES, handoffs.close), methods=["POST"]),
         Route("/results", guarded(keys, OPERATORS, results_page(ws)), methods=["GET"]),

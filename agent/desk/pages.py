@@ -31,6 +31,7 @@ def menu(role: Role) -> list[tuple[str, str]]:
     pages = []
     if role in (Role.reviewer, Role.admin):
         pages.append(("Queue", "/desk/queue"))
+        pages.append(("Replies", "/desk/replies"))
     if role in (Role.ae, Role.admin):
         pages.append(("Handoffs", "/desk/handoffs"))
     if role in (Role.operator, Role.admin):

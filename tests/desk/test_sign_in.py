@@ -34,9 +34,10 @@ def _desk_routes(app: Starlette) -> list[tuple[str, str]]:
     for route in mount.routes:
         if isinstance(route, Route) and not route.path.startswith("/sign-in"):
             for method in sorted((route.methods or set()) - {"HEAD"}):
-                found.append(
-                    (method, "/desk" + route.path.replace("{outbox_id:int}", "1").replace("{handoff_id:int}", "1"))
-                )
+                path = route.path
+                for param in ("{outbox_id:int}", "{handoff_id:int}", "{reply_id:int}"):
+                    path = path.replace(param, "1")
+                found.append((method, "/desk" + path))
     return found
 
 
