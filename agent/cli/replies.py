@@ -42,9 +42,10 @@ def ingest(
 
 def _print_handled(handled: Any) -> None:
     flags = plain(f" [{', '.join(handled.flags)}]") if handled.flags else ""
+    drafted = f"; drafted #{handled.response_id} (sdr review)" if handled.response_id else ""
     console.print(
         f"#{handled.reply_id} {plain(handled.contact or 'unmatched')}: [bold]{handled.intent}[/] "
-        f"by {handled.decided_by}{flags}; " + plain("; ".join(handled.actions)),
+        f"by {handled.decided_by}{flags}; " + plain("; ".join(handled.actions)) + drafted,
         highlight=False,
     )
 
