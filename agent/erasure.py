@@ -22,11 +22,17 @@ from agent.store.tables import Suppression
 
 PREFIX = "erased:"
 REASON = "erasure"
+# An erased contact's row stays (other rows point at it) under an address that names no one.
+PLACEHOLDER_DOMAIN = "erased.invalid"
 # The key travels with the store's sessions (Session.info), so every suppression check can use it.
 SESSION_KEY = "erasure_key"
 _WEAK = frozenset({"change-me", "changeme", "secret", "password"})
 _FINGERPRINT_SOURCE = "erasure key "
 _CHECKED = "erasure_key_checked"
+
+
+def placeholder_address(contact_id: int) -> str:
+    return f"erased-{contact_id}@{PLACEHOLDER_DOMAIN}"
 
 
 def erasure_key(settings: Settings, *, required: bool = False) -> bytes | None:

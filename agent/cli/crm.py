@@ -54,6 +54,14 @@ def sync(
         return
     written = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.written.items())) or "nothing new"
     console.print(f"[green]{provider}[/]: written {written}")
+    if summary.erased.activities:
+        console.print(f"erased {summary.erased.activities} activities about people who asked to be forgotten")
+    if summary.erased.records_left:
+        console.print(
+            f"[yellow]the {provider} records of forgotten people are the CRM's own:[/] erase "
+            + ", ".join(summary.erased.records_left)
+            + f" with {provider}'s privacy tools"
+        )
     for refusal in summary.refused:
         console.print(f"  [red]refused[/] {plain(refusal)}", highlight=False)
     if summary.refused:

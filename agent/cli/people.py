@@ -56,6 +56,11 @@ def forget(
         return
     tables = ", ".join(f"{table} {n}" for table, n in sorted(summary.changed.items()) if n)
     console.print(f"{plain(address)}: erased ({tables}; call chunks {summary.call_chunks}); kept only its hash")
+    if summary.crm_entries:
+        console.print(
+            f"{summary.crm_entries} record(s) the agent wrote to a CRM about them: erased there by the next "
+            "`sdr crm sync`"
+        )
     if summary.meetings_on_calendars:
         console.print(
             f"[yellow]{summary.meetings_on_calendars} booked meeting(s) remain on the AE's calendar:[/] "

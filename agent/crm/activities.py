@@ -1,6 +1,6 @@
 """What the agent writes back to a CRM, read from the store: every message sent to a prospect,
 every reply (with its intent), every meeting booked and every handoff (with its checklist note),
-less what the ledger says this CRM already holds."""
+less what the ledger says this CRM already holds, and nothing about a person who was forgotten."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from agent.crm.model import Activity, ActivityKind, Person
 from agent.crm.tables import CrmLedgerEntry
+from agent.erasure import PLACEHOLDER_DOMAIN
 from agent.meetings.tables import Meeting, MeetingStatus
 from agent.replies.tables import Handoff, Reply
 from agent.states import Audience, OutboxState
@@ -53,10 +54,11 @@ def pending(session: Session, provider: str, source: str) -> list[Activity]:
 
 
 def _pending(session: Session, provider: str, source: str) -> Iterator[Activity]:
+    known = ~Contact.email.endswith("@" + PLACEHOLDER_DOMAIN)  # a forgotten person's rows never go
     for message, contact in session.execute(
         select(OutboxMessage, Contact)
         .join(Contact, OutboxMessage.contact_id == Contact.id)
-        .where(OutboxMessage.state == OutboxState.sent, OutboxMessage.audience == Audience.prospect)
+        .where(known, OutboxMessage.state == OutboxState.sent, OutboxMessage.audience == Audience.prospect)
         .where(OutboxMessage.sent_at.is_not(None))
         .where(_unwritten(provider, ActivityKind.email, OutboxMessage.id))
         .where(_unwritten(provider, ActivityKind.touch, OutboxMessage.id))
@@ -76,7 +78,7 @@ def _pending(session: Session, provider: str, source: str) -> Iterator[Activity]
     for reply, contact in session.execute(
         select(Reply, Contact)
         .join(Contact, Reply.contact_id == Contact.id)
-        .where(_unwritten(provider, ActivityKind.reply, Reply.id))
+        .where(known, _unwritten(provider, ActivityKind.reply, Reply.id))
     ):
         yield Activity(
             kind=ActivityKind.reply,
@@ -92,7 +94,7 @@ def _pending(session: Session, provider: str, source: str) -> Iterator[Activity]
     for meeting, contact in session.execute(
         select(Meeting, Contact)
         .join(Contact, Meeting.contact_id == Contact.id)
-        .where(Meeting.status == MeetingStatus.booked)
+        .where(known, Meeting.status == MeetingStatus.booked)
         .where(_unwritten(provider, ActivityKind.meeting, Meeting.id))
     ):
         yield Activity(
@@ -108,7 +110,7 @@ def _pending(session: Session, provider: str, source: str) -> Iterator[Activity]
     for handoff, contact in session.execute(
         select(Handoff, Contact)
         .join(Contact, Handoff.contact_id == Contact.id)
-        .where(_unwritten(provider, ActivityKind.handoff, Handoff.id))
+        .where(known, _unwritten(provider, ActivityKind.handoff, Handoff.id))
     ):
         yield Activity(
             kind=ActivityKind.handoff,

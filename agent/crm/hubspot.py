@@ -99,6 +99,13 @@ def _zone(value: str | None) -> str | None:
     return name if name in available_timezones() else None
 
 
+def _object_type(kind: ActivityKind) -> str:
+    """Where an activity lives: emails (sent and received), meetings, or notes (the rest)."""
+    return {ActivityKind.email: "emails", ActivityKind.reply: "emails", ActivityKind.meeting: "meetings"}.get(
+        kind, "notes"
+    )
+
+
 def _said(exc: Any) -> str:
     """HubSpot's own words from an error body ({"status", "message", "category", ...})."""
     body = exc.body.decode() if isinstance(exc.body, bytes) else str(exc.body or "")
@@ -122,6 +129,7 @@ class HubSpot:
         self.contacts, self.contact_batches = client.crm.contacts.basic_api, client.crm.contacts.batch_api
         self.company_batches = client.crm.companies.batch_api
         self.activity_batches = {kind: getattr(client.crm.objects, kind).batch_api for kind in UPSERTS}
+        self.activity_objects = {kind: getattr(client.crm.objects, kind).basic_api for kind in UPSERTS}
         self.associations = client.crm.associations.v4.basic_api
         self.timeout = settings.crm_timeout_seconds
 
@@ -250,6 +258,10 @@ class HubSpot:
         )
         return remote_id
 
+    def delete(self, kind: ActivityKind, remote_id: str) -> None:
+        api = self.activity_objects[_object_type(kind)]
+        self._call(f"delete {kind} {remote_id}", lambda: api.archive(remote_id, _request_timeout=self.timeout))
+
     @property
     def _key(self) -> str:
         return self.settings.hubspot_activity_property
@@ -257,8 +269,8 @@ class HubSpot:
     @staticmethod
     def _object(activity: Activity) -> tuple[str, dict[str, str]]:
         at = _stamp(activity.at)
-        match activity.kind:
-            case ActivityKind.email | ActivityKind.reply:
+        match _object_type(activity.kind):
+            case "emails":
                 return "emails", {
                     "hs_timestamp": at,
                     "hs_email_direction": "INCOMING_EMAIL" if activity.incoming else "EMAIL",
@@ -266,7 +278,7 @@ class HubSpot:
                     "hs_email_subject": activity.subject,
                     "hs_email_text": activity.body,
                 }
-            case ActivityKind.meeting:
+            case "meetings":
                 return "meetings", {
                     "hs_timestamp": at,
                     "hs_meeting_title": activity.subject,

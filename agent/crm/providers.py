@@ -1,7 +1,7 @@
 """CRMs behind one registry: `hubspot` and `salesforce`, each built from settings.
 
 A provider reads a list's contacts (with their companies) in the importer's field names, finds or
-adds the person an activity is about, and upserts an activity by its external id. Their official
+adds the person an activity is about, upserts an activity by its external id, and deletes one. Their official
 clients come with the optional `[crm]` extra and are imported only when a CRM is used; without
 them, or without credentials, building one fails with one line saying what to do.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from agent.crm.model import Activity, CrmRecord, Person, Selection
+from agent.crm.model import Activity, ActivityKind, CrmRecord, Person, Selection
 from agent.errors import ConfigError
 from agent.settings import Settings
 
@@ -32,6 +32,10 @@ class Crm(Protocol):
     def upsert(self, activity: Activity, person_id: str) -> str:
         """Write the activity on the person's record, keyed by its external id: writing it again
         updates the same object. Returns the CRM's id of it."""
+        ...
+
+    def delete(self, kind: ActivityKind, remote_id: str) -> None:
+        """Delete an activity the agent wrote (CrmRefused with status 404 when it is gone already)."""
         ...
 
 

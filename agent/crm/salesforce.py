@@ -184,6 +184,10 @@ class Salesforce:
         soql = format_soql(f"SELECT Id FROM {sobject} WHERE {field} = {{}} LIMIT 1", activity.external_id)
         return str(self._call("find activity", lambda: self.client.query(soql))["records"][0]["Id"])
 
+    def delete(self, kind: ActivityKind, remote_id: str) -> None:
+        sobject = "Event" if kind == ActivityKind.meeting else "Task"
+        self._call(f"delete {kind} {remote_id}", lambda: self._sobjects(sobject).delete(remote_id))
+
     @staticmethod
     def _sobject(activity: Activity, person_id: str) -> tuple[str, dict[str, Any]]:
         common = {"WhoId": person_id, "Subject": activity.subject[:255], "Description": activity.body}

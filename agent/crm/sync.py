@@ -4,6 +4,7 @@ For each activity, oldest first: the person is found in the CRM (or added), the 
 upserted by its external id, and the CRM's id goes into the ledger in its own transaction. A write
 the CRM refuses (400) is kept with its words and the others go on; refused credentials (401) or a
 CRM still busy after the retries stop the sync, and what was written so far stays recorded.
+Before writing, it deletes what the agent wrote about people forgotten since (`agent.crm.erasure`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import update
 from agent import clock
 from agent.crm import ledger
 from agent.crm.activities import pending
+from agent.crm.erasure import Erased, erase_requested
 from agent.crm.model import Activity, CrmRefused
 from agent.crm.providers import Crm
 from agent.crm.tables import CrmSyncRun
@@ -32,6 +34,7 @@ class SyncSummary:
     pending: int = 0
     written: Counter[str] = field(default_factory=Counter)  # by kind
     refused: list[str] = field(default_factory=list)  # "reply 12: HubSpot: ... 400 ..."
+    erased: Erased = field(default_factory=Erased)  # of people forgotten since the last sync
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -39,6 +42,8 @@ class SyncSummary:
             "pending": self.pending,
             "written": dict(self.written),
             "refused": self.refused,
+            "erased_activities": self.erased.activities,
+            "forgotten_people_records_left": self.erased.records_left,
         }
 
 
@@ -78,6 +83,7 @@ def sync_crm(ws: Workspace, crm: Crm, *, progress: Progress | None = None) -> Sy
     summary.pending = len(activities)
     run_id = start_run(ws, crm.name, "sync")
     try:
+        summary.erased = erase_requested(ws, crm)  # erasure first: a forgotten person waits for nothing
         for done, activity in enumerate(activities, 1):
             try:
                 remote = crm.upsert(activity, _person_id(ws, crm, activity))

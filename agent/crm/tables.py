@@ -3,7 +3,8 @@
 An entry is written in the same transaction that records the CRM's id for it, so a row with a
 remote id was written; one without (an `error`) waits for the next sync. The CRM side is keyed too
 (an external id it upserts by), so a crash between the CRM's answer and this write creates nothing
-twice: the next sync upserts the same object and records its id.
+twice: the next sync upserts the same object and records its id. An entry about a person who
+was forgotten is marked for erasure and erased from the CRM by the next sync (`agent.crm.erasure`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class CrmLedgerEntry(Base):
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The person it is about asked to be forgotten (`sdr people forget`): the next sync deletes the
+    # CRM's copy of what the agent wrote, and says which CRM records of the person are the CRM's own.
+    erase_requested_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
 
 
 class CrmSyncRun(Base):

@@ -10,7 +10,8 @@ Everything else goes: their contact details; the messages to them (addresses, su
 invitations) and every review of those; their replies; their inbound leads; colleagues'
 referrals of them; handoff notes and meeting notes about them; scores of them; the data of events
 about them; every other text in any table that names them (their address, full name, phone or
-profile URL); and the past-call chunks in the vector store that name them.
+profile URL); and the past-call chunks in the vector store that name them. What the agent wrote
+about them to a CRM is marked, and erased there by the next `sdr crm sync` (`agent.crm.erasure`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from agent.crm.erasure import request_erasure
 from agent.enrollments import stop_sequences
-from agent.erasure import REASON, erased_value, erasure_key, fingerprint_source
+from agent.erasure import REASON, erased_value, erasure_key, fingerprint_source, placeholder_address
 from agent.inbound.tables import LeadRecord
 from agent.meetings.tables import ACTIVE, Meeting
 from agent.people.person import ERASED, Person, find_person, mentions, redact
@@ -42,15 +44,17 @@ class ForgetSummary:
     changed: Counter[str] = field(default_factory=Counter)  # table -> rows changed or removed
     call_chunks: int = 0  # past-call chunks removed from the vector store
     meetings_on_calendars: int = 0  # booked meetings: the AE's calendar still has the event
+    crm_entries: int = 0  # what the agent wrote to CRMs about them: erased there by the next `sdr crm sync`
 
     @property
     def found(self) -> bool:
         """Whether anything about them was held (beyond the do-not-contact entry now added)."""
-        return bool(self.contacts or self.call_chunks or sum(self.changed.values()) > self.changed["suppressions"])
-
-
-def placeholder_address(contact_id: int) -> str:
-    return f"erased-{contact_id}@erased.invalid"
+        return bool(
+            self.contacts
+            or self.call_chunks
+            or self.crm_entries
+            or sum(self.changed.values()) > self.changed["suppressions"]
+        )
 
 
 def _suppress_by_hash(session: Session, person: Person, key: bytes, summary: ForgetSummary) -> None:
@@ -145,6 +149,7 @@ def forget(ws: Workspace, address: str) -> ForgetSummary:
     summary.call_chunks = forget_chunks(ws.settings, person.needles)
     with ws.store.transaction() as session:
         _suppress_by_hash(session, person, key, summary)
+        summary.crm_entries = request_erasure(session, person.contact_ids)
         _erase_rows(session, person, summary)
         session.flush()
         _erase_mentions(session, person.needles, summary)

@@ -200,6 +200,9 @@ class FakeHubSpot(FakeCrm):
             return 201, self._object("contacts", self.add("contacts", body["properties"])), {}
         if method == "POST" and (m := re.fullmatch(r"/crm/v3/objects/(emails|notes|meetings)/batch/upsert", url.path)):
             return self._upsert(m[1], body)
+        if method == "DELETE" and (m := re.fullmatch(r"/crm/v3/objects/(emails|notes|meetings)/(\w+)", url.path)):
+            self.objects.get(m[1], {}).pop(m[2], None)  # HubSpot answers 204 for an id it does not have too
+            return 204, None, {}
         if method == "PUT" and (
             m := re.fullmatch(r"/crm/v4/objects/(\w+)/(\w+)/associations/default/contacts/(\w+)", url.path)
         ):
@@ -263,6 +266,10 @@ class FakeSalesforce(FakeCrm):
             return 201, {"id": object_id, "success": True, "errors": []}, {}
         if method == "PATCH" and (m := re.fullmatch(r"/sobjects/(Task|Event)/(\w+)/(.+)", rest)):
             return self._upsert(m[1], m[2], unquote(m[3]), body)
+        if method == "DELETE" and (m := re.fullmatch(r"/sobjects/(Task|Event)/(\w+)", rest)):
+            if self.objects.get(m[1], {}).pop(m[2], None) is None:
+                return 404, [{"message": "entity is deleted", "errorCode": "ENTITY_IS_DELETED"}], {}
+            return 204, None, {}
         return 404, [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}], {}
 
     @property
@@ -334,12 +341,15 @@ def _handler(fake: FakeCrm) -> type[BaseHTTPRequestHandler]:
         def do_PUT(self) -> None:
             self._serve()
 
+        def do_DELETE(self) -> None:
+            self._serve()
+
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             body = json.loads(raw) if raw else None
             status, payload, headers = fake.answer(self.command, self.path, body, self.headers.get("Authorization", ""))
-            data = json.dumps(payload, default=sorted).encode()
+            data = b"" if status == 204 else json.dumps(payload, default=sorted).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
