@@ -22,6 +22,7 @@ from agent.replies import mailroom
 from agent.replies.classify import ReplyReader
 from agent.sending.sender import SendSummary, send_due
 from agent.store.tables import Campaign
+from agent.timex import read_times
 from agent.workspace import Workspace
 from tools.calendar.base import busy_from
 
@@ -91,7 +92,7 @@ class Worker:
     def warm_up(self) -> None:
         """Load what the first lead would otherwise wait for: the reply reader (about a second), the
         AEs' public-holiday calendars and the calendar reader (0.7 s of the first lead's 1.0 s in
-        bench/speed_to_lead.py)."""
+        bench/speed_to_lead.py), the time reader's patterns (0.1 s)."""
         _ = self.reader
         with self.ws.store.transaction() as session:
             specs = [CampaignSpec.model_validate(spec) for spec in session.scalars(select(Campaign.spec))]
@@ -99,6 +100,7 @@ class Worker:
             for ae in spec.meetings.account_executives if spec.meetings else []:
                 _ = ae.holidays
         busy_from([], clock.now(), clock.now())
+        read_times("Could we meet next Tuesday at 2pm, or Wednesday morning?", clock.now(), "UTC")
 
     def run(self, stop: threading.Event, wake: threading.Event | None = None, interval: float = 5.0) -> None:
         """Rounds until `stop`; the next round starts at once after one that found work (more may have

@@ -116,10 +116,22 @@ def report(ws: Workspace, ids: list[int], title: str) -> None:
             if r.id in first_answer
         ]
         recorded = [r.speed_to_lead_seconds for r in rows if r.speed_to_lead_seconds is not None]
+        stored = [(clock.as_utc(r.created_at) - clock.as_utc(r.received_at)).total_seconds() for r in rows]
+        claimed = [
+            (clock.as_utc(r.claimed_at) - clock.as_utc(r.created_at)).total_seconds() for r in rows if r.claimed_at
+        ]
+        working = [
+            (clock.as_utc(first_answer[r.id]) - clock.as_utc(r.claimed_at)).total_seconds()
+            for r in rows
+            if r.id in first_answer and r.claimed_at
+        ]
         routes = Counter(str(r.route) for r in rows)
     print(f"{title}: {len(ids)} leads, {len(queued)} answered {dict(routes)}")
     print(f"  form -> answer in the outbox: {figures(queued)}")
     print(f"  as the server recorded it:    {figures(recorded)}")
+    print(f"  of which form -> stored:      {figures(stored)}")
+    print(f"          stored -> claimed:    {figures(claimed)}")
+    print(f"         claimed -> answer:     {figures(working)}")
 
 
 def main() -> None:
