@@ -72,11 +72,16 @@ def register_campaign(ws: Workspace, path: Path) -> tuple[int, CampaignSpec]:
 
 def campaign_by_name(ws: Workspace, name: str) -> tuple[int, CampaignSpec]:
     with ws.store.transaction() as session:
-        row = session.scalar(select(Campaign).where(Campaign.name == name))
-        if row is None:
-            known = session.scalars(select(Campaign.name)).all()
-            raise NotFound(f"no campaign {name!r} (known: {', '.join(known) or 'none yet; run sdr run FILE'})")
-        return row.id, CampaignSpec.model_validate(row.spec)
+        return campaign_named(session, name)
+
+
+def campaign_named(session: Session, name: str) -> tuple[int, CampaignSpec]:
+    """As `campaign_by_name`, in the caller's transaction."""
+    row = session.scalar(select(Campaign).where(Campaign.name == name))
+    if row is None:
+        known = session.scalars(select(Campaign.name)).all()
+        raise NotFound(f"no campaign {name!r} (known: {', '.join(known) or 'none yet; run sdr run FILE'})")
+    return row.id, CampaignSpec.model_validate(row.spec)
 
 
 def _pool_map(

@@ -28,6 +28,7 @@ from contextlib import ExitStack
 from email.message import EmailMessage
 from pathlib import Path
 
+import aiohttp
 import httpx
 from sqlalchemy import func, select
 
@@ -132,6 +133,19 @@ def reply(tag: str, n: int) -> bytes:
     return bytes(message)
 
 
+def client(base: str, concurrency: int) -> aiohttp.ClientSession:
+    """Keep-alive connections, `concurrency` at most. aiohttp, for its small cost: this client shares
+    the server's two cores, and httpx's own queue was half of the acknowledgement it measured (its
+    0.5 s of CPU for 125 POSTs at 50 at once, aiohttp's 0.03 s)."""
+    timeout = aiohttp.ClientTimeout(total=60)
+    return aiohttp.ClientSession(base, connector=aiohttp.TCPConnector(limit=concurrency), timeout=timeout)
+
+
+async def post(session: aiohttp.ClientSession, path: str, body: bytes) -> tuple[int, bytes]:
+    async with session.post(path, data=body, headers={HEADER: sign(SECRET, body)}) as answer:
+        return answer.status, await answer.read()
+
+
 async def fire(base: str, bodies: list[tuple[str, bytes]], concurrency: int) -> tuple[list[float], Counter[str]]:
     """Each body POSTed once, `concurrency` at a time over keep-alive connections."""
     latencies: list[float] = []
@@ -139,17 +153,16 @@ async def fire(base: str, bodies: list[tuple[str, bytes]], concurrency: int) -> 
     queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
     for item in bodies:
         queue.put_nowait(item)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    async with client(base, concurrency) as session:
 
         async def one() -> None:
             while not queue.empty():
                 path, body = queue.get_nowait()
                 started = time.perf_counter()
                 try:
-                    answer = await client.post(path, content=body, headers={HEADER: sign(SECRET, body)})
-                    outcomes[str(answer.status_code)] += 1
-                except httpx.TransportError:
+                    status, _ = await post(session, path, body)
+                    outcomes[str(status)] += 1
+                except aiohttp.ClientError:
                     outcomes["dropped"] += 1
                 latencies.append(time.perf_counter() - started)
 

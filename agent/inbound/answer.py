@@ -15,6 +15,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from agent import clock
 from agent.campaign import CampaignSpec
@@ -32,7 +33,7 @@ from agent.inbound.outcome import LeadAnswer, note, summary_of
 from agent.inbound.routing import Decision, Facts, decide
 from agent.inbound.tables import LeadRecord, Route
 from agent.meetings.routing import route as route_to_ae
-from agent.pipeline import campaign_by_name
+from agent.pipeline import campaign_named
 from agent.replies import rules
 from agent.replies.classify import ReplyReader
 from agent.replies.handling import reader_for
@@ -78,11 +79,20 @@ def receive_lead(
 ) -> Received:
     """Record the lead; one from the future (beyond a little clock skew) is refused, naming the field.
     `receipt`: the webhook request's key (see `agent.store.tables.keep_receipt`)."""
+    with ws.store.transaction() as session:
+        return keep_lead(session, lead, campaign, now=now, receipt=receipt)
+
+
+def keep_lead(
+    session: Session, lead: InboundLead, campaign: str, *, now: datetime | None = None, receipt: str | None = None
+) -> Received:
+    """As `receive_lead`, in the caller's transaction (the server keeps the leads that arrive at the
+    same moment in one)."""
     if lead.received_at > (now or clock.now()) + CLOCK_SKEW:
         raise InputError(f"{lead.received_at.isoformat()} is in the future (by the agent's clock)",
                          field="received_at")  # fmt: skip
-    campaign_id, spec = campaign_by_name(ws, campaign)
-    return receive(ws, lead, campaign_id, (spec.inbound or InboundSpec()).duplicate_window_minutes, receipt)
+    campaign_id, spec = campaign_named(session, campaign)
+    return receive(session, lead, campaign_id, (spec.inbound or InboundSpec()).duplicate_window_minutes, receipt)
 
 
 def unanswered(ws: Workspace) -> list[int]:
@@ -146,8 +156,7 @@ def answer_claimed(
         row = session.get_one(LeadRecord, lead_id)
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
         lead = InboundLead.model_validate(row.lead, strict=False)
-        ids = (row.campaign_id, row.account_id, row.contact_id)
-        duplicate_of = row.duplicate_of
+        account_id, contact_id, duplicate_of = row.account_id, row.contact_id, row.duplicate_of
         suppressed = is_suppressed(session, lead.email)
         first = session.get(LeadRecord, duplicate_of) if duplicate_of else None
         first_message = first.lead.get("message", "") if first else ""
@@ -156,10 +165,10 @@ def answer_claimed(
         reasons = [f"lead #{duplicate_of} came from the same address minutes before: one answer only"]
         if new_words:
             reasons.append("this one says something new: for a person")
-        return _finish(ws, lead_id, Decision(Route.duplicate, reasons, needs_review=new_words), None, None, lead_clock)
-    campaign_id, account_id, contact_id = ids
+        duplicate = Decision(Route.duplicate, reasons, needs_review=new_words)
+        return _finish(ws, lead_id, spec, duplicate, None, None, lead_clock)
     policy = spec.inbound or InboundSpec()
-    card = _score(ws, campaign_id, account_id, contact_id, spec, lead.received_at) if account_id else None
+    card = _score(ws, account_id, contact_id, spec, lead.received_at) if account_id else None
     reading, facts = _read(reader or reader_of(ws), lead, spec, policy, card, contact_id, suppressed)
     decision = decide(facts)
     _record(ws, lead_id, lead, decision, card, reading)
@@ -170,32 +179,46 @@ def answer_claimed(
         except Exception as exc:  # a lead is never lost to an error: it goes to a person
             log.exception("inbound lead %s: the first answer failed", lead_id)
             error = f"{type(exc).__name__}: {exc}"
-    return _finish(ws, lead_id, decision, written, error, lead_clock, send)
+    return _finish(ws, lead_id, spec, decision, written, error, lead_clock, send)
+
+
+def close_failed(ws: Workspace, lead_id: int, error: str) -> None:
+    """A claimed lead whose answering failed goes to a person, with the error, instead of waiting
+    under a claim that holds as long as this worker lives (or being tried again every round)."""
+    with ws.store.transaction() as session:
+        row = session.get_one(LeadRecord, lead_id)
+        if row.state != "answering":
+            return
+        row.route = row.route or Route.review
+        row.needs_review, row.error, row.state = True, error, "routed"
+        record_event(session, "inbound_lead_closed", campaign_id=row.campaign_id, contact_id=row.contact_id,
+                     data={"lead": lead_id, "route": row.route, "error": error})  # fmt: skip
 
 
 # ---- steps ------------------------------------------------------------------------------------
 
 
-def _score(
-    ws: Workspace, campaign_id: int, account_id: int, contact_id: int | None, spec: CampaignSpec, at: datetime
-) -> ScoreCard:
+def _score(ws: Workspace, account_id: int, contact_id: int | None, spec: CampaignSpec, at: datetime) -> ScoreCard:
+    """The lead's score card; `_record` keeps it, in the transaction that records the route."""
     brief: Brief | None
     brief, _ = research_account(ws, account_id)
     with ws.store.transaction() as session:
         account = session.get_one(Account, account_id)
         contact = session.get(Contact, contact_id) if contact_id else None
-        card = score(account, contact, brief, spec, at.date())
-        row = session.scalar(
-            select(Score).where(
-                Score.campaign_id == campaign_id, Score.account_id == account_id, Score.contact_id == contact_id
-            )
+        return score(account, contact, brief, spec, at.date())
+
+
+def _keep_score(session: Session, row: LeadRecord, card: ScoreCard) -> None:
+    kept = session.scalar(
+        select(Score).where(
+            Score.campaign_id == row.campaign_id, Score.account_id == row.account_id, Score.contact_id == row.contact_id
         )
-        if row is None:
-            row = Score(campaign_id=campaign_id, account_id=account_id, contact_id=contact_id, fit=0, intent=0,
-                        priority=0, reasons=[])  # fmt: skip
-            session.add(row)
-        row.fit, row.intent, row.priority, row.reasons = card.fit, card.intent, card.priority, card.reasons
-        return card
+    )
+    if kept is None:
+        kept = Score(campaign_id=row.campaign_id, account_id=row.account_id, contact_id=row.contact_id, fit=0,
+                     intent=0, priority=0, reasons=[])  # fmt: skip
+        session.add(kept)
+    kept.fit, kept.intent, kept.priority, kept.reasons = card.fit, card.intent, card.priority, card.reasons
 
 
 def _read(
@@ -244,6 +267,8 @@ def _record(
         row.intent, row.flags = str(reading.intent), [str(f) for f in reading.flags]
         if card is not None:
             row.fit, row.priority, row.persona = card.fit, card.priority, card.persona
+            if row.account_id is not None:
+                _keep_score(session, row, card)
         if decision.disposition_reason:
             row.disposition, row.disposition_reason = "not_qualified", decision.disposition_reason
         if decision.suppress:
@@ -353,8 +378,8 @@ def reading_text(lead: InboundLead) -> str:
 
 
 def _finish(
-    ws: Workspace, lead_id: int, decision: Decision, written: paths.Written | None, error: str | None,
-    lead_clock: Clock, send: bool = True,
+    ws: Workspace, lead_id: int, spec: CampaignSpec, decision: Decision, written: paths.Written | None,
+    error: str | None, lead_clock: Clock, send: bool = True,
 ) -> LeadAnswer:  # fmt: skip
     at = lead_clock.now()
     with ws.store.transaction() as session:
@@ -382,7 +407,6 @@ def _finish(
             data={"lead": lead_id, "route": row.route, "answer": answer.answer,
                   "speed_to_lead_seconds": row.speed_to_lead_seconds, "error": error},
         )  # fmt: skip
-        spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
     policy = spec.inbound or InboundSpec()
     if policy.notify.to and decision.route in policy.notify.routes:
         notify(ws, lead_id, spec, policy.notify.to, *note(answer), lead_clock.now(), send=send)

@@ -97,45 +97,44 @@ def _upsert(session: Session, lead: InboundLead) -> tuple[int | None, int | None
 
 
 def receive(
-    ws: Workspace, lead: InboundLead, campaign_id: int, window_minutes: int, receipt: str | None = None
+    session: Session, lead: InboundLead, campaign_id: int, window_minutes: int, receipt: str | None = None
 ) -> Received:
-    """Record the lead; a second one from the same address within the window is a duplicate.
-    `receipt`: the webhook request's key, kept in the same transaction (a replay raises `Replayed`)."""
-    with ws.store.transaction() as session:
-        keep_receipt(session, receipt)
-        record = LeadRecord(
-            campaign_id=campaign_id,
-            received_at=as_utc(lead.received_at),
-            email=lead.email,
-            name=lead.name,
-            company=lead.company,
-            source=lead.source,
-            lead=lead.model_dump(mode="json"),
+    """Record the lead in the caller's transaction; a second one from the same address within the
+    window is a duplicate. `receipt`: the webhook request's key (a replay raises `Replayed`)."""
+    keep_receipt(session, receipt)
+    record = LeadRecord(
+        campaign_id=campaign_id,
+        received_at=as_utc(lead.received_at),
+        email=lead.email,
+        name=lead.name,
+        company=lead.company,
+        source=lead.source,
+        lead=lead.model_dump(mode="json"),
+    )
+    session.add(record)
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":  # SQLite serialises writers; PostgreSQL needs a lock
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": lead.email})
+    window = timedelta(minutes=window_minutes)
+    earlier = session.scalar(
+        select(LeadRecord.id)
+        .where(
+            LeadRecord.email == lead.email,
+            LeadRecord.id != record.id,
+            LeadRecord.duplicate_of.is_(None),
+            LeadRecord.received_at >= record.received_at - window,
+            LeadRecord.received_at <= record.received_at + window,
         )
-        session.add(record)
-        session.flush()
-        if session.get_bind().dialect.name == "postgresql":  # SQLite serialises writers; PostgreSQL needs a lock
-            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": lead.email})
-        window = timedelta(minutes=window_minutes)
-        earlier = session.scalar(
-            select(LeadRecord.id)
-            .where(
-                LeadRecord.email == lead.email,
-                LeadRecord.id != record.id,
-                LeadRecord.duplicate_of.is_(None),
-                LeadRecord.received_at >= record.received_at - window,
-                LeadRecord.received_at <= record.received_at + window,
-            )
-            .order_by(LeadRecord.id)
-        )
-        if earlier is not None:
-            record.duplicate_of = earlier
-            first = session.get_one(LeadRecord, earlier)
-            record.account_id, record.contact_id = first.account_id, first.contact_id
-            return Received(record.id, earlier, first.account_id, first.contact_id)
-        record_event(session, "inbound_lead_received", campaign_id=campaign_id,
-                     data={"lead": record.id, "source": lead.source})  # fmt: skip
-        return Received(record.id, None, None, None)
+        .order_by(LeadRecord.id)
+    )
+    if earlier is not None:
+        record.duplicate_of = earlier
+        first = session.get_one(LeadRecord, earlier)
+        record.account_id, record.contact_id = first.account_id, first.contact_id
+        return Received(record.id, earlier, first.account_id, first.contact_id)
+    record_event(session, "inbound_lead_received", campaign_id=campaign_id,
+                 data={"lead": record.id, "source": lead.source})  # fmt: skip
+    return Received(record.id, None, None, None)
 
 
 def file_lead(ws: Workspace, lead_id: int) -> Received:

@@ -83,7 +83,8 @@ def dana_everywhere(tmp_path: Path, **settings: Any) -> Seeded:
         json.dumps({"name": NAME, "email": DANA, "phone": PHONE, "source": "demo request",
                     "message": "Call me about dock scheduling.", "received_at": RECEIVED.isoformat()})
     )  # fmt: skip
-    receive_lead(ws, lead, seeded.campaign_id, window_minutes=10)
+    with ws.store.transaction() as session:
+        receive_lead(session, lead, seeded.campaign_id, window_minutes=10)
     with ws.store.transaction() as session:
         kims = session.scalar(select(Reply).where(Reply.contact_id == seeded.contacts[KIM]))
         reply = Reply(contact_id=seeded.contacts[KIM], matched_by="address", from_address=KIM, text=f"Ask {NAME}.",

@@ -1,0 +1,66 @@
+"""The worker's round over waiting leads: each lead on its own, so one that fails goes to a person
+with its error while the others are answered; and work waits while the server answers requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from agent.inbound.answer import receive_lead
+from agent.inbound.tables import LeadRecord
+from agent.replies.classify import ReplyReader
+from agent.replies.ingest import Inbound
+from agent.replies.model import ReplyAnalysis
+from agent.worker import Worker
+from tests.inbound.conftest import CAMPAIGN, Desk
+
+
+@dataclass
+class BreaksOn(ReplyReader):
+    """The desk's reader, except that a message with `words` in it breaks it (a bug, a full disk)."""
+
+    words: str = "BREAK"
+
+    def read(self, reply: Inbound, **kwargs: Any) -> ReplyAnalysis:
+        if self.words in reply.visible:
+            raise RuntimeError("the reader broke on this one")
+        return super().read(reply, **kwargs)
+
+
+def _receive(desk: Desk, name: str, message: str) -> int:
+    lead = desk.lead(name=name, email=f"{name.lower()}@reno-freight.example", message=message)
+    return receive_lead(desk.ws, lead, CAMPAIGN, now=lead.received_at).lead_id
+
+
+def test_a_lead_that_breaks_goes_to_a_person_and_the_others_are_answered(desk: Desk) -> None:
+    ids = [
+        _receive(desk, "Avery", "Can we see a demo next week?"),
+        _receive(desk, "Blake", "BREAK Can we see a demo?"),
+        _receive(desk, "Casey", "Could we get a demo?"),
+    ]
+    reader = BreaksOn(classifier=None, llm=desk.ws.llm, trust_model_intent=True)
+    done = Worker(desk.ws, reader=reader, steps=False).round()
+    assert done.leads == ids
+    with desk.ws.store.transaction() as session:
+        rows = {row.id: row for row in session.scalars(select(LeadRecord).where(LeadRecord.id.in_(ids)))}
+    broken = rows[ids[1]]
+    assert broken.state == "routed" and broken.needs_review and broken.answer_id is None
+    assert broken.error == "RuntimeError: the reader broke on this one"
+    for lead_id in (ids[0], ids[2]):
+        assert rows[lead_id].state == "routed" and rows[lead_id].answer_id is not None and rows[lead_id].error is None
+    assert Worker(desk.ws, reader=reader, steps=False).round().leads == []  # nothing is tried again, nothing stuck
+
+
+def test_the_worker_pauses_before_each_lead(desk: Desk) -> None:
+    ids = [_receive(desk, name, "Can we see a demo?") for name in ("Avery", "Blake")]
+    answered_at_pause: list[int] = []
+
+    def pause() -> None:  # where the server's worker waits while requests are in flight
+        with desk.ws.store.transaction() as session:
+            routed = session.scalars(select(LeadRecord.id).where(LeadRecord.state == "routed")).all()
+        answered_at_pause.append(len(routed))
+
+    assert Worker(desk.ws, reader=desk.reader, steps=False, pause=pause).round().leads == ids
+    assert answered_at_pause[:3] == [0, 1, 2]  # before the first lead, the second, and the next claim
