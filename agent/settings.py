@@ -177,6 +177,11 @@ class Settings(BaseSettings):
     crm_max_wait_seconds: float = Field(default=300.0, gt=0, description="Time one CRM call may spend waiting.")
     crm_backoff_seconds: float = Field(default=1.0, gt=0, description="First wait when the CRM did not say how long.")
     crm_timeout_seconds: float = Field(default=30.0, gt=0)
+    crm_sync_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        description="`sdr worker` writes back to every CRM with credentials this often; unset: `sdr crm sync` only.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Servers' log level.")
     log_json: bool = Field(default=False, description="Servers log one JSON object per line.")
 

@@ -1,8 +1,9 @@
 """The agent's background work, shared by as many worker processes as a team runs (`sdr worker`,
 and the server's own worker): answer recorded inbound leads, read the replies the webhooks kept,
-and send what is approved and due. Every piece of work is claimed first (one conditional update;
-on PostgreSQL past the rows other workers hold), so each is done once; a worker that stops leaves
-its claims, and they are taken up again as soon as it is known to be gone (`agent.claims`).
+send what is approved and due, and, when set, write back to the CRMs on a schedule. Every piece of
+work is claimed first (one conditional update; on PostgreSQL past the rows other workers hold), so
+each is done once; a worker that stops leaves its claims, and they are taken up again as soon as
+it is known to be gone (`agent.claims`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import select
 
 from agent import clock
 from agent.campaign import CampaignSpec
+from agent.crm.sync import SyncSummary, sync_configured
 from agent.inbound.answer import answer_claimed, claim_lead, close_failed, reader_of, unanswered
 from agent.replies import mailroom
 from agent.replies.classify import ReplyReader
@@ -35,6 +38,7 @@ class Round:
     leads: list[int] = field(default_factory=list)
     mail: int = 0
     sent: SendSummary | None = None
+    crm: list[SyncSummary] = field(default_factory=list)  # written back this round, when it was due
 
     @property
     def did_something(self) -> bool:
@@ -53,9 +57,12 @@ class Worker:
         reader: ReplyReader | None = None,
         steps: bool = True,
         pause: Callable[[], None] | None = None,
+        crm_every: timedelta | None = None,
     ) -> None:
         self.ws, self._reader, self.steps = ws, reader, steps
         self.pause = pause or (lambda: None)
+        self.crm_every = crm_every  # write back to the CRMs this often (`SDR_CRM_SYNC_MINUTES`)
+        self._crm_synced_at: datetime | None = None
 
     @property
     def reader(self) -> ReplyReader:
@@ -83,6 +90,9 @@ class Worker:
             done.mail += 1
         self.pause()
         done.sent = send_due(self.ws, steps=self.steps)
+        if self.crm_every and (self._crm_synced_at is None or clock.now() - self._crm_synced_at >= self.crm_every):
+            self._crm_synced_at = clock.now()  # tried: a CRM that is down waits for the next turn
+            done.crm = sync_configured(self.ws)
         return done
 
     def _next(self, work: Callable[[Workspace], T]) -> T:

@@ -67,18 +67,22 @@ def worker(
 ) -> None:
     """The agent's background work, as many processes as needed on one store: answer recorded
     inbound leads, read the replies the webhooks kept, send what is approved and due. Each piece of
-    work is claimed first, so it is done once; a worker that stops leaves nothing stuck."""
+    work is claimed first, so it is done once; a worker that stops leaves nothing stuck. With
+    SDR_CRM_SYNC_MINUTES, it also writes back to every CRM with credentials that often."""
     import signal
     import threading
+    from datetime import timedelta
 
     from agent.worker import Worker
 
     ws = workspace(ctx)
-    background = Worker(ws, steps=steps)
+    minutes = ws.settings.crm_sync_minutes
+    background = Worker(ws, steps=steps, crm_every=timedelta(minutes=minutes) if minutes else None)
     if once:
         done = background.round()
         sent = len(done.sent.sent) if done.sent else 0
-        console.print(f"answered {len(done.leads)} leads, read {done.mail} replies, sent {sent}")
+        crm = "".join(f", written to {s.provider} {s.written.total()}" for s in done.crm)
+        console.print(f"answered {len(done.leads)} leads, read {done.mail} replies, sent {sent}{crm}")
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -55,6 +55,13 @@ def known() -> list[str]:
     return sorted(_PROVIDERS)
 
 
+def configured(settings: Settings) -> list[str]:
+    """The CRMs this workspace has credentials for."""
+    names = {"hubspot": settings.hubspot_token is not None}
+    names["salesforce"] = bool(settings.salesforce_url) and settings.salesforce_token is not None
+    return [name for name, ready in names.items() if ready]
+
+
 def build_crm(settings: Settings, name: str) -> Crm:
     if name not in _PROVIDERS:
         raise ConfigError(f"unknown CRM {name!r} (known: {', '.join(known())})")

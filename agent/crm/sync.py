@@ -9,6 +9,7 @@ Before writing, it deletes what the agent wrote about people forgotten since (`a
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,12 +21,13 @@ from agent.crm import ledger
 from agent.crm.activities import pending
 from agent.crm.erasure import Erased, erase_requested
 from agent.crm.model import Activity, CrmRefused
-from agent.crm.providers import Crm
+from agent.crm.providers import Crm, build_crm, configured
 from agent.crm.tables import CrmSyncRun
 from agent.errors import SdrError
 from agent.workspace import Workspace
 
 Progress = Callable[[str, int, int], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -102,3 +104,15 @@ def sync_crm(ws: Workspace, crm: Crm, *, progress: Progress | None = None) -> Sy
         raise
     finish_run(ws, run_id, written=summary.written.total(), failed=len(summary.refused))
     return summary
+
+
+def sync_configured(ws: Workspace) -> list[SyncSummary]:
+    """A sync of every CRM with credentials (the worker's schedule): one CRM that refuses or is down
+    is logged and the others go on; the next sync starts where this one stopped."""
+    done = []
+    for name in configured(ws.settings):
+        try:
+            done.append(sync_crm(ws, build_crm(ws.settings, name)))
+        except SdrError as exc:
+            log.error("CRM sync with %s stopped: %s", name, exc)
+    return done
