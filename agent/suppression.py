@@ -38,15 +38,20 @@ def is_suppressed(session: Session, address: str) -> bool:
 
 
 def suppress(session: Session, value: str, reason: str, source: str | None = None) -> bool:
-    """Add an address (`a@b.com`) or a domain (`@b.com`); False when it was already there."""
+    """Add an address (`a@b.com`) or a domain (`@b.com`); False when it was already there (a hold
+    is made a suppression for good by any other reason)."""
     value = value.strip().lower()
     if reason not in REASONS:
         raise UserError(f"unknown suppression reason {reason!r} (one of: {', '.join(REASONS)})")
     if "@" not in value or (not value.startswith("@") and value.count("@") != 1):
         raise UserError(f"{value!r}: give an address (a@b.com) or a domain (@b.com)")
-    if session.scalar(select(Suppression.id).where(Suppression.value == value)) is not None:
+    existing = session.scalar(select(Suppression).where(Suppression.value == value))
+    if existing is not None and not (existing.reason == HELD and reason != HELD):
         return False
-    session.add(Suppression(value=value, reason=reason, source=source))
+    if existing is not None:  # a real opt-out (or bounce, complaint) supersedes a hold: no release undoes it
+        existing.reason, existing.source = reason, source
+    else:
+        session.add(Suppression(value=value, reason=reason, source=source))
     matching = Contact.email.endswith(value) if value.startswith("@") else Contact.email == value
     contact_ids = list(session.scalars(select(Contact.id).where(matching)))
     stop_sequences(session, contact_ids, f"suppressed: {reason}")

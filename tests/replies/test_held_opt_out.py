@@ -110,3 +110,15 @@ def test_an_unknown_reply_is_one_clear_error(make_seeded):
     s = make_seeded()
     with pytest.raises(UserError, match="reply 99: no such reply"):
         decide(s.ws, 99, Intent.question)
+
+
+def test_a_clear_opt_out_after_a_hold_is_kept_even_if_the_hold_is_released(make_seeded):
+    s, reply_id = _held(make_seeded)
+    later = receive(s, DANA, "Please remove me from your mailing list.", message_id="<later@prospect.example>")
+    assert f"suppressed {DANA}" in later.actions
+    handled = decide(s.ws, reply_id, Intent.question, by="rita")  # a person releases the first reply
+    assert not any("hold" in a for a in handled.actions)
+    with s.ws.store.transaction() as session:
+        assert session.scalar(select(Suppression.reason).where(Suppression.value == DANA)) == "unsubscribe"
+    send_due(s.ws, now=RECEIVED.replace(tzinfo=None), steps=False)
+    assert _delivered(s) == []  # the answer drafted on the person's reading never goes
