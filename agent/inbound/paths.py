@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -22,13 +22,14 @@ from sqlalchemy import or_, select
 from agent import outbox
 from agent.campaign import CampaignSpec
 from agent.campaign.inbound import TemplateName
+from agent.campaign.meetings import AccountExecutive
 from agent.clock import as_utc
 from agent.drafting.checks import CheckResult, passed
 from agent.inbound.tables import AnswerVia
 from agent.inbound.writing import TemplateFailed, check, render
 from agent.meetings.letters import when
 from agent.meetings.requests import handle_meeting_request
-from agent.meetings.tables import MeetingOffer
+from agent.meetings.tables import Meeting, MeetingOffer
 from agent.replies import responses
 from agent.replies.model import Flag
 from agent.replies.tables import Reply
@@ -96,6 +97,19 @@ def _earlier(head: Letterhead) -> OutboxMessage | None:
         return found
 
 
+def _resume(head: Letterhead, earlier: OutboxMessage) -> Written:
+    """Finish an answer an interrupted worker wrote. One it released stands as it is; one it died
+    before releasing (never checked) is worded, checked and released now, as it would have been:
+    else an answer the policy lets go at once would wait, unchecked, for a reviewer nobody asked."""
+    if earlier.checks:
+        return Written(earlier.id, [CheckResult.model_validate(c) for c in earlier.checks])
+    if earlier.origin == Origin.meeting_letter:
+        return _resume_letter(head, earlier)
+    checks = head.check(earlier.subject or "", earlier.body)
+    _release(head, earlier.id, checks)
+    return Written(earlier.id, checks)
+
+
 def _release(head: Letterhead, answer_id: int, checks: list[CheckResult], meeting_id: int | None = None) -> None:
     """Approve the answer when the desk's policy and its checks allow, and send it (with the AE's
     invitation of a meeting booked with it) at once, unless the caller sends next: the lead is waiting."""
@@ -123,56 +137,112 @@ def _release(head: Letterhead, answer_id: int, checks: list[CheckResult], meetin
 # ---- meeting ----------------------------------------------------------------------------------
 
 
+@dataclass
+class Scene:
+    """What a meeting letter is written from: the AE, the times offered or booked, the lead's zone."""
+
+    ae: AccountExecutive
+    tz: str
+    slots: list[datetime]
+    meeting: datetime | None = None  # the time booked
+    named_time: dict[str, str] | None = None  # a time the lead named and was not given, and why
+
+    def variables(self) -> dict[str, Any]:
+        return {
+            "ae": {"name": self.ae.name, "minutes": self.ae.meeting_minutes},
+            "timezone": self.tz,
+            "slots": [when(s, self.tz) for s in self.slots],
+            "meeting": {"when": when(self.meeting, self.tz)} if self.meeting else None,
+            "named_time": self.named_time,
+        }
+
+    def terms(self) -> list[str]:
+        """What the letter may say besides ours and the lead's."""
+        ae, minutes = self.ae.name, self.ae.meeting_minutes
+        numbered = [f"{n}. {when(slot, self.tz)}" for n, slot in enumerate(self.slots, 1)]
+        terms = [ae, f"{ae}'s", f"{minutes}-minute", f"{minutes} minutes", self.tz, *numbered]
+        terms += [when(self.meeting, self.tz)] if self.meeting else []
+        return terms + ([self.named_time["when"], self.named_time["why"]] if self.named_time else [])
+
+
 def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note: str) -> Written:
-    ws, spec = head.ws, head.spec
+    spec = head.spec
     assert spec.meetings is not None
     if (earlier := _earlier(head)) is not None:
-        return Written(earlier.id, [CheckResult.model_validate(c) for c in earlier.checks])
-    contact_id = head.contact.id
-    outcome = handle_meeting_request(ws, contact_id, lead_text, received_at, handoff_note=note, now=head.now())
-    ae_email: str | None = outcome.event.ae_email if outcome.event else None
-    with ws.store.transaction() as session:
-        if ae_email is None:
-            ae_email = session.scalar(
-                select(MeetingOffer.ae_email)
-                .where(MeetingOffer.contact_id == contact_id)
-                .order_by(MeetingOffer.id.desc())
-            )
-    ae = spec.meetings.executive(ae_email or "") or spec.meetings.account_executives[0]
+        return _resume(head, earlier)
+    outcome = handle_meeting_request(
+        head.ws, head.contact.id, lead_text, received_at, handoff_note=note, now=head.now()
+    )
+    if outcome.message is None:
+        raise TemplateFailed(f"the meetings capability queued no message ({outcome.kind}: {outcome.reason})")
+    offer = _last_offer(head) if outcome.event is None else None
+    ae_email = outcome.event.ae_email if outcome.event else offer.ae_email if offer else None
     tz = head.contact.timezone or spec.sending.default_timezone
-    slots = [when(s, tz) for s in outcome.slots]
-    meeting = {"when": when(outcome.event.start, tz)} if outcome.event else None
+    scene = Scene(_executive(head, ae_email), tz, list(outcome.slots), outcome.event.start if outcome.event else None)
     # The lead named a time and was offered others: say so, and why, rather than ignore it.
     named = read_times(lead_text, received_at, tz)
-    named_time = None
     if outcome.kind == "offered" and named.kind == "slot" and named.candidates:
-        named_time = {"when": when(named.candidates[0], tz), "why": outcome.reason}
-    head.variables.update(ae={"name": ae.name, "minutes": ae.meeting_minutes}, slots=slots, timezone=tz,
-                          meeting=meeting, named_time=named_time)  # fmt: skip
-    numbered = [f"{n}. {slot}" for n, slot in enumerate(slots, 1)]
-    terms = [ae.name, f"{ae.name}'s", f"{ae.meeting_minutes}-minute", f"{ae.meeting_minutes} minutes", tz, *numbered]
-    terms += [meeting["when"]] if meeting else []
-    terms += [named_time["when"], named_time["why"]] if named_time else []
-    message = outcome.message
-    if message is None:
-        raise TemplateFailed(f"the meetings capability queued no message ({outcome.kind}: {outcome.reason})")
+        scene.named_time = {"when": when(named.candidates[0], tz), "why": outcome.reason}
     # An offer of the campaign's number of slots is written with the route's template, whether the
     # meetings capability offered them outright or after a vague time ("when I am back"); a question
     # between readings ("did you mean ...") or a move keeps the meetings capability's own words.
-    offer = outcome.kind == "offered" or (outcome.kind == "clarify" and len(slots) == spec.meetings.offer_slots)
-    name: TemplateName | None = "booked" if outcome.kind == "booked" else "meeting" if offer else None
-    subject, body, made_by = message.subject, message.body, "meetings"
-    if message.state == OutboxState.pending_review and name is not None:
-        subject, body = render(spec, name, head.variables)
-        made_by = f"template:{name}"
-        with ws.store.transaction() as session:
-            row = outbox.get(session, message.id)
-            row.subject, row.body, row.made_by = subject[:255], body, made_by
-            record_event(session, "inbound_answer_written", contact_id=contact_id, outbox_id=row.id,
-                         data={"lead": head.lead_id, "made_by": made_by})  # fmt: skip
-    checks = head.check(subject, body, terms)
-    _release(head, message.id, checks, outcome.event.meeting_id if outcome.event else None)
-    return Written(message.id, checks, list(outcome.slots))
+    full = outcome.kind == "offered" or (outcome.kind == "clarify" and len(scene.slots) == spec.meetings.offer_slots)
+    name: TemplateName | None = "booked" if outcome.kind == "booked" else "meeting" if full else None
+    return _write_letter(head, outcome.message.id, scene, name, outcome.event.meeting_id if outcome.event else None)
+
+
+def _write_letter(
+    head: Letterhead, letter_id: int, scene: Scene, name: TemplateName | None, meeting_id: int | None
+) -> Written:
+    """Word the meetings capability's letter with the route's template (once: a letter worded before
+    keeps its words), check it and release it."""
+    head.variables.update(scene.variables())
+    with head.ws.store.transaction() as session:
+        row = outbox.get(session, letter_id)
+        if row.state == OutboxState.pending_review and name is not None and not row.made_by.startswith("template:"):
+            subject, body = render(head.spec, name, head.variables)
+            row.subject, row.body, row.made_by = subject[:255], body, f"template:{name}"
+            record_event(session, "inbound_answer_written", contact_id=head.contact.id, outbox_id=row.id,
+                         data={"lead": head.lead_id, "made_by": row.made_by})  # fmt: skip
+        subject, body = row.subject or "", row.body
+    checks = head.check(subject, body, scene.terms())
+    _release(head, letter_id, checks, meeting_id)
+    return Written(letter_id, checks, scene.slots)
+
+
+def _resume_letter(head: Letterhead, letter: OutboxMessage) -> Written:
+    """`offer_meeting`'s last steps for a letter an interrupted worker left, from what the store kept:
+    the meeting it booked, or the slots last offered. (A time the lead named and was not given is
+    not kept: a letter that mentions it fails its checks, and a person sends it.)"""
+    assert head.spec.meetings is not None
+    tz = head.contact.timezone or head.spec.sending.default_timezone
+    with head.ws.store.transaction() as session:
+        booked = session.get(Meeting, letter.meeting_id) if letter.meeting_id else None
+        booking = (booked.ae_email, booked.starts_at.replace(tzinfo=UTC)) if booked else None
+    name: TemplateName | None
+    if booking is not None:
+        scene, name = Scene(_executive(head, booking[0]), tz, [], booking[1]), "booked"
+    else:
+        offer = _last_offer(head)
+        slots = [datetime.fromisoformat(s) for s in offer.slots] if offer else []
+        scene = Scene(_executive(head, offer.ae_email if offer else None), tz, slots)
+        name = "meeting" if len(slots) == head.spec.meetings.offer_slots else None
+    return _write_letter(head, letter.id, scene, name, letter.meeting_id)
+
+
+def _last_offer(head: Letterhead) -> MeetingOffer | None:
+    with head.ws.store.transaction() as session:
+        offer = session.scalar(
+            select(MeetingOffer).where(MeetingOffer.contact_id == head.contact.id).order_by(MeetingOffer.id.desc())
+        )
+        if offer is not None:
+            session.expunge(offer)
+        return offer
+
+
+def _executive(head: Letterhead, email: str | None) -> AccountExecutive:
+    assert head.spec.meetings is not None
+    return head.spec.meetings.executive(email or "") or head.spec.meetings.account_executives[0]
 
 
 # ---- response and letter ------------------------------------------------------------------------
@@ -223,7 +293,7 @@ def answer_by_response(
     reading: Any, model_may_write: bool,
 ) -> Written:  # fmt: skip
     if (earlier := _earlier(head)) is not None:
-        return Written(earlier.id, [CheckResult.model_validate(c) for c in earlier.checks])
+        return _resume(head, earlier)
     reply_id = _reply_row(head, campaign_id, text, source, received_at, reading)
     subject, body = render(head.spec, name, head.variables)
     made_by = f"template:{name}"
@@ -236,7 +306,7 @@ def answer_by_response(
 
 def decline_by_letter(head: Letterhead, name: TemplateName) -> Written:
     if (earlier := _earlier(head)) is not None:
-        return Written(earlier.id, [CheckResult.model_validate(c) for c in earlier.checks])
+        return _resume(head, earlier)
     subject, body = render(head.spec, name, head.variables)
     return _written(head, AnswerVia.letter, subject, body, f"template:{name}", None)
 
