@@ -109,7 +109,6 @@ def _file_handled(ws: Workspace, inbox: ImapInbox, mailbox: str, validity: int, 
 def fetch_once(ws: Workspace, account: ImapAccount, *, reader: ReplyReader | None = None) -> MailboxPass:
     """Read the messages not read before, hand each to reply handling, file them if asked."""
     done = MailboxPass()
-    reader = reader or reader_for(ws)
     with ImapInbox(account) as inbox:
         validity = inbox.uidvalidity()
         for fetched in inbox.messages_after(_last_uid(ws, account.name, validity)):
@@ -131,6 +130,9 @@ def fetch_once(ws: Workspace, account: ImapAccount, *, reader: ReplyReader | Non
                 row.reply_id = seen.reply_id
                 done.already_seen += 1
             else:
+                # Loaded for the first new message only (seconds; a first run trains it): a refused
+                # login or a mailbox with nothing new is said at once.
+                reader = reader or reader_for(ws)
                 handled = handle(ws, inbound, reader=reader)
                 row.reply_id = handled.reply_id
                 if handled.duplicate:
