@@ -86,7 +86,8 @@ class Worker:
                 log.exception("inbound lead %s: answering failed; it goes to a person", lead_id)
                 close_failed(self.ws, lead_id, f"{type(exc).__name__}: {exc}")
             done.leads.append(lead_id)
-        while self._next(lambda ws: mailroom.handle_next(ws, self.reader)):
+        while (mail_id := self._next(mailroom.claim_next)) is not None:
+            mailroom.handle_claimed(self.ws, mail_id, self.reader)  # the reader loads for work, not for an idle round
             done.mail += 1
         self.pause()
         done.sent = send_due(self.ws, steps=self.steps)

@@ -1,5 +1,5 @@
 """Mail a provider's webhook handed over: kept whole first (`accept`, in the webhook's own
-transaction), read and acted on after (`handle_next`), once, by whichever worker claims it.
+transaction), read and acted on after (`claim_next`, `handle_claimed`), once, by whichever worker claims it.
 
 A worker that stops mid-way leaves its claim; the claim is released when that worker is gone
 (`agent.claims`), and another worker takes the message up. Handling a message twice is harmless
@@ -76,15 +76,6 @@ def handle_claimed(ws: Workspace, mail_id: int, reader: ReplyReader | None = Non
         mail = session.get_one(ReceivedMail, mail_id)
         mail.state, mail.reply_id, mail.handled_at = "handled", handled.reply_id, utcnow()
     return handled
-
-
-def handle_next(ws: Workspace, reader: ReplyReader | None = None) -> bool:
-    """Handle one waiting message; False when none waits."""
-    mail_id = claim_next(ws)
-    if mail_id is None:
-        return False
-    handle_claimed(ws, mail_id, reader)
-    return True
 
 
 def waiting(ws: Workspace) -> tuple[int, float | None]:
