@@ -131,6 +131,9 @@ class Settings(BaseSettings):
 
     # Research: saved sources per account domain; fetching a company's own site only if allowed.
     sources_dir_setting: Path | None = Field(default=None, validation_alias="SDR_SOURCES_DIR")
+    # Models trained on this machine (the reply classifier, about 30 s on 2 cores): they depend only on
+    # the shipped training data, so workspaces may share one folder and train once.
+    models_dir_setting: Path | None = Field(default=None, validation_alias="SDR_MODELS_DIR")
     allow_network: bool = False
     research_with_model: bool | None = Field(
         default=None,
@@ -215,6 +218,10 @@ class Settings(BaseSettings):
     @property
     def sources_dir(self) -> Path:
         return self.sources_dir_setting or self.workspace / "sources"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.models_dir_setting or self.workspace / "models"
 
     @property
     def outbox_dir(self) -> Path:

@@ -74,8 +74,15 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
 
 
+@pytest.fixture(scope="session")
+def shared_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One models folder for the run: the reply classifier trains once (about 30 s), not in every
+    workspace a test makes, nor in every process a test starts."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_models: Path) -> None:
     for name in (
         "SDR_MODEL",
         "OPENAI_API_KEY",
@@ -87,6 +94,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SDR_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.setenv("SDR_MODELS_DIR", str(shared_models))
     monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
 
 

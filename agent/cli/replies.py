@@ -156,7 +156,7 @@ def classify(
             raise InputError("no such file", file=jsonl) from exc
     rows = [_line(n, line, jsonl) for n, line in enumerate(lines, 1) if line.strip()]
     llm = None if no_llm else LLM(build_model(settings), repair_attempts=settings.llm_repair_attempts)
-    reader = ReplyReader.for_workspace(settings.ensure_workspace() / "models", llm, "tiers" if llm else "no_llm")
+    reader = ReplyReader.for_workspace(settings.models_dir, llm, "tiers" if llm else "no_llm")
     for row in rows:
         reply = from_fields(
             text=row["text"],

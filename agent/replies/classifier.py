@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import re
 import threading
@@ -151,7 +152,9 @@ def train(path: Path | None = None, embeddings: MultilingualE5 | None = None) ->
 
 
 def load_classifier(cache_dir: Path, path: Path | None = None) -> IntentClassifier:
-    """The trained classifier: from the workspace cache, or trained now and cached."""
+    """The trained classifier: from the models folder (`SDR_MODELS_DIR`, by default the workspace's),
+    or trained now and kept there. Processes sharing the folder may train at once: each writes its
+    own file and the last rename wins, with the same model."""
     embeddings = multilingual_embeddings()
     path = path or training_file()
     cached = cache_dir / f"reply-intent-{cache_key(path, embeddings)}.pickle"
@@ -161,7 +164,7 @@ def load_classifier(cache_dir: Path, path: Path | None = None) -> IntentClassifi
             return IntentClassifier(pickle.loads(cached.read_bytes()), embeddings)
         model = train(path, embeddings)
         cache_dir.mkdir(parents=True, exist_ok=True)
-        temporary = cached.with_suffix(".tmp")
+        temporary = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         temporary.write_bytes(pickle.dumps(model))
         temporary.replace(cached)
         return IntentClassifier(model, embeddings)

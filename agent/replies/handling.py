@@ -45,7 +45,7 @@ class Handled:
 
 
 def reader_for(ws: Workspace) -> ReplyReader:
-    return ReplyReader.for_workspace(ws.settings.workspace / "models", ws.llm)
+    return ReplyReader.for_workspace(ws.settings.models_dir, ws.llm)
 
 
 def _ours(ws: Workspace) -> frozenset[str]:

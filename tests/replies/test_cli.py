@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,23 +13,13 @@ from typer.testing import CliRunner
 
 from agent.cli.app import app
 from agent.errors import UserError
-from agent.replies.classifier import load_classifier
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real training set, trained once for the session (the workspace cache is keyed by its hash)."""
-    folder = tmp_path_factory.mktemp("models")
-    load_classifier(folder)
-    return folder
-
-
 @pytest.fixture
-def workspace(tmp_path: Path, trained: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(trained, tmp_path / "ws" / "models")
-    monkeypatch.setenv("SDR_WORKSPACE", str(tmp_path / "ws"))
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SDR_WORKSPACE", str(tmp_path / "ws"))  # the run's models folder: trained once
     return tmp_path / "ws"
 
 
