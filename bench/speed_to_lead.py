@@ -3,8 +3,8 @@ as if the form was submitted now, and answered by the server's own worker (SQLit
 
 Speed-to-lead is from the form (`received_at`, set just before the POST) to the first answer sent or
 queued in the outbox (the outbox row's creation), for every lead that gets one. Prints p50/p95/p99
-for leads arriving alone (each one after the previous was routed, the server otherwise idle) and
-for a burst of all of them at once, with what the server itself recorded beside.
+for leads arriving alone (each one after the previous was answered and its messages sent, the server
+otherwise idle) and for a burst of all of them at once, with what the server itself recorded beside.
 
     .venv/bin/python bench/speed_to_lead.py
     .venv/bin/python bench/speed_to_lead.py --lone 30 --burst 55 --database-url postgresql+psycopg://...
@@ -35,6 +35,7 @@ from agent.suppression import suppress
 from agent.workspace import Workspace
 
 PORT = 18090
+IDLE = 0.3  # seconds between a lone lead's last message sent and the next lead: the worker's next round ends
 
 
 @dataclass
@@ -77,12 +78,27 @@ def routed(ws: Workspace, ids: list[int], seconds: float = 600) -> None:
     raise SystemExit(f"leads not routed after {seconds} s")
 
 
+def settled(ws: Workspace, seconds: float = 60) -> None:
+    """Nothing left to send: the previous lead's answer and notes went out (the worker sends them after
+    routing the lead), so that the next lead finds the server idle."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with ws.store.transaction() as session:
+            left = session.scalar(select(func.count()).where(OutboxMessage.state.in_(["approved", "sending"])))
+        if not left:
+            time.sleep(IDLE)
+            return
+        time.sleep(0.02)
+    raise SystemExit(f"messages still waiting to be sent after {seconds} s")
+
+
 async def lone(ws: Workspace, base: str, batch: list[Case]) -> list[int]:
     ids = []
     async with client(base, 1) as session:
         for case in batch:
             ids.append(await post_lead(session, case))
             routed(ws, ids[-1:])
+            settled(ws)
     return ids
 
 
