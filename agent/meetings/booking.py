@@ -99,7 +99,6 @@ class Lead:
     spec: CampaignSpec
     meetings: MeetingsSpec
     priority: float
-    held: bool = False  # a person reads the prospect's words first: every letter waits for review
 
     def people(self, ae: AccountExecutive) -> letters.People:
         sender = self.spec.sender
@@ -111,8 +110,6 @@ class Lead:
     @property
     def approved_by(self) -> str | None:
         """The campaign's policy that lets a letter to the prospect go without a person, if any."""
-        if self.held:
-            return None
         review = self.spec.review
         threshold = review.auto_approve_min_priority
         if review.policy == "auto_above_score" and threshold is not None and self.priority >= threshold:
@@ -268,7 +265,7 @@ class Booker:
         queue_letter(
             session, lead, kind=what, to=(self.ae.name, self.ae.email), subject=ae_subject, body=ae_body,
             audience=Audience.ae, meeting_id=row.id, ics=ae_ics, attachments=note,
-            approved_by=None if lead.held else "policy:to_the_ae",
+            approved_by="policy:to_the_ae",
         )  # fmt: skip
         return to_prospect
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -32,20 +31,18 @@ def handle_meeting_request(
     *,
     handoff_note: str | None = None,
     now: datetime | None = None,
-    held: bool = False,
 ) -> MeetingOutcome:
     """Book, offer times, ask, move or cancel, as the prospect's words and the AE's calendar say.
 
     `received_at` is when the prospect wrote ("tomorrow" is read from it); `now` (default: the
     clock) is when the calendar is checked and written. `handoff_note` goes to the AE with the
-    invitation. `held`: the reading of the prospect's words was unsure, so every letter (offer,
-    confirmation, the AE's invitation) waits for a person, whatever the campaign's review policy.
+    invitation.
     """
     received_at = aware(received_at)
     now = aware(now) if now else max(received_at, clock.now())
     recover_bookings(ws, now)
     with ws.store.transaction() as session:
-        lead = replace(load_lead(session, contact_id), held=held)
+        lead = load_lead(session, contact_id)
         current = active_meeting(session, contact_id)
         existing = (current.id, current.starts_at.replace(tzinfo=UTC)) if current else None
         executive = lead.meetings.executive(current.ae_email) if current else None

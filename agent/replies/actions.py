@@ -176,6 +176,10 @@ def act(session: Session, reply: Reply, analysis: ReplyAnalysis, policy: Qualifi
         plan.actions.append(f"nurture touch on {due}" + ("" if analysis.nurture_date else " (no date given)"))
     elif intent in ANSWERED:
         plan.response = "answer"
+    elif intent in MEETINGS and Flag.needs_review in analysis.flags:
+        # Booking, moving or freeing a meeting writes to the AE's calendar and hands the lead over: not
+        # on a reading the agent is unsure of. A person's reading (`sdr replies decide`) books it.
+        plan.actions.append(f"{intent} read without certainty: nothing booked or moved until a person reads it")
     elif intent in MEETINGS:
         plan.response = "meeting"
     if intent not in (Intent.unsubscribe, Intent.bounce, Intent.not_interested):
@@ -209,7 +213,6 @@ def route_meeting(
         received.replace(tzinfo=UTC),
         now=now.replace(tzinfo=UTC),
         handoff_note=handoff_note(ws, contact_id, "a meeting requested by the prospect"),
-        held=Flag.needs_review in analysis.flags,
     )
     if outcome.event is not None:
         when = outcome.event.when
