@@ -23,7 +23,7 @@ from agent.campaign.qualification import QualificationSpec
 from agent.enrollments import stop_sequences
 from agent.meetings.requests import handle_meeting_request
 from agent.replies import qualification, responses
-from agent.replies.handoff import hand_off, handoff_note, meeting_changed
+from agent.replies.handoff import hand_off, handoff_note, meeting_changed, unsettled
 from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.replies.tables import NurtureTouch, ReferredContact, Reply
 from agent.states import UNSENT, Audience
@@ -178,8 +178,11 @@ def act(session: Session, reply: Reply, analysis: ReplyAnalysis, policy: Qualifi
         plan.response = "answer"
     elif intent in MEETINGS and Flag.needs_review in analysis.flags:
         # Booking, moving or freeing a meeting writes to the AE's calendar and hands the lead over: not
-        # on a reading the agent is unsure of. A person's reading (`sdr replies decide`) books it.
+        # on a reading the agent is unsure of. A person's reading (`sdr replies decide`) books it; the
+        # AE who owns the lead hears meanwhile that the meeting may change.
         plan.actions.append(f"{intent} read without certainty: nothing booked or moved until a person reads it")
+        if intent in (Intent.reschedule, Intent.cancel):
+            unsettled(session, contact.id, reply.id, "move" if intent is Intent.reschedule else "cancel")
     elif intent in MEETINGS:
         plan.response = "meeting"
     if intent not in (Intent.unsubscribe, Intent.bounce, Intent.not_interested):

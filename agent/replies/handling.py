@@ -23,6 +23,7 @@ from agent.clock import as_utc, utcnow
 from agent.errors import UserError
 from agent.replies import actions, responses
 from agent.replies.classify import ReplyReader
+from agent.replies.handoff import unsettled
 from agent.replies.ingest import Inbound, parse_message, read_messages
 from agent.replies.matching import match
 from agent.replies.model import DecidedBy, Flag, Intent, ReplyAnalysis
@@ -182,6 +183,8 @@ def decide(
             select(NurtureTouch).where(NurtureTouch.reply_id == reply_id, NurtureTouch.state == "scheduled")
         ):
             touch.state = "cancelled"
+        if reply.contact_id is not None:
+            unsettled(session, reply.contact_id, reply_id, None)  # settled: what it changes, the next step says
         campaign = session.get(Campaign, reply.campaign_id) if reply.campaign_id else None
         spec = CampaignSpec.model_validate(campaign.spec) if campaign else None
         plan = actions.act(session, reply, analysis, responses.policy_of(spec), now)

@@ -151,6 +151,7 @@ def render_note(checklist: dict[str, Any]) -> str:
         "",
         "## Confirmed next step",
         f"- {checklist['next_step']}",
+        *([f"- Unsettled: {checklist['unsettled']}"] if checklist.get("unsettled") else []),
         "",
         "## Disqualification risks",
     ]
@@ -204,6 +205,22 @@ def hand_off(ws: Workspace, contact_id: int, next_step: str) -> int:
         session.flush()
         record_event(session, "handed_off", contact_id=contact_id, campaign_id=campaign_id, data={"handoff": row.id})
         return row.id
+
+
+def unsettled(session: Session, contact_id: int, reply_id: int, change: str | None) -> None:
+    """Tell the AE who owns the lead, in the open handoff's note, that a reply read without certainty
+    may `change` the meeting ("move", "cancel") while a person reads it; None: that reply is settled."""
+    row = session.scalar(
+        select(Handoff)
+        .where(Handoff.contact_id == contact_id, Handoff.disposition.is_(None))
+        .order_by(Handoff.id.desc())
+    )
+    mine = f"reply {reply_id} "
+    if row is None or (change is None and not str(row.checklist.get("unsettled", "")).startswith(mine)):
+        return
+    what = f"{mine}may {change} the meeting; a person is reading it" if change else None
+    checklist = {k: v for k, v in row.checklist.items() if k != "unsettled"} | ({"unsettled": what} if what else {})
+    row.checklist, row.note = checklist, render_note(checklist)
 
 
 def meeting_changed(ws: Workspace, contact_id: int, next_step: str) -> int | None:

@@ -188,6 +188,8 @@ def test_a_cancelled_meeting_is_freed_and_the_aes_open_handoff_says_so(make_seed
     assert "needs_review" in unsure.flags  # read without certainty: the AE's calendar is left as it is
     with s.ws.store.transaction() as session:
         assert session.scalar(select(Meeting.status)) == "booked"
+        waiting = session.scalars(select(Handoff)).one().note  # but the AE who owns the lead is told
+        assert f"- Unsettled: reply {unsure.reply_id} may cancel the meeting; a person is reading it" in waiting
     decide(s.ws, unsure.reply_id, Intent.cancel, by="a reviewer")
     with s.ws.store.transaction() as session:
         meeting = session.scalar(select(Meeting))
@@ -198,7 +200,21 @@ def test_a_cancelled_meeting_is_freed_and_the_aes_open_handoff_says_so(make_seed
         assert handoff.disposition is None and contact.stage == LeadStage.handed_off
         expected = "the prospect cancelled the meeting of Wed 25 Nov 2026 12:00 America/Los_Angeles with Sofia Marin"
         assert handoff.next_step.startswith(expected)
-        assert expected in handoff.note and "meeting booked" not in handoff.note
+        assert expected in handoff.note and "meeting booked" not in handoff.note and "Unsettled" not in handoff.note
+
+
+def test_a_possible_cancellation_read_otherwise_by_a_person_keeps_the_meeting_and_clears_the_aes_note(make_seeded):
+    from agent.replies.handling import decide
+    from agent.replies.model import Intent
+
+    s = make_seeded({"intent": "meeting_request", "summary": "Wednesday"}, {"intent": "cancel", "summary": "?"}, {})
+    receive(s, DANA, "Wednesday at 2pm works. Send an invite.")
+    unsure = receive(s, DANA, "Wednesday might not work for my boss, does the call still make sense?")
+    decide(s.ws, unsure.reply_id, Intent.question, by="a reviewer")
+    with s.ws.store.transaction() as session:
+        assert session.scalar(select(Meeting.status)) == "booked"
+        handoff = session.scalars(select(Handoff)).one()
+        assert "Unsettled" not in handoff.note and handoff.next_step.startswith("meeting booked")
 
 
 def test_without_aes_a_meeting_request_gets_a_drafted_reply_offering_the_proposed_time(make_seeded, tmp_path):
