@@ -17,7 +17,7 @@ from agent.errors import ModelError
 from agent.research.brief import Brief, Cited, Trigger, rules_brief
 from agent.research.facts import Fact, extract_facts
 from agent.research.support import unsupported
-from agent.store.db import record_event
+from agent.store.db import add_missing, record_event
 from agent.store.tables import Account, Source
 from agent.store.tables import Brief as BriefRow
 from agent.workspace import Workspace
@@ -79,25 +79,20 @@ def _hash(text: str) -> str:
 
 
 def _store_sources(ws: Workspace, account_id: int, docs: list[SourceDoc]) -> list[Source]:
+    """The account's sources as stored, in the order given; one row per content, whichever worker
+    researching the account at the same moment wrote it."""
+    digests = [_hash(f"{doc.kind}\n{doc.title}\n{doc.text}") for doc in docs]
     with ws.store.transaction() as session:
-        rows = []
-        for doc in docs:
-            digest = _hash(f"{doc.kind}\n{doc.title}\n{doc.text}")
-            row = session.scalar(select(Source).where(Source.account_id == account_id, Source.content_hash == digest))
-            if row is None:
-                row = Source(
-                    account_id=account_id,
-                    kind=doc.kind,
-                    title=doc.title,
-                    uri=doc.uri,
-                    published_on=doc.published_on,
-                    text=doc.text,
-                    content_hash=digest,
-                )
-                session.add(row)
-            rows.append(row)
-        session.flush()
-        return rows
+        add_missing(session, Source, [
+            {"account_id": account_id, "kind": doc.kind, "title": doc.title, "uri": doc.uri,
+             "published_on": doc.published_on, "text": doc.text, "content_hash": digest}
+            for doc, digest in zip(docs, digests, strict=True)
+        ], ("account_id", "content_hash"))  # fmt: skip
+        stored = session.scalars(
+            select(Source).where(Source.account_id == account_id, Source.content_hash.in_(digests))
+        )
+        by_digest = {row.content_hash: row for row in stored}
+        return [by_digest[digest] for digest in digests]
 
 
 def _model_brief(ws: Workspace, base: Brief, account: Account) -> Brief:
@@ -181,24 +176,10 @@ def research_account(ws: Workspace, account_id: int, *, force: bool = False) -> 
             outcome = "model_failed"
     brief.made_by = made_by
     with ws.store.transaction() as session:
-        row = session.scalar(
-            select(BriefRow).where(
-                BriefRow.account_id == account_id,
-                BriefRow.sources_hash == sources_hash,
-                BriefRow.made_by == made_by,
-            )
-        )
-        if row is None:
-            session.add(
-                BriefRow(
-                    account_id=account_id,
-                    sources_hash=sources_hash,
-                    made_by=made_by,
-                    content=brief.model_dump(mode="json"),
-                )
-            )
-        else:
-            row.content = brief.model_dump(mode="json")
+        key = {"account_id": account_id, "sources_hash": sources_hash, "made_by": made_by}
+        add_missing(session, BriefRow, [{**key, "content": {}}], tuple(key))  # another worker may be writing it
+        row = session.scalars(select(BriefRow).filter_by(**key)).one()
+        row.content = brief.model_dump(mode="json")
         record_event(
             session,
             "researched",

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.store.tables import Event
+from agent.store.tables import Base, Event
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Alembic's migration context is global to the process: one migration at a time in it.
@@ -86,3 +87,13 @@ def record_event(session: Session, kind: str, **fields: Any) -> Event:
     row = Event(kind=kind, data=data, **fields)
     session.add(row)
     return row
+
+
+def add_missing(session: Session, table: type[Base], rows: list[dict[str, Any]], unique: tuple[str, ...]) -> None:
+    """Insert the rows whose `unique` key is not in the table yet, and skip the others, in one statement
+    (INSERT ... ON CONFLICT DO NOTHING): processes writing the same row at once both succeed, where a
+    look-then-insert lets one of them fail on the unique key."""
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=list(unique)))
