@@ -64,7 +64,7 @@ def main() -> None:
             undecided.append(rules.without_injections(reply.visible, verdict.injected))
     print(f"rules       {_ms(rule_times)}  ({len(replies) - len(undecided)}/{len(replies)} decided)")
 
-    classifier = load_classifier(settings.ensure_workspace() / "models")
+    classifier = load_classifier(settings.models_dir)
     classifier.classify_one("warm-up")
     one_times = []
     for text in undecided:

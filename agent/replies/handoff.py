@@ -216,7 +216,7 @@ def unsettled(session: Session, contact_id: int, reply_id: int, change: str | No
         .order_by(Handoff.id.desc())
     )
     mine = f"reply {reply_id} "
-    if row is None or (change is None and not str(row.checklist.get("unsettled", "")).startswith(mine)):
+    if row is None or (change is None and not row.checklist.get("unsettled", "").startswith(mine)):
         return
     what = f"{mine}may {change} the meeting; a person is reading it" if change else None
     checklist = {k: v for k, v in row.checklist.items() if k != "unsettled"} | ({"unsettled": what} if what else {})

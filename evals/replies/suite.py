@@ -27,7 +27,7 @@ _readers: dict[tuple[int, str], ReplyReader] = {}
 def _reader(ws: Workspace, mode: Mode) -> ReplyReader:
     key = (id(ws), mode)
     if key not in _readers:
-        _readers[key] = ReplyReader.for_workspace(ws.settings.workspace / "models", ws.llm, mode)
+        _readers[key] = ReplyReader.for_workspace(ws.settings.models_dir, ws.llm, mode)
         _readers[key].ours = frozenset({"maya@lumendock.example"})
     return _readers[key]
 
