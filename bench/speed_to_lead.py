@@ -8,6 +8,7 @@ otherwise idle) and for a burst of all of them at once, with what the server its
 
     .venv/bin/python bench/speed_to_lead.py
     .venv/bin/python bench/speed_to_lead.py --lone 30 --burst 55 --database-url postgresql+psycopg://...
+    .venv/bin/python bench/speed_to_lead.py --workers 1     # an `sdr worker` process beside the server's own
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from load import ROOT, client, environment, post, prepare, serve  # bench/ is the script's folder
+from load import ROOT, client, environment, post, prepare, serve, start  # bench/ is the script's folder
 from sqlalchemy import func, select
 
 from agent import clock
@@ -155,6 +156,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--lone", type=int, default=30, help="leads sent one at a time")
     parser.add_argument("--burst", type=int, default=55, help="leads sent at once")
+    parser.add_argument("--workers", type=int, default=0, help="`sdr worker` processes beside the server's own")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sdr-bench-speed-") as folder:
         ws = prepare(Path(folder), args.database_url)
@@ -164,15 +166,18 @@ def main() -> None:
                 if case.suppress:
                     suppress(session, case.suppress, "manual")
         server = serve(environment(ws), PORT, worker=True)
-        time.sleep(3)  # the worker loads its models once the server answers: a lead meets a started server
+        pool = [start(environment(ws), "worker", "--no-steps", "--interval", "0.2") for _ in range(args.workers)]
+        time.sleep(3 + 2 * args.workers)  # the workers load their models: a lead meets started workers
         base = f"http://127.0.0.1:{PORT}"
         try:
             report(ws, asyncio.run(lone(ws, base, lone_batch)), "one at a time")
             time.sleep(1)
             report(ws, asyncio.run(burst(ws, base, burst_batch)), f"a burst of {args.burst}")
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=60)
+            for process in [server, *pool]:
+                process.send_signal(signal.SIGTERM)
+            for process in [server, *pool]:
+                process.wait(timeout=60)
 
 
 if __name__ == "__main__":
