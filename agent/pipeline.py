@@ -23,9 +23,9 @@ from agent.drafting.drafter import draft_enrollment
 from agent.drafting.templates import TemplateProblem, validate_templates
 from agent.errors import InputError, NotFound
 from agent.research.researcher import latest_brief, research_account
-from agent.scoring import ScoreCard, score
-from agent.store.db import record_event
-from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, Score
+from agent.scoring import ScoreCard, keep_score, score
+from agent.store.db import add_missing, record_event
+from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState
 from agent.suppression import is_suppressed
 from agent.workspace import Workspace
 
@@ -128,31 +128,7 @@ def score_and_enroll(ws: Workspace, campaign_id: int, spec: CampaignSpec, summar
             for contact in [None, *account.contacts]:
                 card = score(account, contact, brief, spec, today)
                 contact_id = contact.id if contact else None
-                row = session.scalar(
-                    select(Score).where(
-                        Score.campaign_id == campaign_id,
-                        Score.account_id == account.id,
-                        Score.contact_id.is_(None) if contact_id is None else Score.contact_id == contact_id,
-                    )
-                )
-                if row is None:
-                    row = Score(
-                        campaign_id=campaign_id,
-                        account_id=account.id,
-                        contact_id=contact_id,
-                        fit=card.fit,
-                        intent=card.intent,
-                        priority=card.priority,
-                        reasons=card.reasons,
-                    )
-                    session.add(row)
-                else:
-                    row.fit, row.intent, row.priority, row.reasons = (
-                        card.fit,
-                        card.intent,
-                        card.priority,
-                        card.reasons,
-                    )
+                keep_score(session, campaign_id, account.id, contact_id, card)
                 summary.scored += 1
                 if contact is not None:
                     _enroll(session, campaign_id, spec, contact, card, summary)
@@ -192,7 +168,9 @@ def _enroll(
     if reason:
         summary.not_enrolled[reason] = summary.not_enrolled.get(reason, 0) + 1
         return
-    session.add(Enrollment(campaign_id=campaign_id, contact_id=contact.id, priority=priority))
+    enrollment = {"campaign_id": campaign_id, "contact_id": contact.id, "priority": priority}
+    if not add_missing(session, Enrollment, [enrollment], ("campaign_id", "contact_id")):
+        return  # an inbound lead from this contact enrolled them a moment ago
     record_event(
         session,
         "enrolled",

@@ -14,9 +14,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from agent.campaign import CampaignSpec, Persona
 from agent.research.brief import Brief, fresh_triggers
-from agent.store.tables import Account, Contact
+from agent.store.db import add_missing
+from agent.store.tables import Account, Contact, Score
 
 
 @dataclass
@@ -193,3 +197,18 @@ def score(account: Account, contact: Contact | None, brief: Brief | None, spec: 
         reasons=[r for _, _, r in parts] + intent_reasons,
         missed_required=missed,
     )
+
+
+def keep_score(session: Session, campaign_id: int, account_id: int, contact_id: int | None, card: ScoreCard) -> None:
+    """Keep the card as the campaign's score of the account (or of one of its contacts): its row is
+    inserted unless there, then updated, so `sdr run` and a worker answering the contact's lead may
+    score them at the same moment."""
+    key = {"campaign_id": campaign_id, "account_id": account_id, "contact_id": contact_id}
+    kept = select(Score).where(*(getattr(Score, name) == value for name, value in key.items()))  # None: IS NULL
+    values = {"fit": card.fit, "intent": card.intent, "priority": card.priority, "reasons": card.reasons}
+    row = session.scalars(kept).first()
+    if row is None:
+        add_missing(session, Score, [{**key, **values}], tuple(key))
+        row = session.scalars(kept).first()
+    assert row is not None
+    row.fit, row.intent, row.priority, row.reasons = card.fit, card.intent, card.priority, card.reasons

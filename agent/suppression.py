@@ -18,7 +18,7 @@ from agent.enrollments import stop_sequences
 from agent.erasure import erased_value, session_key
 from agent.errors import UserError
 from agent.states import UNSENT, OutboxState
-from agent.store.db import record_event
+from agent.store.db import find_or_add, record_event
 from agent.store.tables import Contact, OutboxMessage, Suppression
 
 HELD = "held"
@@ -45,13 +45,12 @@ def suppress(session: Session, value: str, reason: str, source: str | None = Non
         raise UserError(f"unknown suppression reason {reason!r} (one of: {', '.join(REASONS)})")
     if "@" not in value or (not value.startswith("@") and value.count("@") != 1):
         raise UserError(f"{value!r}: give an address (a@b.com) or a domain (@b.com)")
-    existing = session.scalar(select(Suppression).where(Suppression.value == value))
-    if existing is not None and not (existing.reason == HELD and reason != HELD):
+    # Added unless there (an unsubscribe click and a reply saying the same may land at once).
+    existing, added = find_or_add(session, Suppression, "value", {"value": value, "reason": reason, "source": source})
+    if not added and not (existing.reason == HELD and reason != HELD):
         return False
-    if existing is not None:  # a real opt-out (or bounce, complaint) supersedes a hold: no release undoes it
+    if not added:  # a real opt-out (or bounce, complaint) supersedes a hold: no release undoes it
         existing.reason, existing.source = reason, source
-    else:
-        session.add(Suppression(value=value, reason=reason, source=source))
     matching = Contact.email.endswith(value) if value.startswith("@") else Contact.email == value
     contact_ids = list(session.scalars(select(Contact.id).where(matching)))
     stop_sequences(session, contact_ids, f"suppressed: {reason}")

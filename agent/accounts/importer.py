@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.accounts.addresses import flags_of
@@ -24,7 +23,7 @@ from agent.accounts.reading import read_rows
 from agent.accounts.records import Row
 from agent.errors import InputError, InputRejected
 from agent.store import Store
-from agent.store.db import record_event
+from agent.store.db import find_or_add, record_event
 from agent.store.tables import Account, Contact
 from agent.suppression import is_suppressed
 
@@ -54,17 +53,15 @@ def _merge(row_obj: Any, fields: dict[str, Any]) -> bool:
 def _store_row(session: Session, row: Row, summary: ImportSummary, accounts: dict[str, Account]) -> None:
     account = accounts.get(row.domain or "")
     if account is None:
-        account = session.scalar(select(Account).where(Account.domain == row.domain))
-    if account is None:
-        fields = row.account_fields
-        fields.setdefault("name", row.domain)
-        account = Account(domain=row.domain, **fields)
-        session.add(account)
-        summary.accounts_created += 1
+        account, created = find_or_add(session, Account, "domain", {"domain": row.domain, "name": row.domain,
+                                                                     **row.account_fields})  # fmt: skip
+        if created:
+            summary.accounts_created += 1
+        elif _merge(account, row.account_fields):
+            summary.accounts_updated += 1
         accounts[account.domain] = account
-    elif _merge(account, row.account_fields) and account.domain not in accounts:
-        summary.accounts_updated += 1
-    accounts.setdefault(account.domain, account)
+    else:
+        _merge(account, row.account_fields)  # counted once, when this file first named the company
     if not row.email:
         return
     if is_suppressed(session, row.email):
@@ -75,16 +72,14 @@ def _store_row(session: Session, row: Row, summary: ImportSummary, accounts: dic
         summary.role_addresses.append(row.email)
     if flags.disposable:
         summary.disposable_addresses.append(row.email)
-    contact = session.scalar(select(Contact).where(Contact.email == row.email))
-    if contact is None:
-        session.add(Contact(email=row.email, account=account, **row.contact_fields))
-        session.flush()
+    session.flush()  # the account, before its contact is inserted beside the session
+    values = {"email": row.email, "account_id": account.id, **row.contact_fields}
+    contact, created = find_or_add(session, Contact, "email", values)
+    if created:
         summary.contacts_created += 1
-    else:
-        moved = contact.account_id != account.id
-        if _merge(contact, row.contact_fields) or moved:
-            contact.account = account
-            summary.contacts_updated += 1
+    elif _merge(contact, row.contact_fields) or contact.account_id != account.id:
+        contact.account = account
+        summary.contacts_updated += 1
 
 
 def import_files(store: Store, paths: Sequence[Path], *, ignore_unknown: bool = False) -> list[ImportSummary]:

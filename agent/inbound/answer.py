@@ -41,10 +41,10 @@ from agent.replies.ingest import from_fields
 from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.research.brief import Brief
 from agent.research.researcher import research_account
-from agent.scoring import ScoreCard, score
+from agent.scoring import ScoreCard, keep_score, score
 from agent.states import OutboxState
-from agent.store.db import record_event
-from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, OutboxMessage, Score
+from agent.store.db import add_missing, record_event
+from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, OutboxMessage
 from agent.suppression import is_suppressed, suppress
 from agent.workspace import Workspace
 
@@ -208,19 +208,6 @@ def _score(ws: Workspace, account_id: int, contact_id: int | None, spec: Campaig
         return score(account, contact, brief, spec, at.date())
 
 
-def _keep_score(session: Session, row: LeadRecord, card: ScoreCard) -> None:
-    kept = session.scalar(
-        select(Score).where(
-            Score.campaign_id == row.campaign_id, Score.account_id == row.account_id, Score.contact_id == row.contact_id
-        )
-    )
-    if kept is None:
-        kept = Score(campaign_id=row.campaign_id, account_id=row.account_id, contact_id=row.contact_id, fit=0,
-                     intent=0, priority=0, reasons=[])  # fmt: skip
-        session.add(kept)
-    kept.fit, kept.intent, kept.priority, kept.reasons = card.fit, card.intent, card.priority, card.reasons
-
-
 def _read(
     reader: ReplyReader, lead: InboundLead, spec: CampaignSpec, policy: InboundSpec,
     card: ScoreCard | None, contact_id: int | None, suppressed: bool,
@@ -268,7 +255,7 @@ def _record(
         if card is not None:
             row.fit, row.priority, row.persona = card.fit, card.priority, card.persona
             if row.account_id is not None:
-                _keep_score(session, row, card)
+                keep_score(session, row.campaign_id, row.account_id, row.contact_id, card)
         if decision.disposition_reason:
             row.disposition, row.disposition_reason = "not_qualified", decision.disposition_reason
         if decision.suppress:
@@ -276,15 +263,10 @@ def _record(
         if row.contact_id and decision.route in (Route.meeting, Route.answer, Route.review, Route.not_qualified):
             reason = f"inbound lead {lead_id}: {decision.route}"
             stop_sequences(session, [row.contact_id], reason)  # one voice: the desk's answer, not a cold follow-up
-            enrolled = session.scalar(
-                select(Enrollment.id).where(
-                    Enrollment.campaign_id == row.campaign_id, Enrollment.contact_id == row.contact_id
-                )
-            )
-            if enrolled is None:  # ties the lead to the campaign's AEs and sender; never runs a sequence
-                session.add(Enrollment(campaign_id=row.campaign_id, contact_id=row.contact_id,
-                                       state=EnrollmentState.stopped, stop_reason=reason,
-                                       priority=INBOUND_ENROLLMENT_PRIORITY))  # fmt: skip
+            # Ties the lead to the campaign's AEs and sender (never runs a sequence), unless enrolled.
+            enrollment = {"campaign_id": row.campaign_id, "contact_id": row.contact_id, "stop_reason": reason,
+                          "state": EnrollmentState.stopped, "priority": INBOUND_ENROLLMENT_PRIORITY}  # fmt: skip
+            add_missing(session, Enrollment, [enrollment], ("campaign_id", "contact_id"))
         record_event(
             session,
             "inbound_lead_routed",

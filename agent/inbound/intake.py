@@ -84,8 +84,6 @@ def _upsert(session: Session, lead: InboundLead) -> tuple[int | None, int | None
         row = Row.model_validate(_row_fields(lead))
     except ValidationError as exc:
         return None, None, "no account or contact: " + exc.errors()[0]["msg"].removeprefix("Value error, ")
-    if session.get_bind().dialect.name == "postgresql":  # two leads from one company: one creates the account
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"account:{row.domain}"})
     row = _blanks_only(session, row)
     summary = ImportSummary(file=f"inbound lead from {lead.email}")
     _store_row(session, row, summary, {})
@@ -150,8 +148,6 @@ def file_lead(ws: Workspace, lead_id: int) -> Received:
             record.account_id, record.contact_id = first.account_id, first.contact_id
             return Received(record.id, record.duplicate_of, first.account_id, first.contact_id)
         lead = InboundLead.model_validate(record.lead, strict=False)
-        if session.get_bind().dialect.name == "postgresql":  # as `receive`: one address at a time
-            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": lead.email})
         account_id, contact_id, note = _upsert(session, lead)
         record.account_id, record.contact_id = account_id, contact_id
         record_event(session, "inbound_lead_filed", campaign_id=record.campaign_id, account_id=account_id,

@@ -27,7 +27,7 @@ from agent.replies.handoff import hand_off, handoff_note, meeting_changed, unset
 from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.replies.tables import NurtureTouch, ReferredContact, Reply
 from agent.states import UNSENT, Audience
-from agent.store.db import record_event
+from agent.store.db import find_or_add, record_event
 from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, LeadStage, OutboxMessage
 from agent.suppression import HELD, is_suppressed, suppress
 from agent.workspace import Workspace
@@ -100,25 +100,11 @@ def _referral(session: Session, reply: Reply, analysis: ReplyAnalysis, contact: 
         return f"referred {referral.name}: address suppressed, not created"
     if referral.email and session.scalar(select(Contact.id).where(Contact.email == referral.email)) is None:
         domain = referral.email.rsplit("@", 1)[1]
-        account = session.scalar(select(Account).where(Account.domain == domain))
-        if account is None and contact is not None and contact.account.domain == domain:
-            account = contact.account
-        if account is None:
-            account = Account(domain=domain, name=domain)
-            session.add(account)
-            session.flush()
+        account, _ = find_or_add(session, Account, "domain", {"domain": domain, "name": domain})
         first, _, last = referral.name.partition(" ")
-        created = Contact(
-            account_id=account.id,
-            email=referral.email,
-            first_name=first,
-            last_name=last or None,
-            title=referral.title,
-            timezone=contact.timezone if contact else None,
-        )
-        session.add(created)
-        session.flush()
-        row.contact_id = created.id
+        person = {"account_id": account.id, "email": referral.email, "first_name": first, "last_name": last or None,
+                  "title": referral.title, "timezone": contact.timezone if contact else None}  # fmt: skip
+        row.contact_id = find_or_add(session, Contact, "email", person)[0].id
     return f"referred {referral.name} ({referral.email or 'no email'}): pending review, not enrolled"
 
 

@@ -6,9 +6,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +19,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 _MIGRATING = threading.Lock()
 # On a server database, processes that open the store at once (a sender, the server) take turns.
 _MIGRATION_LOCK_KEY = 0x5D12A6E7
+Row = TypeVar("Row", bound=Base)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -89,11 +90,25 @@ def record_event(session: Session, kind: str, **fields: Any) -> Event:
     return row
 
 
-def add_missing(session: Session, table: type[Base], rows: list[dict[str, Any]], unique: tuple[str, ...]) -> None:
+def add_missing(session: Session, table: type[Base], rows: list[dict[str, Any]], unique: tuple[str, ...]) -> int:
     """Insert the rows whose `unique` key is not in the table yet, and skip the others, in one statement
     (INSERT ... ON CONFLICT DO NOTHING): processes writing the same row at once both succeed, where a
-    look-then-insert lets one of them fail on the unique key."""
+    look-then-insert lets one of them fail on the unique key. Returns how many rows it inserted."""
     if not rows:
-        return
+        return 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=list(unique)))
+    statement = dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=list(unique))
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def find_or_add(session: Session, table: type[Row], key: str, values: dict[str, Any]) -> tuple[Row, bool]:
+    """The row whose unique `key` column holds `values[key]`, and whether this call added it. Looked for
+    first (most such rows are there); a missing one is inserted unless it is there by then, and read
+    back: another process may be writing the same row at this moment (two leads from one new company),
+    where inserting after looking would fail on the unique key."""
+    column = getattr(table, key)
+    found = session.scalars(select(table).where(column == values[key])).one_or_none()
+    if found is not None:
+        return found, False
+    added = add_missing(session, table, [values], (key,))
+    return session.scalars(select(table).where(column == values[key])).one(), bool(added)
