@@ -110,8 +110,8 @@ def receive(
         lead=lead.model_dump(mode="json"),
     )
     session.add(record)
-    session.flush()
-    if session.get_bind().dialect.name == "postgresql":  # SQLite serialises writers; PostgreSQL needs a lock
+    session.flush()  # on SQLite this insert holds the database's write lock to the end of the transaction
+    if session.get_bind().dialect.name == "postgresql":  # PostgreSQL needs one for the look below
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": lead.email})
     window = timedelta(minutes=window_minutes)
     earlier = session.scalar(
