@@ -106,7 +106,7 @@ class Worker:
         """Load what the first lead would otherwise wait for: the reply reader (about a second), the
         AEs' public-holiday calendars and the calendar reader (0.7 s of the first lead's 1.0 s in
         bench/speed_to_lead.py), the time reader's patterns (0.1 s); then the answers' templates,
-        compiled, and the AEs' calendars, read (about 50 ms more of the first lead's 0.3 s)."""
+        compiled, and the AEs' calendars, read (the first round 170 -> 153 ms, measured in-process)."""
         _ = self.reader
         with self.ws.store.transaction() as session:
             specs = [CampaignSpec.model_validate(spec) for spec in session.scalars(select(Campaign.spec))]
