@@ -209,6 +209,6 @@ def keep_score(session: Session, campaign_id: int, account_id: int, contact_id: 
     row = session.scalars(kept).first()
     if row is None:
         add_missing(session, Score, [{**key, **values}], tuple(key))
-        row = session.scalars(kept).first()
-    assert row is not None
-    row.fit, row.intent, row.priority, row.reasons = card.fit, card.intent, card.priority, card.reasons
+        row = session.scalars(kept).one()  # ours, or the one written a moment ago: the card's values go in
+    for name, value in values.items():
+        setattr(row, name, value)

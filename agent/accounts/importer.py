@@ -72,7 +72,6 @@ def _store_row(session: Session, row: Row, summary: ImportSummary, accounts: dic
         summary.role_addresses.append(row.email)
     if flags.disposable:
         summary.disposable_addresses.append(row.email)
-    session.flush()  # the account, before its contact is inserted beside the session
     values = {"email": row.email, "account_id": account.id, **row.contact_fields}
     contact, created = find_or_add(session, Contact, "email", values)
     if created:

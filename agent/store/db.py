@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,7 +98,8 @@ def add_missing(session: Session, table: type[Base], rows: list[dict[str, Any]],
         return 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=list(unique))
-    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    # Counted from RETURNING, which names only the rows inserted: the ORM's rowcount is -1 on PostgreSQL.
+    return len(session.execute(statement.returning(*inspect(table).primary_key)).all())
 
 
 def find_or_add(session: Session, table: type[Row], key: str, values: dict[str, Any]) -> tuple[Row, bool]:

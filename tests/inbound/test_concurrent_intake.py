@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from agent.inbound import intake
 from agent.inbound.answer import receive_lead
+from agent.store import db
 from agent.store.tables import Account, Contact
 from tests.inbound.conftest import CAMPAIGN, build_desk
 
@@ -32,16 +33,26 @@ def test_workers_filing_leads_from_one_new_company_at_once_file_them_under_one_a
     people = [f"person{n}@{DOMAIN}" for n in range(WORKERS)]
     leads = [desk.lead(email=email, name=f"Person {n}", company="Tidewater Cold") for n, email in enumerate(people)]
     ids = [receive_lead(desk.ws, lead, CAMPAIGN).lead_id for lead in leads]
-    barrier = threading.Barrier(WORKERS)
-    looked = intake._blanks_only
+    looked, inserting = threading.Barrier(WORKERS), threading.Barrier(WORKERS)
+    accounts: dict[int, int] = {}  # worker -> accounts it inserted
+    blanks_only, add_missing = intake._blanks_only, db.add_missing
 
     def together(*args: Any) -> Any:
         """Every worker has looked for the company (and found none) before any of them writes it."""
-        found = looked(*args)
-        barrier.wait(timeout=30)
+        found = blanks_only(*args)
+        looked.wait(timeout=30)
         return found
 
+    def all_insert(*args: Any) -> int:
+        """Every worker inserts the company at once: all but one meet it there (ON CONFLICT DO NOTHING)."""
+        if threading.get_ident() in accounts:  # the account is in; its contact goes on alone
+            return add_missing(*args)
+        inserting.wait(timeout=30)
+        accounts[threading.get_ident()] = add_missing(*args)
+        return accounts[threading.get_ident()]
+
     monkeypatch.setattr(intake, "_blanks_only", together)
+    monkeypatch.setattr(db, "add_missing", all_insert)
     with ThreadPoolExecutor(WORKERS) as pool:
         filed = list(pool.map(lambda lead_id: intake.file_lead(desk.ws, lead_id), ids))
     with desk.ws.store.transaction() as session:
@@ -52,3 +63,4 @@ def test_workers_filing_leads_from_one_new_company_at_once_file_them_under_one_a
     assert [f.account_id for f in filed] == [account_id] * WORKERS
     assert {by_address[email] for email in people} == {(f.contact_id, account_id) for f in filed}
     assert len(by_address) == WORKERS
+    assert sorted(accounts.values()) == [0] * (WORKERS - 1) + [1]  # all tried at once; one inserted
