@@ -9,7 +9,9 @@ from rich.table import Table
 from sqlalchemy import select
 
 from agent.cli.common import console, plain, print_json, workspace
+from agent.errors import UserError
 from agent.store.tables import Account, Contact, Score, Suppression
+from agent.suppression import settle_hold
 from agent.suppression import suppress as add_suppression
 
 accounts_app = typer.Typer(help="Accounts.")
@@ -94,6 +96,20 @@ def add(
     with workspace(ctx).store.transaction() as session:
         added = add_suppression(session, value, reason, source="cli")
     console.print(f"{value}: " + ("suppressed" if added else "already suppressed"))
+
+
+@suppress_app.command("release")
+def release(
+    ctx: typer.Context,
+    address: str = typer.Argument(..., help="A held address (an opt-out in doubt)."),
+) -> None:
+    """A hold read by a person as no opt-out: the address may be written to again. (`sdr suppress add
+    ADDRESS --reason unsubscribe` confirms a hold instead; a reply's hold is settled with `sdr replies
+    decide`, which also acts on the reply.)"""
+    with workspace(ctx).store.transaction() as session:
+        if not settle_hold(session, address, opted_out=False, source="cli"):
+            raise UserError(f"{address}: not held (`sdr suppress list` shows what is held and what is suppressed)")
+    console.print(f"{address}: released")
 
 
 @suppress_app.command("list")

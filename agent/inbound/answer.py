@@ -45,7 +45,7 @@ from agent.scoring import ScoreCard, keep_score, score
 from agent.states import OutboxState
 from agent.store.db import add_missing, record_event
 from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, OutboxMessage
-from agent.suppression import is_suppressed, suppress
+from agent.suppression import HELD, is_suppressed, suppress
 from agent.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -258,8 +258,8 @@ def _record(
                 keep_score(session, row.campaign_id, row.account_id, row.contact_id, card)
         if decision.disposition_reason:
             row.disposition, row.disposition_reason = "not_qualified", decision.disposition_reason
-        if decision.suppress:
-            suppress(session, lead.email, "unsubscribe", source=f"inbound lead {lead_id}")
+        if decision.suppress or decision.hold:  # a hold blocks as a suppression does (stops sequences, queued mail)
+            suppress(session, lead.email, HELD if decision.hold else "unsubscribe", source=f"inbound lead {lead_id}")
         if row.contact_id and decision.route in (Route.meeting, Route.answer, Route.review, Route.not_qualified):
             reason = f"inbound lead {lead_id}: {decision.route}"
             stop_sequences(session, [row.contact_id], reason)  # one voice: the desk's answer, not a cold follow-up

@@ -39,6 +39,7 @@ class Decision:
     disposition_reason: str | None = None  # set when the lead is not qualified
     needs_review: bool = False
     suppress: bool = False
+    hold: bool = False  # an opt-out in doubt: the address is blocked until a person settles it
 
 
 def _unknown(reason: str) -> bool:
@@ -65,7 +66,8 @@ def decide(facts: Facts) -> Decision:
     if facts.opt_out:
         return Decision(Route.do_not_contact, [f"asks not to be contacted: {facts.opt_out!r}"], suppress=True)
     if facts.opt_out_in_doubt:
-        return Decision(Route.do_not_contact, ["may be asking not to be contacted: for a person"], needs_review=True)
+        return Decision(Route.do_not_contact, ["may be asking not to be contacted: the address is held until a person "
+                                               "settles it"], needs_review=True, hold=True)  # fmt: skip
     if facts.injection:
         return Decision(Route.flagged, [f"tries to steer the agent: {facts.injection[0][:80]!r}"], needs_review=True)
     screen = facts.screen

@@ -6,10 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from agent.cli.app import app
 from agent.errors import UserError
+from agent.inbound.tables import AnswerState, Route
+from agent.store.tables import Campaign, Contact, Enrollment, Suppression
+from agent.suppression import HELD, is_suppressed
 from tests.inbound.conftest import TUESDAY, Desk
 
 runner = CliRunner()
@@ -99,3 +103,30 @@ def test_a_campaign_named_by_its_file_is_recorded_and_used(cli: Desk, tmp_path: 
     result = runner.invoke(app, ["inbound", "answer", str(path), "--campaign", str(EXAMPLES / "campaign.yaml")])
     assert result.exit_code == 0, result.output
     assert "meeting, first answer sent" in result.stdout
+
+
+def test_a_lead_that_may_be_opting_out_is_held_until_a_person_releases_it(
+    cli: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a reply's opt-out in doubt: the address is blocked at once (its sequence stops, nothing queued
+    goes) and a person settles it: `sdr suppress release`, or `sdr suppress add` to confirm."""
+    monkeypatch.setattr("agent.cli.records.workspace", lambda _ctx: cli.ws)
+    email = "dana.whitfield@reno-freight.example"  # in the CRM, enrolled in the campaign's sequence
+    with cli.ws.store.transaction() as session:
+        contact_id = session.scalars(select(Contact.id).where(Contact.email == email)).one()
+        session.add(Enrollment(campaign_id=session.scalars(select(Campaign.id)).one(), contact_id=contact_id))
+    cli.readings["buzzwords"] = "unsubscribe"  # the reader leans to an opt-out; no opt-out phrase says so
+    answer = cli.answer(email=email, name="Dana Whitfield", title="VP of Operations",
+                        message="Stop it with the buzzwords. What does it cost per dock door?")  # fmt: skip
+    assert answer.route is Route.do_not_contact and answer.needs_review and answer.answer is AnswerState.none
+    with cli.ws.store.transaction() as session:
+        held = session.scalars(select(Suppression).where(Suppression.value == email)).one()
+        assert (held.reason, held.source) == (HELD, f"inbound lead {answer.lead_id}")
+        assert session.scalars(select(Enrollment.state).where(Enrollment.contact_id == contact_id)).one() == "stopped"
+        assert is_suppressed(session, email)
+    released = runner.invoke(app, ["suppress", "release", email])
+    assert released.exit_code == 0 and f"{email}: released" in released.stdout
+    with cli.ws.store.transaction() as session:
+        assert not is_suppressed(session, email)
+    again = runner.invoke(app, ["suppress", "release", email])
+    assert again.exit_code != 0 and "not held" in str(again.exception)
