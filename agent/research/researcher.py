@@ -82,16 +82,17 @@ def _store_sources(ws: Workspace, account_id: int, docs: list[SourceDoc]) -> lis
     """The account's sources as stored, in the order given; one row per content, whichever worker
     researching the account at the same moment wrote it."""
     digests = [_hash(f"{doc.kind}\n{doc.title}\n{doc.text}") for doc in docs]
+    kept = select(Source).where(Source.account_id == account_id, Source.content_hash.in_(digests))
     with ws.store.transaction() as session:
-        add_missing(session, Source, [
+        by_digest = {row.content_hash: row for row in session.scalars(kept)}
+        new = [
             {"account_id": account_id, "kind": doc.kind, "title": doc.title, "uri": doc.uri,
              "published_on": doc.published_on, "text": doc.text, "content_hash": digest}
-            for doc, digest in zip(docs, digests, strict=True)
-        ], ("account_id", "content_hash"))  # fmt: skip
-        stored = session.scalars(
-            select(Source).where(Source.account_id == account_id, Source.content_hash.in_(digests))
-        )
-        by_digest = {row.content_hash: row for row in stored}
+            for doc, digest in zip(docs, digests, strict=True) if digest not in by_digest
+        ]  # fmt: skip
+        if new:  # most research finds what it found before: then it takes no write lock at all
+            add_missing(session, Source, new, ("account_id", "content_hash"))
+            by_digest = {row.content_hash: row for row in session.scalars(kept)}
         return [by_digest[digest] for digest in digests]
 
 
