@@ -212,12 +212,11 @@ def _read(
     reader: ReplyReader, lead: InboundLead, spec: CampaignSpec, policy: InboundSpec,
     card: ScoreCard | None, contact_id: int | None, suppressed: bool,
 ) -> tuple[ReplyAnalysis, Facts]:  # fmt: skip
-    inbound = from_fields(
-        text=lead.message, subject=lead.source, sender=f"{lead.name} <{lead.email}>", received_at=lead.received_at
-    )
+    inbound = from_fields(text=lead.message, subject=lead.source, sender=f"{lead.name} <{lead.email}>",
+                          received_at=lead.received_at, mail=False)  # fmt: skip
     reader.ours = reader.ours or frozenset({spec.sender.email.lower()})
     reading = reader.read(inbound, timezone=lead.timezone, received_at=lead.received_at, ids={"contact_id": contact_id})
-    fields = from_fields(text="\n".join(f for f in (lead.name, lead.company, lead.title) if f))
+    fields = from_fields(text="\n".join(f for f in (lead.name, lead.company, lead.title) if f), mail=False)
     injected = rules.injection(fields) + (rules.injection(inbound) if Flag.injection_suspected in reading.flags else [])
     opt_out, in_doubt = None, False
     if reading.intent is Intent.unsubscribe:

@@ -114,7 +114,12 @@ class IntentClassifier:
         self.classes = [Intent(c) for c in model.regression.classes_]
 
     def classify(self, texts: list[str]) -> list[Guess]:
-        probabilities = self.model.regression.predict_proba(self.model.features(texts, self.embeddings))
+        from sklearn import config_context
+
+        # Our own fitted model on our own features: scikit-learn's argument checks are a fifth of the
+        # cost for one reply (n-grams and regression 1.3 -> 1.1 ms, measured on the intent dev set).
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            probabilities = self.model.regression.predict_proba(self.model.features(texts, self.embeddings))
         out = []
         for row in probabilities:
             order = np.argsort(-row)

@@ -147,16 +147,20 @@ def from_fields(
     sender: str = "",
     headers: dict[str, str] | None = None,
     received_at: datetime | None = None,
+    mail: bool = True,
 ) -> Inbound:
-    """A reply given as fields (a JSONL line, an eval case) rather than a whole message."""
+    """A reply given as fields (a JSONL line, an eval case) rather than a whole message. `mail`: it came
+    by mail, so it may be a delivery report; a web form's message never is (no bounce is looked for)."""
     body = read_body(text, html)
     name, address = parseaddr(sender)
     lowered = {k.lower(): str(v) for k, v in (headers or {}).items()}
-    # The bounce detectors read messages: a plain-text report is given to them as one.
-    plain = EmailMessage()
-    plain["From"] = address or "unknown@invalid"
-    plain["Subject"] = " ".join(subject.split())
-    plain.set_content(text or body.full)
+    failed: list[FailedRecipient] = []
+    if mail:  # the bounce detectors read messages: a plain-text report is given to them as one
+        plain = EmailMessage()
+        plain["From"] = address or "unknown@invalid"
+        plain["Subject"] = " ".join(subject.split())
+        plain.set_content(text or body.full)
+        failed = failed_recipients(plain)
     return Inbound(
         visible=body.visible,
         full_text=body.full,
@@ -169,7 +173,7 @@ def from_fields(
         in_reply_to=_first(_ids(lowered.get("in-reply-to", ""))),
         references=_ids(lowered.get("references", "")),
         received_at=received_at,
-        failed_recipients=failed_recipients(plain),
+        failed_recipients=failed,
     )
 
 

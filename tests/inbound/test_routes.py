@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from agent.inbound.tables import AnswerState, AnswerVia, LeadRecord, Route
 from agent.meetings.tables import MeetingOffer
@@ -265,3 +265,16 @@ def test_a_time_the_lead_names_that_is_taken_is_said_so(desk: Desk) -> None:
     )
     assert "Tuesday 1 December, 10:00 AM CST is not open on Priya Nair's calendar" in (answer.body or "")
     assert len(answer.slots) == 3 and answer.answer is AnswerState.sent
+
+
+def test_a_form_message_is_never_read_as_a_bounce(desk: Desk) -> None:
+    # A delivery report pasted into a form is the person's words: the address on the form is live.
+    pasted = (
+        "Your last email bounced, see below. Can we talk Thursday?\n"
+        "Delivery to the following recipient failed permanently:\n\n    ops@reno-freight.example\n"
+    )
+    answer = desk.answer(message=pasted)
+    assert record(desk, answer.lead_id).intent != "bounce"
+    assert answer.route is not Route.do_not_contact
+    with desk.ws.store.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Suppression)) == 0
