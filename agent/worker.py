@@ -21,7 +21,7 @@ from agent import clock
 from agent.campaign import CampaignSpec
 from agent.campaign.inbound import InboundSpec, TemplateName, compiled
 from agent.crm.sync import SyncSummary, sync_configured
-from agent.inbound.answer import answer_claimed, claim_lead, close_failed, reader_of, unanswered
+from agent.inbound.answer import Answered, answer_first, claim_lead, close, close_failed, reader_of, unanswered
 from agent.meetings.booking import BUSY_AHEAD, calendar_for
 from agent.replies import mailroom
 from agent.replies.classify import ReplyReader
@@ -76,17 +76,19 @@ class Worker:
         done = Round()
         unanswered(self.ws)  # releases the claims of workers that stopped
         mailroom.release_stale(self.ws)
-        # Every waiting lead is answered before anything is sent: a lead's answer counts once it is
-        # queued, and one send for a burst of leads costs far less than one per lead. (Measured and
-        # left out, when the message's embedding took 27 ms: reading the next lead on a second thread
-        # while this one's answer is written, 57-60 ms of CPU a lead either way, no spare core on 2.)
-        while (lead_id := self._next(claim_lead)) is not None:
-            try:
-                answer_claimed(self.ws, lead_id, reader=self.reader, send=False)
-            except Exception as exc:  # one lead's failure is that lead's: the others are answered
-                log.exception("inbound lead %s: answering failed; it goes to a person", lead_id)
-                close_failed(self.ws, lead_id, f"{type(exc).__name__}: {exc}")
-            done.leads.append(lead_id)
+        # Every waiting lead is answered before anything is sent, and before any is closed (routed in
+        # its record, the team told): a lead's answer counts once it is queued, so in a burst the
+        # last lead waits for the others' answers only; and one send for a burst of leads costs far
+        # less than one per lead. (Measured and left out, when the message's embedding took 27 ms:
+        # reading the next lead on a second thread while this one's answer is written, 57-60 ms of
+        # CPU a lead either way, no spare core on 2.)
+        while answered := self._answer_waiting(done):
+            for lead in answered:
+                try:
+                    close(self.ws, lead, send=False)
+                except Exception as exc:  # its answer is queued; a person sees the lead and the error
+                    log.exception("inbound lead %s: closing failed; it goes to a person", lead.lead_id)
+                    close_failed(self.ws, lead.lead_id, f"{type(exc).__name__}: {exc}")
         while (mail_id := self._next(mailroom.claim_next)) is not None:
             mailroom.handle_claimed(self.ws, mail_id, self.reader)  # the reader loads for work, not for an idle round
             done.mail += 1
@@ -96,6 +98,17 @@ class Worker:
             self._crm_synced_at = clock.now()  # tried: a CRM that is down waits for the next turn
             done.crm = sync_configured(self.ws)
         return done
+
+    def _answer_waiting(self, done: Round) -> list[Answered]:
+        answered = []
+        while (lead_id := self._next(claim_lead)) is not None:
+            try:
+                answered.append(answer_first(self.ws, lead_id, reader=self.reader, send=False))
+            except Exception as exc:  # one lead's failure is that lead's: the others are answered
+                log.exception("inbound lead %s: answering failed; it goes to a person", lead_id)
+                close_failed(self.ws, lead_id, f"{type(exc).__name__}: {exc}")
+            done.leads.append(lead_id)
+        return answered
 
     def _next(self, work: Callable[[Workspace], T]) -> T:
         self.pause()

@@ -10,6 +10,7 @@ twice returns what was done the first time; a lead a crash left unanswered is fo
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -139,6 +140,22 @@ def answer_received(
     return answer_claimed(ws, lead_id, reader=reader, lead_clock=lead_clock)
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A claimed lead whose first answer is queued (or that needs none), its record still open until
+    `close`: a worker answers every waiting lead first and closes them after (the answer is what the
+    lead waits for). A worker that stops in between leaves them claimed: the next one answers them
+    again, finds each answer already written, and closes them."""
+
+    lead_id: int
+    spec: CampaignSpec
+    decision: Decision
+    written: paths.Written | None
+    error: str | None
+    at: datetime  # when the answer was queued: the end of the lead's speed-to-lead
+    lead_clock: Clock
+
+
 def answer_claimed(
     ws: Workspace,
     lead_id: int,
@@ -147,9 +164,21 @@ def answer_claimed(
     lead_clock: Clock | None = None,
     send: bool = True,
 ) -> LeadAnswer:
-    """Answer a lead this worker claimed. `send`: what may go out at once (the answer, the AE's
-    invitation, the team's note) goes now; without it, it waits approved in the outbox for the
-    caller's next send (a worker answers every waiting lead first, then sends them all in one go)."""
+    """Answer a lead this worker claimed, and close it. `send`: what may go out at once (the answer,
+    the AE's invitation, the team's note) goes now; without it, it waits approved in the outbox for
+    the caller's next send (a worker answers every waiting lead first, then sends them all in one go)."""
+    return close(ws, answer_first(ws, lead_id, reader=reader, lead_clock=lead_clock, send=send), send)
+
+
+def answer_first(
+    ws: Workspace,
+    lead_id: int,
+    *,
+    reader: ReplyReader | None = None,
+    lead_clock: Clock | None = None,
+    send: bool = True,
+) -> Answered:
+    """File, research, score, read and route a claimed lead, and queue its first answer."""
     lead_clock = lead_clock or RunningClock(clock.now())
     file_lead(ws, lead_id)
     with ws.store.transaction() as session:
@@ -166,7 +195,7 @@ def answer_claimed(
         if new_words:
             reasons.append("this one says something new: for a person")
         duplicate = Decision(Route.duplicate, reasons, needs_review=new_words)
-        return _finish(ws, lead_id, spec, duplicate, None, None, lead_clock)
+        return Answered(lead_id, spec, duplicate, None, None, lead_clock.now(), lead_clock)
     policy = spec.inbound or InboundSpec()
     card = _score(ws, account_id, contact_id, spec, lead.received_at) if account_id else None
     reading, facts = _read(reader or reader_of(ws), lead, spec, policy, card, contact_id, suppressed)
@@ -179,7 +208,7 @@ def answer_claimed(
         except Exception as exc:  # a lead is never lost to an error: it goes to a person
             log.exception("inbound lead %s: the first answer failed", lead_id)
             error = f"{type(exc).__name__}: {exc}"
-    return _finish(ws, lead_id, spec, decision, written, error, lead_clock, send)
+    return Answered(lead_id, spec, decision, written, error, lead_clock.now(), lead_clock)
 
 
 def close_failed(ws: Workspace, lead_id: int, error: str) -> None:
@@ -358,11 +387,10 @@ def reading_text(lead: InboundLead) -> str:
     return lead.message or f"({lead.source}, no message)"
 
 
-def _finish(
-    ws: Workspace, lead_id: int, spec: CampaignSpec, decision: Decision, written: paths.Written | None,
-    error: str | None, lead_clock: Clock, send: bool = True,
-) -> LeadAnswer:  # fmt: skip
-    at = lead_clock.now()
+def close(ws: Workspace, answered: Answered, send: bool = True) -> LeadAnswer:
+    """Route the lead in its record, with its speed-to-lead, and tell the team when the campaign asks."""
+    lead_id, decision, written, error, at = (answered.lead_id, answered.decision, answered.written,
+                                             answered.error, answered.at)  # fmt: skip
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
         row.route, row.reasons = decision.route, decision.reasons
@@ -388,7 +416,8 @@ def _finish(
             data={"lead": lead_id, "route": row.route, "answer": answer.answer,
                   "speed_to_lead_seconds": row.speed_to_lead_seconds, "error": error},
         )  # fmt: skip
+    spec = answered.spec
     policy = spec.inbound or InboundSpec()
     if policy.notify.to and decision.route in policy.notify.routes:
-        notify(ws, lead_id, spec, policy.notify.to, *note(answer), lead_clock.now(), send=send)
+        notify(ws, lead_id, spec, policy.notify.to, *note(answer), answered.lead_clock.now(), send=send)
     return answer

@@ -13,6 +13,7 @@ from agent.inbound.tables import LeadRecord
 from agent.replies.classify import ReplyReader
 from agent.replies.ingest import Inbound
 from agent.replies.model import ReplyAnalysis
+from agent.store.tables import Event
 from agent.worker import Worker
 from tests.inbound.conftest import CAMPAIGN, Desk
 
@@ -59,8 +60,21 @@ def test_the_worker_pauses_before_each_lead(desk: Desk) -> None:
 
     def pause() -> None:  # where the server's worker waits while requests are in flight
         with desk.ws.store.transaction() as session:
-            routed = session.scalars(select(LeadRecord.id).where(LeadRecord.state == "routed")).all()
+            # a lead's route is recorded before its answer is queued; the record is closed after the batch
+            routed = session.scalars(select(LeadRecord.id).where(LeadRecord.route.is_not(None))).all()
         answered_at_pause.append(len(routed))
 
     assert Worker(desk.ws, reader=desk.reader, steps=False, pause=pause).round().leads == ids
     assert answered_at_pause[:3] == [0, 1, 2]  # before the first lead, the second, and the next claim
+
+
+def test_every_waiting_lead_is_answered_before_any_is_closed(desk: Desk) -> None:
+    # In a burst the last lead waits for the others' answers only, not for their records and notes.
+    ids = [_receive(desk, name, "Can we see a demo next week?") for name in ("Avery", "Blake", "Casey")]
+    Worker(desk.ws, reader=desk.reader, steps=False).round()
+    with desk.ws.store.transaction() as session:
+        kinds = [(e.kind, e.data["lead"]) for e in session.scalars(select(Event).order_by(Event.id))
+                 if e.kind in ("inbound_lead_routed", "inbound_lead_answered")]  # fmt: skip
+        rows = session.scalars(select(LeadRecord).where(LeadRecord.id.in_(ids))).all()
+    assert kinds == [("inbound_lead_routed", i) for i in ids] + [("inbound_lead_answered", i) for i in ids]
+    assert all(row.state == "routed" and row.answer_id and row.speed_to_lead_seconds is not None for row in rows)
