@@ -1,7 +1,8 @@
 """One inbound lead, end to end: record, research, score, read, route, answer, time it.
 
 `answer_lead` is what `sdr inbound answer` runs per line; the server records the lead while the
-form waits (`receive_lead`) and answers it right after (`answer_received`). Model calls (reading
+form waits (`receive_lead`) and answers it right after (`answer_received`); a worker with several
+waiting answers them all first (`answer_first`) and closes them after (`close`). Model calls (reading
 the message, a capable model's answer) run outside every write transaction. Answering a lead
 twice returns what was done the first time; a lead a crash left unanswered is found by
 `unanswered` and answered on the next run.
@@ -137,7 +138,7 @@ def answer_received(
     if claim_lead(ws, lead_id) is None:
         with ws.store.transaction() as session:
             return summary_of(session, session.get_one(LeadRecord, lead_id))
-    return answer_claimed(ws, lead_id, reader=reader, lead_clock=lead_clock)
+    return close(ws, answer_first(ws, lead_id, reader=reader, lead_clock=lead_clock))
 
 
 @dataclass(frozen=True)
@@ -156,20 +157,6 @@ class Answered:
     lead_clock: Clock
 
 
-def answer_claimed(
-    ws: Workspace,
-    lead_id: int,
-    *,
-    reader: ReplyReader | None = None,
-    lead_clock: Clock | None = None,
-    send: bool = True,
-) -> LeadAnswer:
-    """Answer a lead this worker claimed, and close it. `send`: what may go out at once (the answer,
-    the AE's invitation, the team's note) goes now; without it, it waits approved in the outbox for
-    the caller's next send (a worker answers every waiting lead first, then sends them all in one go)."""
-    return close(ws, answer_first(ws, lead_id, reader=reader, lead_clock=lead_clock, send=send), send)
-
-
 def answer_first(
     ws: Workspace,
     lead_id: int,
@@ -178,7 +165,10 @@ def answer_first(
     lead_clock: Clock | None = None,
     send: bool = True,
 ) -> Answered:
-    """File, research, score, read and route a claimed lead, and queue its first answer."""
+    """File, research, score, read and route a lead this worker claimed, and queue its first answer.
+    `send`: what may go out at once (the answer, the AE's invitation) goes now; without it, it waits
+    approved in the outbox for the caller's next send (a worker answers every waiting lead first,
+    then sends them all in one go)."""
     lead_clock = lead_clock or RunningClock(clock.now())
     file_lead(ws, lead_id)
     with ws.store.transaction() as session:
