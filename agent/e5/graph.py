@@ -24,8 +24,7 @@ WEIGHT_RANGE = 63  # 7-bit weights: on a CPU without VNNI, 8-bit products can ov
 
 
 class _Graph:
-    def __init__(self, int8: bool) -> None:
-        self.int8 = int8
+    def __init__(self) -> None:
         self.nodes: list[NodeProto] = []
         self.weights: list[TensorProto] = []
         self._n = 0
@@ -41,11 +40,11 @@ class _Graph:
         return out
 
     def linear(self, x: str, name: str, weight: np.ndarray, bias: np.ndarray) -> str:
-        """x @ weight^T + bias (the file keeps each weight as out x in). With `int8`, the weight is kept
-        as 8-bit integers, a scale per output (symmetric), and each input is quantised as it comes
-        (ONNX Runtime runs the pair as one integer matrix product)."""
+        """x @ weight^T + bias (the file keeps each weight as out x in). For the parts in `INT8_PARTS`,
+        the weight is kept as integers, a scale per output (symmetric), and each input is quantised as
+        it comes (ONNX Runtime runs the pair as one integer matrix product)."""
         bias_name = self.constant(f"{name}.b", np.asarray(bias, dtype=np.float32))
-        if not self.int8 or name.rsplit(".", 1)[-1] not in INT8_PARTS:
+        if name.rsplit(".", 1)[-1] not in INT8_PARTS:
             product = self.op("MatMul", x, self.constant(f"{name}.wt", np.ascontiguousarray(weight.T)))
             return self.op("Add", product, bias_name)
         scale = np.abs(weight).max(axis=1) / WEIGHT_RANGE
@@ -59,11 +58,11 @@ class _Graph:
         return self.op("Add", self.op("Mul", self.op("Cast", product, to=TensorProto.FLOAT), scales), bias_name)
 
 
-def encoder(model: ModelFile, int8: bool = True) -> ModelProto:
+def encoder(model: ModelFile) -> ModelProto:
     h = model.header
     size, heads, ff = h.hidden, h.heads, h.feed_forward
     head_size = size // heads
-    g = _Graph(int8)
+    g = _Graph()
     split = g.constant("split_heads", np.array([0, 0, heads, head_size], dtype=np.int64))
     join = g.constant("join_heads", np.array([0, 0, size], dtype=np.int64))
     scale = g.constant("scale", np.array(1.0 / np.sqrt(head_size), dtype=np.float32))
