@@ -379,8 +379,7 @@ def reading_text(lead: InboundLead) -> str:
 
 def close(ws: Workspace, answered: Answered, send: bool = True) -> LeadAnswer:
     """Route the lead in its record, with its speed-to-lead, and tell the team when the campaign asks."""
-    lead_id, decision, written, error, at = (answered.lead_id, answered.decision, answered.written,
-                                             answered.error, answered.at)  # fmt: skip
+    lead_id, decision, written, error = answered.lead_id, answered.decision, answered.written, answered.error
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
         row.route, row.reasons = decision.route, decision.reasons
@@ -390,8 +389,8 @@ def close(ws: Workspace, answered: Answered, send: bool = True) -> LeadAnswer:
             message = session.get_one(OutboxMessage, written.answer_id)
             row.needs_review = row.needs_review or not passed(written.checks)
             if message.state in ANSWERED:
-                row.answered_at = as_utc(at)
-                seconds = (at - row.received_at.replace(tzinfo=UTC)).total_seconds()
+                row.answered_at = as_utc(answered.at)
+                seconds = (answered.at - row.received_at.replace(tzinfo=UTC)).total_seconds()
                 row.speed_to_lead_seconds = round(max(0.0, seconds), 3)  # a form's clock may run a little ahead
         elif error is not None:
             row.error = error

@@ -3,9 +3,9 @@
 The order is the order of what must never go wrong: an address that asked not to be contacted
 hears nothing; attempts to steer the agent get nothing and go to a person, flagged (the address
 held if the rest may be an opt-out); an opt-out in doubt holds the address for a person; spam gets
-nothing and goes to a person; a competitor
-or a vendor gets nothing; students and job seekers are pointed to the right place; then the ICP
-decides between a meeting, an answer, and a person's judgement.
+nothing and goes to a person; a competitor or a vendor gets nothing; students and job seekers are
+pointed to the right place; then the ICP decides between a meeting, an answer, and a person's
+judgement.
 """
 
 from __future__ import annotations
@@ -69,9 +69,9 @@ def decide(facts: Facts) -> Decision:
         return Decision(Route.do_not_contact, [f"asks not to be contacted: {facts.opt_out!r}"], suppress=True)
     held = "may be asking not to be contacted: the address is held until a person settles it"
     if facts.injection:  # what is read beside an injection is not to be relied on; held if it may be an opt-out
-        reasons = [f"tries to steer the agent: {facts.injection[0][:80]!r}"] + (
-            [held] if facts.opt_out_in_doubt else []
-        )
+        reasons = [f"tries to steer the agent: {facts.injection[0][:80]!r}"]
+        if facts.opt_out_in_doubt:
+            reasons.append(held)
         return Decision(Route.flagged, reasons, needs_review=True, hold=facts.opt_out_in_doubt)
     if facts.opt_out_in_doubt:
         return Decision(Route.do_not_contact, [held], needs_review=True, hold=True)
