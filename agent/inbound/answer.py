@@ -11,6 +11,7 @@ twice returns what was done the first time; a lead a crash left unanswered is fo
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,7 +40,7 @@ from agent.pipeline import campaign_named
 from agent.replies import rules
 from agent.replies.classify import ReplyReader
 from agent.replies.handling import reader_for
-from agent.replies.ingest import from_fields
+from agent.replies.ingest import Inbound, from_fields
 from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.research.brief import Brief
 from agent.research.researcher import research_account
@@ -58,6 +59,7 @@ INBOUND_ENROLLMENT_PRIORITY = 0.0
 # The first answer counts for speed-to-lead once it is sent or waits only for its turn or a person.
 ANSWERED = (OutboxState.sent, OutboxState.sending, OutboxState.approved, OutboxState.pending_review)
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a form's own clock may run
+READ_AHEAD = 16  # waiting leads whose messages a worker reads ahead at a time (`read_ahead`)
 _readers: WeakKeyDictionary[Workspace, ReplyReader] = WeakKeyDictionary()
 
 
@@ -231,8 +233,7 @@ def _read(
     reader: ReplyReader, lead: InboundLead, spec: CampaignSpec, policy: InboundSpec,
     card: ScoreCard | None, contact_id: int | None, suppressed: bool,
 ) -> tuple[ReplyAnalysis, Facts]:  # fmt: skip
-    inbound = from_fields(text=lead.message, subject=lead.source, sender=f"{lead.name} <{lead.email}>",
-                          received_at=lead.received_at, mail=False)  # fmt: skip
+    inbound = message_of(lead)
     reader.ours = reader.ours or frozenset({spec.sender.email.lower()})
     reading = reader.read(inbound, timezone=lead.timezone, received_at=lead.received_at, ids={"contact_id": contact_id})
     fields = from_fields(text="\n".join(f for f in (lead.name, lead.company, lead.title) if f), mail=False)
@@ -261,6 +262,33 @@ def _read(
         books_meetings=spec.meetings is not None,
     )  # fmt: skip
     return reading, facts
+
+
+def message_of(lead: InboundLead) -> Inbound:
+    """The lead's message as the reply reader reads it."""
+    return from_fields(text=lead.message, subject=lead.source, sender=f"{lead.name} <{lead.email}>",
+                       received_at=lead.received_at, mail=False)  # fmt: skip
+
+
+def read_ahead(ws: Workspace, reader: Callable[[], ReplyReader], after: int, limit: int = READ_AHEAD) -> int:
+    """Start reading the messages of the next `limit` waiting leads (those after lead `after`) on a
+    spare core, while this worker answers the one before them (`ReplyReader.read_ahead`); returns
+    the last lead so read. Nothing is claimed: a lead another worker answers was read for nothing."""
+    with ws.store.transaction() as session:
+        query = (
+            select(LeadRecord.id, LeadRecord.lead)
+            .where(LeadRecord.state == "received", LeadRecord.id > after)
+            .order_by(LeadRecord.id)
+            .limit(limit)
+        )
+        waiting = session.execute(query).all()
+    for lead_id, fields in waiting:
+        try:
+            reader().read_ahead(message_of(InboundLead.model_validate(fields, strict=False)))
+        except Exception:  # reading ahead only saves time: the lead is read when it is answered
+            log.warning("inbound lead %s: could not be read ahead", lead_id, exc_info=True)
+        after = lead_id
+    return after
 
 
 def _record(

@@ -130,6 +130,10 @@ class IntentClassifier:
     def classify_one(self, text: str) -> Guess:
         return self.classify([text])[0]
 
+    def ahead(self, text: str) -> None:
+        """Start embedding `text` for a `classify_one` to come (`MultilingualE5.ahead`)."""
+        self.embeddings.ahead([text])
+
 
 def cache_key(path: Path, embeddings: MultilingualE5) -> str:
     digest = hashlib.sha256(path.read_bytes())

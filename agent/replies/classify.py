@@ -63,6 +63,11 @@ def detect_language(text: str) -> str:
     return str(_language_identifier().classify(text)[0])
 
 
+def _words(reply: Inbound, text: str) -> str:
+    """What the classifier reads of a reply's visible text (injections taken out)."""
+    return words_to_classify(text, reply.from_name) or reply.subject
+
+
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
@@ -147,10 +152,19 @@ class ReplyReader:
             analysis.summary = _summary(analysis, text)
         return analysis
 
+    def read_ahead(self, reply: Inbound) -> None:
+        """Start the classifier's embedding of a message `read` will be given soon, on a spare core:
+        `read` then finds it done (a worker reads the next leads' messages while it answers this one)."""
+        if self.classifier is None or self.mode == "llm_only":
+            return
+        verdict = rules.decide(reply, self.ours)
+        if verdict.intent is None:  # the rules decide this one: the classifier never reads it
+            self.classifier.ahead(_words(reply, rules.without_injections(reply.visible, verdict.injected)))
+
     def _classify(self, reply: Inbound, text: str, language: str, ids: dict[str, int | None] | None) -> ReplyAnalysis:
         if self.classifier is None:  # the model alone decides (tests with a scripted model, or no classifier)
             return self._model_decides(reply, text, language, ids, list(Intent), None)
-        guess = self.classifier.classify_one(words_to_classify(text, reply.from_name) or reply.subject)
+        guess = self.classifier.classify_one(_words(reply, text))
         unsub = guess.probability_of(Intent.unsubscribe)
         if guess.intent is not Intent.unsubscribe and unsub >= OPT_OUT_DOUBT and rules.OPT_OUT_CUES.search(text):
             return ReplyAnalysis(

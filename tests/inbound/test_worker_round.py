@@ -3,14 +3,19 @@ with its error while the others are answered; and work waits while the server an
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pytest
 from sqlalchemy import select
 
-from agent.inbound.answer import receive_lead
+from agent.e5 import E5
+from agent.inbound.answer import message_of, receive_lead
 from agent.inbound.tables import LeadRecord
 from agent.replies.classify import ReplyReader
+from agent.replies.handling import reader_for
 from agent.replies.ingest import Inbound
 from agent.replies.model import ReplyAnalysis
 from agent.store.tables import Event
@@ -78,3 +83,27 @@ def test_every_waiting_lead_is_answered_before_any_is_closed(desk: Desk) -> None
         rows = session.scalars(select(LeadRecord).where(LeadRecord.id.in_(ids))).all()
     assert kinds == [("inbound_lead_routed", i) for i in ids] + [("inbound_lead_answered", i) for i in ids]
     assert all(row.state == "routed" and row.answer_id and row.speed_to_lead_seconds is not None for row in rows)
+
+
+def test_the_next_leads_messages_are_read_ahead_on_the_spare_core_once_each(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In a burst a lead's message is embedded (7-8 ms of its 30) while the worker answers the one before.
+    reader = reader_for(desk.ws)  # the product's reader: the classifier decides what the rules leave
+    assert reader.classifier is not None
+    model = reader.classifier.embeddings.model()
+    reads: list[tuple[str, str]] = []
+
+    def query(text: str) -> np.ndarray:
+        reads.append((threading.current_thread().name, text))
+        return E5.query(model, text)
+
+    monkeypatch.setattr(model, "query", query)
+    messages = ["Could we see a demo next week?", "What would 40 trucks cost?", "Happy with our vendor for now."]
+    ids = [_receive(desk, name, m) for name, m in zip(("Avery", "Blake", "Casey"), messages, strict=True)]
+    assert Worker(desk.ws, reader=reader, steps=False).round().leads == ids
+    assert len(reads) == len(messages) == len({text for _, text in reads})  # each message read once
+    assert all(thread.startswith("e5-ahead") for thread, _ in reads)
+    with desk.ws.store.transaction() as session:
+        intents = session.scalars(select(LeadRecord.intent).where(LeadRecord.id.in_(ids)).order_by(LeadRecord.id))
+        assert list(intents) == [str(reader.read(message_of(desk.lead(message=m))).intent) for m in messages]
