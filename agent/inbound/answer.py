@@ -172,11 +172,11 @@ def answer_first(
     approved in the outbox for the caller's next send (a worker answers every waiting lead first,
     then sends them all in one go)."""
     lead_clock = lead_clock or RunningClock(clock.now())
-    file_lead(ws, lead_id)
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
-        spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
         lead = InboundLead.model_validate(row.lead, strict=False)
+        file_lead(session, row, lead)
+        spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
         account_id, contact_id, duplicate_of = row.account_id, row.contact_id, row.duplicate_of
         suppressed = is_suppressed(session, lead.email)
         first = session.get(LeadRecord, duplicate_of) if duplicate_of else None
@@ -323,10 +323,12 @@ def _record(
         )
 
 
-def _people(ws: Workspace, lead_id: int, lead: InboundLead) -> tuple[Account, Contact]:
-    """The lead's account and contact, detached; made up (never stored) for a lead without them."""
+def _people(ws: Workspace, lead_id: int, lead: InboundLead) -> tuple[Account, Contact, datetime, int]:
+    """The lead's account and contact, detached (made up, never stored, for a lead without them),
+    when the lead was recorded, and its campaign."""
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
+        since, campaign_id = row.created_at, row.campaign_id
         account = session.get(Account, row.account_id) if row.account_id else None
         contact = session.get(Contact, row.contact_id) if row.contact_id else None
         for thing in (account, contact):
@@ -336,7 +338,7 @@ def _people(ws: Workspace, lead_id: int, lead: InboundLead) -> tuple[Account, Co
     account = account or Account(name=lead.company or domain, domain=domain, technologies=[])
     contact = contact or Contact(email=lead.email, first_name=lead.first_name, last_name=lead.last_name,
                                  title=lead.title, timezone=lead.timezone)  # fmt: skip
-    return account, contact
+    return account, contact, since, campaign_id
 
 
 def _variables(lead: InboundLead, spec: CampaignSpec, account: Account, reading: ReplyAnalysis,
@@ -367,11 +369,8 @@ def _answer(
     reading: ReplyAnalysis, lead_clock: Clock, facts: Facts, send: bool,
 ) -> paths.Written:  # fmt: skip
     assert decision.template is not None
-    account, contact = _people(ws, lead_id, lead)
+    account, contact, since, campaign_id = _people(ws, lead_id, lead)
     answers = screening.approved_answers(lead, policy)
-    with ws.store.transaction() as session:
-        row = session.get_one(LeadRecord, lead_id)
-        since, campaign_id = row.created_at, row.campaign_id
     head = paths.Letterhead(
         ws=ws, spec=spec, campaign_id=campaign_id, lead_id=lead_id, account=account, contact=contact,
         variables=_variables(lead, spec, account, reading, answers, decision.disposition_reason),

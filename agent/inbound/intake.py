@@ -26,7 +26,6 @@ from agent.inbound.lead import InboundLead
 from agent.inbound.tables import LeadRecord
 from agent.store.db import record_event
 from agent.store.tables import Account, Contact, keep_receipt
-from agent.workspace import Workspace
 
 ACCOUNT_FIELDS = ("name", "industry", "employees", "country", "region", "website")
 CONTACT_FIELDS = ("first_name", "last_name", "title", "timezone", "phone")
@@ -135,21 +134,18 @@ def receive(
     return Received(record.id, None, None, None)
 
 
-def file_lead(ws: Workspace, lead_id: int) -> Received:
+def file_lead(session: Session, record: LeadRecord, lead: InboundLead) -> Received:
     """The lead's account and contact, found or created in the CRM the first time this is asked
     (again after a crash: the merge fills blanks only, so twice is once); a duplicate takes its
-    first lead's."""
-    with ws.store.transaction() as session:
-        record = session.get_one(LeadRecord, lead_id)
-        if record.account_id is not None or record.contact_id is not None:
-            return Received(record.id, record.duplicate_of, record.account_id, record.contact_id)
-        if record.duplicate_of is not None:
-            first = session.get_one(LeadRecord, record.duplicate_of)
-            record.account_id, record.contact_id = first.account_id, first.contact_id
-            return Received(record.id, record.duplicate_of, first.account_id, first.contact_id)
-        lead = InboundLead.model_validate(record.lead, strict=False)
-        account_id, contact_id, note = _upsert(session, lead)
-        record.account_id, record.contact_id = account_id, contact_id
-        record_event(session, "inbound_lead_filed", campaign_id=record.campaign_id, account_id=account_id,
-                     contact_id=contact_id, data={"lead": record.id, "note": note})  # fmt: skip
-        return Received(record.id, None, account_id, contact_id, note)
+    first lead's. In the caller's transaction (the worker reads the lead in the same one)."""
+    if record.account_id is not None or record.contact_id is not None:
+        return Received(record.id, record.duplicate_of, record.account_id, record.contact_id)
+    if record.duplicate_of is not None:
+        first = session.get_one(LeadRecord, record.duplicate_of)
+        record.account_id, record.contact_id = first.account_id, first.contact_id
+        return Received(record.id, record.duplicate_of, first.account_id, first.contact_id)
+    account_id, contact_id, note = _upsert(session, lead)
+    record.account_id, record.contact_id = account_id, contact_id
+    record_event(session, "inbound_lead_filed", campaign_id=record.campaign_id, account_id=account_id,
+                 contact_id=contact_id, data={"lead": record.id, "note": note})  # fmt: skip
+    return Received(record.id, None, account_id, contact_id, note)

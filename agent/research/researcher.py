@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agent.campaign import TriggerKind
 from agent.errors import ModelError
@@ -78,22 +79,21 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _store_sources(ws: Workspace, account_id: int, docs: list[SourceDoc]) -> list[Source]:
+def _store_sources(session: Session, account_id: int, docs: list[SourceDoc]) -> list[Source]:
     """The account's sources as stored, in the order given; one row per content, whichever worker
     researching the account at the same moment wrote it."""
     digests = [_hash(f"{doc.kind}\n{doc.title}\n{doc.text}") for doc in docs]
     kept = select(Source).where(Source.account_id == account_id, Source.content_hash.in_(digests))
-    with ws.store.transaction() as session:
+    by_digest = {row.content_hash: row for row in session.scalars(kept)}
+    new = [
+        {"account_id": account_id, "kind": doc.kind, "title": doc.title, "uri": doc.uri,
+         "published_on": doc.published_on, "text": doc.text, "content_hash": digest}
+        for doc, digest in zip(docs, digests, strict=True) if digest not in by_digest
+    ]  # fmt: skip
+    if new:  # most research finds what it found before: then it takes no write lock at all
+        add_missing(session, Source, new, ("account_id", "content_hash"))
         by_digest = {row.content_hash: row for row in session.scalars(kept)}
-        new = [
-            {"account_id": account_id, "kind": doc.kind, "title": doc.title, "uri": doc.uri,
-             "published_on": doc.published_on, "text": doc.text, "content_hash": digest}
-            for doc, digest in zip(docs, digests, strict=True) if digest not in by_digest
-        ]  # fmt: skip
-        if new:  # most research finds what it found before: then it takes no write lock at all
-            add_missing(session, Source, new, ("account_id", "content_hash"))
-            by_digest = {row.content_hash: row for row in session.scalars(kept)}
-        return [by_digest[digest] for digest in digests]
+    return [by_digest[digest] for digest in digests]
 
 
 def _model_brief(ws: Workspace, base: Brief, account: Account) -> Brief:
@@ -148,14 +148,14 @@ def research_account(ws: Workspace, account_id: int, *, force: bool = False) -> 
         account = session.get_one(Account, account_id)
         session.expunge(account)
     docs = [doc for tool in source_tools().values() for doc in tool(account, ws.settings)]
-    sources = _store_sources(ws, account_id, docs)
-    sources_hash = _hash("\n".join(sorted(s.content_hash for s in sources)))
     use_model = ws.settings.research_with_model
     if use_model is None:
         use_model = ws.llm.handle.capable_writer
     made_by = f"rules+{ws.llm.name}" if use_model else "rules"
-    if not force:
-        with ws.store.transaction() as session:
+    with ws.store.transaction() as session:
+        sources = _store_sources(session, account_id, docs)
+        sources_hash = _hash("\n".join(sorted(s.content_hash for s in sources)))
+        if not force:
             existing = session.scalar(
                 select(BriefRow).where(
                     BriefRow.account_id == account_id,

@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 
 from agent.inbound import intake
 from agent.inbound.answer import receive_lead
+from agent.inbound.lead import InboundLead
+from agent.inbound.tables import LeadRecord
 from agent.store import db
 from agent.store.tables import Account, Contact
 from tests.inbound.conftest import CAMPAIGN, build_desk
@@ -53,8 +55,13 @@ def test_workers_filing_leads_from_one_new_company_at_once_file_them_under_one_a
 
     monkeypatch.setattr(intake, "_blanks_only", together)
     monkeypatch.setattr(db, "add_missing", all_insert)
+    def file(lead_id: int) -> intake.Received:  # as a worker files the lead it claimed
+        with desk.ws.store.transaction() as session:
+            record = session.get_one(LeadRecord, lead_id)
+            return intake.file_lead(session, record, InboundLead.model_validate(record.lead, strict=False))
+
     with ThreadPoolExecutor(WORKERS) as pool:
-        filed = list(pool.map(lambda lead_id: intake.file_lead(desk.ws, lead_id), ids))
+        filed = list(pool.map(file, ids))
     with desk.ws.store.transaction() as session:
         account_id = session.scalar(select(Account.id).where(Account.domain == DOMAIN))
         assert session.scalar(select(func.count()).select_from(Account).where(Account.domain == DOMAIN)) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -50,6 +51,14 @@ def _as_date(value: object) -> date | None:
 
 
 def read_saved(path: Path) -> SourceDoc | None:
+    """The file as a source; a file unchanged since it was last read (its size and modification time)
+    is not parsed again: a worker answering a burst of leads researches the same accounts' folders."""
+    stat = path.stat()
+    return _read_saved(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=512)  # a few files an account: the accounts of a burst of leads
+def _read_saved(path: Path, _mtime_ns: int, _size: int) -> SourceDoc | None:
     text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix.lower() in (".html", ".htm"):
         title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
