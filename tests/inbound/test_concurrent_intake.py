@@ -55,6 +55,7 @@ def test_workers_filing_leads_from_one_new_company_at_once_file_them_under_one_a
 
     monkeypatch.setattr(intake, "_blanks_only", together)
     monkeypatch.setattr(db, "add_missing", all_insert)
+
     def file(lead_id: int) -> intake.Received:  # as a worker files the lead it claimed
         with desk.ws.store.transaction() as session:
             record = session.get_one(LeadRecord, lead_id)
