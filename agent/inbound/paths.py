@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from agent import outbox
 from agent.campaign import CampaignSpec
@@ -114,24 +115,31 @@ def _release(head: Letterhead, answer_id: int, checks: list[CheckResult], meetin
     """Approve the answer when the desk's policy and its checks allow, and send it (with the AE's
     invitation of a meeting booked with it) at once, unless the caller sends next: the lead is waiting."""
     with head.ws.store.transaction() as session:
-        row = outbox.get(session, answer_id)
-        row.lead_id, row.checks = head.lead_id, [c.model_dump() for c in checks]
-        if row.state == OutboxState.pending_review and head.auto and passed(checks):
-            outbox.decide(session, row, OutboxState.approved, "auto_approve", POLICY_REVIEWER)
-        elif row.state == OutboxState.pending_review and not passed(checks):
-            outbox.decide(session, row, OutboxState.flagged, "flag", POLICY_REVIEWER, "failed its checks")
-        ids = [answer_id]
-        if meeting_id is not None:
-            ids += session.scalars(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.meeting_id == meeting_id, OutboxMessage.audience == Audience.ae
-                )
-            ).all()
-        due = session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.approved)
-        ).all()
+        due = _approve(session, head, outbox.get(session, answer_id), checks, meeting_id)
+    _send(head, due)
+
+
+def _approve(
+    session: Session, head: Letterhead, row: OutboxMessage, checks: list[CheckResult], meeting_id: int | None = None
+) -> list[int]:
+    """`_release`'s decision, in the caller's transaction: the answer's checks kept, and it approved
+    or flagged; returns what is now due (the answer, and the AE's invitation of a meeting booked with it)."""
+    row.lead_id, row.checks = head.lead_id, [c.model_dump() for c in checks]
+    if row.state == OutboxState.pending_review and head.auto and passed(checks):
+        outbox.decide(session, row, OutboxState.approved, "auto_approve", POLICY_REVIEWER)
+    elif row.state == OutboxState.pending_review and not passed(checks):
+        outbox.decide(session, row, OutboxState.flagged, "flag", POLICY_REVIEWER, "failed its checks")
+    ids = [row.id]
+    if meeting_id is not None:
+        invitation = OutboxMessage.meeting_id == meeting_id, OutboxMessage.audience == Audience.ae
+        ids += session.scalars(select(OutboxMessage.id).where(*invitation)).all()
+    due = select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.approved)
+    return list(session.scalars(due).all())
+
+
+def _send(head: Letterhead, due: list[int]) -> None:
     if due and head.send_now:
-        send_due(head.ws, now=as_utc(head.now()), only=list(due))
+        send_due(head.ws, now=as_utc(head.now()), only=due)
 
 
 # ---- meeting ----------------------------------------------------------------------------------
@@ -197,16 +205,16 @@ def _write_letter(
     """Word the meetings capability's letter with the route's template (once: a letter worded before
     keeps its words), check it and release it."""
     head.variables.update(scene.variables())
-    with head.ws.store.transaction() as session:
+    with head.ws.store.transaction() as session:  # worded, checked and released at once
         row = outbox.get(session, letter_id)
         if row.state == OutboxState.pending_review and name is not None and not row.made_by.startswith("template:"):
             subject, body = render(head.spec, name, head.variables)
             row.subject, row.body, row.made_by = subject[:255], body, f"template:{name}"
             record_event(session, "inbound_answer_written", contact_id=head.contact.id, outbox_id=row.id,
                          data={"lead": head.lead_id, "made_by": row.made_by})  # fmt: skip
-        subject, body = row.subject or "", row.body
-    checks = head.check(subject, body, scene.terms())
-    _release(head, letter_id, checks, meeting_id)
+        checks = head.check(row.subject or "", row.body, scene.terms())
+        due = _approve(session, head, row, checks, meeting_id)
+    _send(head, due)
     return Written(letter_id, checks, scene.slots)
 
 
@@ -268,24 +276,24 @@ def _reply_row(head: Letterhead, campaign_id: int, text: str, source: str, recei
         return reply.id
 
 
-def _queue_answer(head: Letterhead, via: AnswerVia, subject: str, body: str, made_by: str, reply_id: int | None) -> int:
-    with head.ws.store.transaction() as session:
-        row = outbox.queue(
-            session,
-            outbox.Envelope(
-                outbox.thread_sender(session, head.spec, head.contact.id), (head.contact.full_name, head.contact.email)
-            ),
-            outbox.Origins(
-                Origin.inbound_answer,
-                via.value,
-                campaign_id=head.campaign_id,
-                contact_id=head.contact.id,
-                reply_id=reply_id,
-                lead_id=head.lead_id,
-            ),
-            outbox.Content(subject, body, headers={"X-SDR-Inbound-Lead": str(head.lead_id)}, made_by=made_by),
-        )
-        return row.id
+def _queue_answer(
+    session: Session, head: Letterhead, via: AnswerVia, subject: str, body: str, made_by: str, reply_id: int | None
+) -> OutboxMessage:
+    return outbox.queue(
+        session,
+        outbox.Envelope(
+            outbox.thread_sender(session, head.spec, head.contact.id), (head.contact.full_name, head.contact.email)
+        ),
+        outbox.Origins(
+            Origin.inbound_answer,
+            via.value,
+            campaign_id=head.campaign_id,
+            contact_id=head.contact.id,
+            reply_id=reply_id,
+            lead_id=head.lead_id,
+        ),
+        outbox.Content(subject, body, headers={"X-SDR-Inbound-Lead": str(head.lead_id)}, made_by=made_by),
+    )
 
 
 def answer_by_response(
@@ -313,6 +321,8 @@ def decline_by_letter(head: Letterhead, name: TemplateName) -> Written:
 
 def _written(head: Letterhead, via: AnswerVia, subject: str, body: str, made_by: str, reply_id: int | None) -> Written:
     checks = head.check(subject, body)
-    answer_id = _queue_answer(head, via, subject, body, made_by, reply_id)
-    _release(head, answer_id, checks)
-    return Written(answer_id, checks)
+    with head.ws.store.transaction() as session:  # queued and released at once
+        row = _queue_answer(session, head, via, subject, body, made_by, reply_id)
+        due = _approve(session, head, row, checks)
+    _send(head, due)
+    return Written(row.id, checks)

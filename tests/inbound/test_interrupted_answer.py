@@ -1,5 +1,6 @@
-"""A worker that dies between writing a lead's answer and releasing it: the next worker finishes that
-answer as the first would have (checked, approved by the policy, sent), and never writes a second.
+"""A worker that dies while answering a lead (its answer written, checked and released in one
+transaction, or not at all, then sent): the next worker finishes that answer as the first would have
+(checked, approved by the policy, sent), and never writes a second.
 
 Found by the kill tests (`tests/server/test_durable.py`), where it showed once in a while: the next
 worker found the answer already written and stopped there, so an answer the policy lets go at once
@@ -73,9 +74,12 @@ LEADS = {  # path -> (the lead's fields, what the answer is once released, wheth
 }
 DEATHS = [  # (path, step of `agent.inbound.paths`, where in it the worker dies)
     ("meeting", "handle_meeting_request", _dies_after),  # the letter queued, not yet written or checked
-    ("meeting", "_release", _dies_before),  # written, not yet checked or approved
-    ("response", "_release", _dies_before),
-    ("letter", "_release", _dies_before),
+    ("meeting", "_approve", _dies_before),  # written, not yet checked or approved: undone with them
+    ("meeting", "_send", _dies_before),  # released, not yet sent
+    ("response", "_reply_row", _dies_after),  # the lead's words kept, no answer queued
+    ("response", "_approve", _dies_before),  # queued, not yet checked or approved: undone with them
+    ("letter", "_approve", _dies_before),
+    ("letter", "_send", _dies_before),
 ]
 
 
