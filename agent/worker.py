@@ -90,9 +90,8 @@ class Worker:
         # Every waiting lead is answered before anything is sent, and before any is closed (routed in
         # its record, the team told): a lead's answer counts once it is queued, so in a burst the
         # last lead waits for the others' answers only; and one send for a burst of leads costs far
-        # less than one per lead. (Measured and left out, when the message's embedding took 27 ms:
-        # reading the next lead on a second thread while this one's answer is written, 57-60 ms of
-        # CPU a lead either way, no spare core on 2.)
+        # less than one per lead. The next leads' messages are read meanwhile on the spare core
+        # (`_claim_lead`).
         while answered := self._answer_waiting(done):
             for lead in answered:
                 try:

@@ -143,12 +143,18 @@ def report(ws: Workspace, ids: list[int], title: str) -> None:
             if r.id in first_answer and r.claimed_at
         ]
         routes = Counter(str(r.route) for r in rows)
+        claims = sorted(clock.as_utc(r.claimed_at) for r in rows if r.claimed_at)
+        first_stored = min((clock.as_utc(r.created_at) for r in rows), default=None)
     print(f"{title}: {len(ids)} leads, {len(queued)} answered {dict(routes)}")
     print(f"  form -> answer in the outbox: {figures(queued)}")
     print(f"  as the server recorded it:    {figures(recorded)}")
     print(f"  of which form -> stored:      {figures(stored)}")
     print(f"          stored -> claimed:    {figures(claimed)}")
     print(f"         claimed -> answer:     {figures(working)}")
+    if len(claims) > 1 and first_stored is not None:  # how fast the worker goes through them
+        first = (claims[0] - first_stored).total_seconds() * 1000
+        each = (claims[-1] - claims[0]).total_seconds() * 1000 / (len(claims) - 1)
+        print(f"  claims: the first {first:.0f} ms after the first lead was stored, then one every {each:.1f} ms")
 
 
 def main() -> None:
