@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from agent.errors import ConfigError
 from agent.settings import Settings
-from agent.store.tables import Suppression
+from agent.store.tables import ERASED, ERASED_PREFIX, Suppression
 
-PREFIX = "erased:"
+PREFIX = ERASED_PREFIX
 REASON = "erasure"
 # An erased contact's row stays (other rows point at it) under an address that names no one.
 PLACEHOLDER_DOMAIN = "erased.invalid"
@@ -61,7 +61,7 @@ def session_key(session: Session) -> bytes | None:
     key: bytes | None = session.info.get(SESSION_KEY)
     expected = fingerprint_source(key) if key else None
     if _CHECKED not in session.info or session.info[_CHECKED] != expected:
-        sources = set(session.scalars(select(Suppression.source).where(Suppression.value.startswith(PREFIX))))
+        sources = set(session.scalars(select(Suppression.source).where(ERASED)))  # by their own index
         if sources and key is None:
             raise ConfigError(
                 "erased people are on the do-not-contact list, but SDR_ERASURE_SECRET is not set: "

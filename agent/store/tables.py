@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
@@ -87,11 +88,20 @@ class Contact(Base):
         return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
 
 
+# An erased person's entry is this prefix and a keyed hash of the address (`agent.erasure`). Every
+# transaction that looks for suppressions first reads these entries' sources (which key made them):
+# they have an index of their own, since a prefix match cannot use the index on the value (the
+# whole list was read, 8 ms a transaction with 100,000 suppressions).
+ERASED_PREFIX = "erased:"
+ERASED = sql(f"value LIKE '{ERASED_PREFIX}%'")
+
+
 class Suppression(Base):
     """An address or a whole domain never to be written to again. Rows are never deleted, except a
     hold (an opt-out in doubt) that a person releases."""
 
     __tablename__ = "suppressions"
+    __table_args__ = (Index("ix_suppressions_erased", "source", sqlite_where=ERASED, postgresql_where=ERASED),)
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[str] = mapped_column(String(320), unique=True)  # "a@b.com" or "@b.com"
     reason: Mapped[str] = mapped_column(String(32))  # one of agent.suppression.REASONS

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from agent.accounts.importer import import_file
 from agent.calls.index import call_index
@@ -154,6 +154,22 @@ def test_erased_people_are_recognised_only_with_the_secret_they_were_erased_with
     with make_workspace(tmp_path, erasure_secret=SECRET).store.transaction() as session:
         assert is_suppressed(session, DANA) and not is_suppressed(session, KIM)
         assert is_suppressed(session, "x@elsewhere.example")
+
+
+def test_the_look_for_erased_entries_reads_their_own_index_not_the_whole_list(tmp_path: Path) -> None:
+    # Every transaction that checks a suppression first reads which keys made the erased entries: with
+    # the whole list read for it, 100,000 suppressions cost 8 ms a transaction (0.3 ms with the index).
+    ws = make_workspace(tmp_path, erasure_secret=SECRET)
+    forget(ws, DANA)
+    statements: list[tuple[str, Any]] = []
+    event.listen(
+        ws.store.engine, "before_cursor_execute", lambda _c, _k, sql, params, *_: statements.append((sql, params))
+    )
+    with ws.store.transaction() as session:
+        assert is_suppressed(session, DANA)
+        [(sql, params)] = [(q, p) for q, p in statements if q.startswith("SELECT suppressions.source")]
+        plan = " ".join(str(row) for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "ix_suppressions_erased" in plan, plan
 
 
 def test_retention_purges_old_replies_and_bodies_and_keeps_what_waits(tmp_path: Path) -> None:
