@@ -22,10 +22,9 @@ from agent.campaign import CampaignSpec
 from agent.campaign.inbound import InboundSpec, TemplateName, compiled
 from agent.crm.sync import SyncSummary, sync_configured
 from agent.inbound.answer import (
-    READ_AHEAD,
     Answered,
     answer_first,
-    claim_lead,
+    claim_leads,
     close,
     close_failed,
     read_ahead,
@@ -75,7 +74,6 @@ class Worker:
         self.pause = pause or (lambda: None)
         self.crm_every = crm_every  # write back to the CRMs this often (`SDR_CRM_SYNC_MINUTES`)
         self._crm_synced_at: datetime | None = None
-        self._read_to = self._claimed_to = 0  # the last lead whose message was read ahead; the last claimed
 
     @property
     def reader(self) -> ReplyReader:
@@ -90,8 +88,7 @@ class Worker:
         # Every waiting lead is answered before anything is sent, and before any is closed (routed in
         # its record, the team told): a lead's answer counts once it is queued, so in a burst the
         # last lead waits for the others' answers only; and one send for a burst of leads costs far
-        # less than one per lead. The next leads' messages are read meanwhile on the spare core
-        # (`_claim_lead`).
+        # less than one per lead.
         while answered := self._answer_waiting(done):
             for lead in answered:
                 try:
@@ -110,25 +107,34 @@ class Worker:
         return done
 
     def _answer_waiting(self, done: Round) -> list[Answered]:
-        answered = []
-        while (lead_id := self._next(self._claim_lead)) is not None:
-            try:
-                answered.append(answer_first(self.ws, lead_id, reader=self.reader, send=False))
-            except Exception as exc:  # one lead's failure is that lead's: the others are answered
-                log.exception("inbound lead %s: answering failed; it goes to a person", lead_id)
-                close_failed(self.ws, lead_id, f"{type(exc).__name__}: {exc}")
-            done.leads.append(lead_id)
+        """Claim a few leads at a time (`claim_leads`), their messages read ahead on the spare core
+        (in a burst a lead's embedding, 7-8 ms of its 30, is done by the time the worker reads it);
+        the next few are claimed, and read, before the last of these is answered."""
+        answered: list[Answered] = []
+        claimed = self._claim()
+        while claimed:
+            *before, last = claimed
+            for n, lead_id in enumerate(before):
+                if n:
+                    self.pause()
+                self._answer(lead_id, answered, done)
+            claimed = self._claim()  # pauses first, as before every lead
+            self._answer(last, answered, done)
         return answered
 
-    def _claim_lead(self, ws: Workspace) -> int | None:
-        """The next waiting lead, claimed; the messages of the ones after it are read ahead on the
-        spare core meanwhile (`read_ahead`): in a burst the embedding of a lead's message (7-8 ms of
-        its 30) is done by the time the worker reads it."""
-        if self._read_to < self._claimed_to + READ_AHEAD // 2:
-            self._read_to = read_ahead(ws, lambda: self.reader, max(self._read_to, self._claimed_to))
-        lead_id = claim_lead(ws)
-        self._claimed_to = max(self._claimed_to, lead_id or 0)
-        return lead_id
+    def _claim(self) -> list[int]:
+        claimed = self._next(claim_leads)
+        if claimed:
+            read_ahead(self.reader, [fields for _, fields in claimed])
+        return [lead_id for lead_id, _ in claimed]
+
+    def _answer(self, lead_id: int, answered: list[Answered], done: Round) -> None:
+        try:
+            answered.append(answer_first(self.ws, lead_id, reader=self.reader, send=False))
+        except Exception as exc:  # one lead's failure is that lead's: the others are answered
+            log.exception("inbound lead %s: answering failed; it goes to a person", lead_id)
+            close_failed(self.ws, lead_id, f"{type(exc).__name__}: {exc}")
+        done.leads.append(lead_id)
 
     def _next(self, work: Callable[[Workspace], T]) -> T:
         self.pause()

@@ -11,14 +11,13 @@ twice returns what was done the first time; a lead a crash left unanswered is fo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Update, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from agent import clock
 from agent.campaign import CampaignSpec
@@ -59,7 +58,9 @@ INBOUND_ENROLLMENT_PRIORITY = 0.0
 # The first answer counts for speed-to-lead once it is sent or waits only for its turn or a person.
 ANSWERED = (OutboxState.sent, OutboxState.sending, OutboxState.approved, OutboxState.pending_review)
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a form's own clock may run
-READ_AHEAD = 16  # waiting leads whose messages a worker reads ahead at a time (`read_ahead`)
+# A worker claims a few waiting leads at once and reads their messages ahead (`claim_leads`): enough to
+# keep the reading thread ahead of the answers, few enough that another worker finds the rest.
+CLAIM_AT_ONCE = 4
 _readers: WeakKeyDictionary[Workspace, ReplyReader] = WeakKeyDictionary()
 
 
@@ -111,26 +112,43 @@ def unanswered(ws: Workspace) -> list[int]:
         return list(session.scalars(query))
 
 
-def claim_lead(ws: Workspace, lead_id: int | None = None) -> int | None:
-    """Claim a received lead for this worker (the next one, without `lead_id`): one conditional
-    update, so of several workers exactly one answers each lead; on PostgreSQL the next lead is
-    picked past the ones other workers hold (SKIP LOCKED). None: nothing left to claim."""
+def claim_lead(ws: Workspace, lead_id: int) -> int | None:
+    """Claim this received lead for this worker: one conditional update, so of several workers
+    exactly one answers it. None: another has it, or had it."""
     with ws.store.transaction() as session:
-        waiting = LeadRecord.state == "received"
-        if lead_id is None:
-            pick = select(LeadRecord.id).where(waiting).order_by(LeadRecord.id).limit(1)
-            if session.get_bind().dialect.name == "postgresql":
-                pick = pick.with_for_update(skip_locked=True)
-            target = LeadRecord.id == pick.scalar_subquery()
-        else:
-            target = LeadRecord.id == lead_id
-        return session.execute(
-            update(LeadRecord)
-            .where(target, waiting)
-            .values(state="answering", claimed_at=utcnow(), claimed_by=claimant())
-            .returning(LeadRecord.id)
-            .execution_options(synchronize_session=False)
-        ).scalar()
+        return session.execute(_claim(LeadRecord.id == lead_id)).scalar()
+
+
+def claim_leads(ws: Workspace, limit: int = CLAIM_AT_ONCE) -> list[tuple[int, dict[str, Any]]]:
+    """Claim the next `limit` received leads (the oldest first) for this worker, with what each says
+    (as stored); on PostgreSQL past the ones other workers hold (SKIP LOCKED). Empty: nothing left."""
+    with ws.store.transaction() as session:
+        pick = select(LeadRecord.id).where(LeadRecord.state == "received").order_by(LeadRecord.id).limit(limit)
+        if session.get_bind().dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        claimed = session.execute(_claim(LeadRecord.id.in_(pick), LeadRecord.lead)).all()
+    return sorted(((lead_id, fields) for lead_id, fields in claimed), key=lambda claimed_lead: claimed_lead[0])
+
+
+def _claim(target: ColumnElement[bool], *returned: InstrumentedAttribute[Any]) -> Update:
+    return (
+        update(LeadRecord)
+        .where(target, LeadRecord.state == "received")
+        .values(state="answering", claimed_at=utcnow(), claimed_by=claimant())
+        .returning(LeadRecord.id, *returned)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def read_ahead(reader: ReplyReader, leads: list[dict[str, Any]]) -> None:
+    """Start reading these claimed leads' messages (as stored) on a spare core, while this worker
+    answers the ones before them (`ReplyReader.read_ahead`): by the time it reads one, its
+    embedding is done."""
+    for fields in leads:
+        try:
+            reader.read_ahead(message_of(InboundLead.model_validate(fields, strict=False)))
+        except Exception:  # reading ahead only saves time: the lead is read (or fails) when it is answered
+            log.warning("a lead's message could not be read ahead", exc_info=True)
 
 
 def answer_received(
@@ -268,27 +286,6 @@ def message_of(lead: InboundLead) -> Inbound:
     """The lead's message as the reply reader reads it."""
     return from_fields(text=lead.message, subject=lead.source, sender=f"{lead.name} <{lead.email}>",
                        received_at=lead.received_at, mail=False)  # fmt: skip
-
-
-def read_ahead(ws: Workspace, reader: Callable[[], ReplyReader], after: int, limit: int = READ_AHEAD) -> int:
-    """Start reading the messages of the next `limit` waiting leads (those after lead `after`) on a
-    spare core, while this worker answers the one before them (`ReplyReader.read_ahead`); returns
-    the last lead so read. Nothing is claimed: a lead another worker answers was read for nothing."""
-    with ws.store.transaction() as session:
-        query = (
-            select(LeadRecord.id, LeadRecord.lead)
-            .where(LeadRecord.state == "received", LeadRecord.id > after)
-            .order_by(LeadRecord.id)
-            .limit(limit)
-        )
-        waiting = session.execute(query).all()
-    for lead_id, fields in waiting:
-        try:
-            reader().read_ahead(message_of(InboundLead.model_validate(fields, strict=False)))
-        except Exception:  # reading ahead only saves time: the lead is read when it is answered
-            log.warning("inbound lead %s: could not be read ahead", lead_id, exc_info=True)
-        after = lead_id
-    return after
 
 
 def _record(

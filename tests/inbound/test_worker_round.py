@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from agent.e5 import E5
-from agent.inbound.answer import message_of, receive_lead
+from agent.inbound.answer import claim_lead, message_of, receive_lead
 from agent.inbound.tables import LeadRecord
 from agent.replies.classify import ReplyReader
 from agent.replies.handling import reader_for
@@ -101,9 +101,11 @@ def test_the_next_leads_messages_are_read_ahead_on_the_spare_core_once_each(
     monkeypatch.setattr(model, "query", query)
     messages = ["Could we see a demo next week?", "What would 40 trucks cost?", "Happy with our vendor for now."]
     ids = [_receive(desk, name, m) for name, m in zip(("Avery", "Blake", "Casey"), messages, strict=True)]
-    assert Worker(desk.ws, reader=reader, steps=False).round().leads == ids
+    ids += [_receive(desk, "Drew", "Another worker has this one.")]
+    assert claim_lead(desk.ws, ids[-1]) == ids[-1]  # as another worker would: it is never read here
+    assert Worker(desk.ws, reader=reader, steps=False).round().leads == ids[:-1]
     assert len(reads) == len(messages) == len({text for _, text in reads})  # each message read once
     assert all(thread.startswith("e5-ahead") for thread, _ in reads)
     with desk.ws.store.transaction() as session:
-        intents = session.scalars(select(LeadRecord.intent).where(LeadRecord.id.in_(ids)).order_by(LeadRecord.id))
+        intents = session.scalars(select(LeadRecord.intent).where(LeadRecord.id.in_(ids[:-1])).order_by(LeadRecord.id))
         assert list(intents) == [str(reader.read(message_of(desk.lead(message=m))).intent) for m in messages]
