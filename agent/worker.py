@@ -124,8 +124,11 @@ class Worker:
 
     def _claim(self) -> list[int]:
         claimed = self._next(claim_leads)
-        if claimed:
-            read_ahead(self.reader, [fields for _, fields in claimed])
+        try:  # reading ahead only saves time: the claimed leads are answered (or fail, each with its error)
+            if claimed:
+                read_ahead(self.reader, [fields for _, fields in claimed])
+        except Exception:
+            log.warning("worker: the claimed leads' messages could not be read ahead", exc_info=True)
         return [lead_id for lead_id, _ in claimed]
 
     def _answer(self, lead_id: int, answered: list[Answered], done: Round) -> None:

@@ -145,10 +145,7 @@ def read_ahead(reader: ReplyReader, leads: list[dict[str, Any]]) -> None:
     answers the ones before them (`ReplyReader.read_ahead`): by the time it reads one, its
     embedding is done."""
     for fields in leads:
-        try:
-            reader.read_ahead(message_of(InboundLead.model_validate(fields, strict=False)))
-        except Exception:  # reading ahead only saves time: the lead is read (or fails) when it is answered
-            log.warning("a lead's message could not be read ahead", exc_info=True)
+        reader.read_ahead(message_of(InboundLead.model_validate(fields, strict=False)))
 
 
 def answer_received(

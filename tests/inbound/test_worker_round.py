@@ -59,6 +59,24 @@ def test_a_lead_that_breaks_goes_to_a_person_and_the_others_are_answered(desk: D
     assert Worker(desk.ws, reader=reader, steps=False).round().leads == []  # nothing is tried again, nothing stuck
 
 
+@dataclass
+class CannotReadAhead(ReplyReader):
+    """The desk's reader, except that reading ahead breaks (a model that cannot load on that thread)."""
+
+    def read_ahead(self, reply: Inbound) -> None:
+        raise RuntimeError("reading ahead broke")
+
+
+def test_leads_are_answered_when_reading_ahead_breaks(desk: Desk) -> None:
+    # The worker has claimed them before it reads ahead: a failure there must not leave them claimed.
+    ids = [_receive(desk, name, "Can we see a demo next week?") for name in ("Avery", "Blake", "Casey")]
+    reader = CannotReadAhead(classifier=None, llm=desk.ws.llm, trust_model_intent=True)
+    assert Worker(desk.ws, reader=reader, steps=False).round().leads == ids
+    with desk.ws.store.transaction() as session:
+        rows = session.scalars(select(LeadRecord).where(LeadRecord.id.in_(ids))).all()
+    assert all(row.state == "routed" and row.answer_id and row.error is None for row in rows)
+
+
 def test_the_worker_pauses_before_each_lead(desk: Desk) -> None:
     ids = [_receive(desk, name, "Can we see a demo?") for name in ("Avery", "Blake")]
     answered_at_pause: list[int] = []
