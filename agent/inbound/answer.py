@@ -127,7 +127,7 @@ def claim_leads(ws: Workspace, limit: int = CLAIM_AT_ONCE) -> list[tuple[int, di
         if session.get_bind().dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
         claimed = session.execute(_claim(LeadRecord.id.in_(pick), LeadRecord.lead)).all()
-    return sorted(((lead_id, fields) for lead_id, fields in claimed), key=lambda claimed_lead: claimed_lead[0])
+    return [(row.id, row.lead) for row in sorted(claimed, key=lambda row: row.id)]
 
 
 def _claim(target: ColumnElement[bool], *returned: InstrumentedAttribute[Any]) -> Update:
