@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 INBOUND_ENROLLMENT_PRIORITY = 0.0
 # The first answer counts for speed-to-lead once it is sent or waits only for its turn or a person.
 ANSWERED = (OutboxState.sent, OutboxState.sending, OutboxState.approved, OutboxState.pending_review)
+# A lead on these routes is answered (or declined) by the desk: its cold sequences stop first.
+ANSWERED_ROUTES = (Route.meeting, Route.answer, Route.review, Route.not_qualified)
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a form's own clock may run
 # A worker claims a few waiting leads at once and reads their messages ahead (`claim_leads`): enough to
 # keep the reading thread ahead of the answers, few enough that another worker finds the rest.
@@ -159,11 +161,23 @@ def answer_received(
 
 
 @dataclass(frozen=True)
+class People:
+    """The lead's account and contact as filed, detached (made up, never stored, for a lead without
+    them), when the lead was recorded, and its campaign: read once, in the transaction that files it."""
+
+    account: Account
+    contact: Contact
+    since: datetime  # naive UTC
+    campaign_id: int
+
+
+@dataclass(frozen=True)
 class Answered:
     """A claimed lead whose first answer is queued (or that needs none), its record still open until
     `close`: a worker answers every waiting lead first and closes them after (the answer is what the
-    lead waits for). A worker that stops in between leaves them claimed: the next one answers them
-    again, finds each answer already written, and closes them."""
+    lead waits for; its route, score and reading are kept when it is closed). A worker that stops in
+    between leaves them claimed: the next one answers them again, finds each answer already written,
+    and closes them."""
 
     lead_id: int
     spec: CampaignSpec
@@ -172,6 +186,8 @@ class Answered:
     error: str | None
     at: datetime  # when the answer was queued: the end of the lead's speed-to-lead
     lead_clock: Clock
+    card: ScoreCard | None = None
+    reading: ReplyAnalysis | None = None  # None: not read (a duplicate)
 
 
 def answer_first(
@@ -192,7 +208,8 @@ def answer_first(
         lead = InboundLead.model_validate(row.lead, strict=False)
         file_lead(session, row, lead)
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
-        account_id, contact_id, duplicate_of = row.account_id, row.contact_id, row.duplicate_of
+        duplicate_of = row.duplicate_of
+        people = _people(session, row, lead)
         suppressed = is_suppressed(session, lead.email)
         first = session.get(LeadRecord, duplicate_of) if duplicate_of else None
         first_message = first.lead.get("message", "") if first else ""
@@ -204,18 +221,18 @@ def answer_first(
         duplicate = Decision(Route.duplicate, reasons, needs_review=new_words)
         return Answered(lead_id, spec, duplicate, None, None, lead_clock.now(), lead_clock)
     policy = spec.inbound or InboundSpec()
-    card = _score(ws, account_id, contact_id, spec, lead.received_at) if account_id else None
-    reading, facts = _read(reader or reader_of(ws), lead, spec, policy, card, contact_id, suppressed)
+    card = _score(ws, people, spec, lead.received_at) if people.account.id is not None else None
+    reading, facts = _read(reader or reader_of(ws), lead, spec, policy, card, people.contact.id, suppressed)
     decision = decide(facts)
-    _record(ws, lead_id, lead, decision, card, reading)
+    _before_answer(ws, lead_id, lead, decision, people)
     written, error = None, None
     if decision.template is not None:
         try:
-            written = _answer(ws, lead_id, lead, spec, policy, decision, reading, lead_clock, facts, send)
+            written = _answer(ws, lead_id, lead, spec, policy, decision, reading, lead_clock, facts, send, people)
         except Exception as exc:  # a lead is never lost to an error: it goes to a person
             log.exception("inbound lead %s: the first answer failed", lead_id)
             error = f"{type(exc).__name__}: {exc}"
-    return Answered(lead_id, spec, decision, written, error, lead_clock.now(), lead_clock)
+    return Answered(lead_id, spec, decision, written, error, lead_clock.now(), lead_clock, card, reading)
 
 
 def close_failed(ws: Workspace, lead_id: int, error: str) -> None:
@@ -234,14 +251,11 @@ def close_failed(ws: Workspace, lead_id: int, error: str) -> None:
 # ---- steps ------------------------------------------------------------------------------------
 
 
-def _score(ws: Workspace, account_id: int, contact_id: int | None, spec: CampaignSpec, at: datetime) -> ScoreCard:
-    """The lead's score card; `_record` keeps it, in the transaction that records the route."""
+def _score(ws: Workspace, people: People, spec: CampaignSpec, at: datetime) -> ScoreCard:
+    """The lead's score card (`close` keeps it), from the account and contact as filed."""
     brief: Brief | None
-    brief, _ = research_account(ws, account_id)
-    with ws.store.transaction() as session:
-        account = session.get_one(Account, account_id)
-        contact = session.get(Contact, contact_id) if contact_id else None
-        return score(account, contact, brief, spec, at.date())
+    brief, _ = research_account(ws, people.account.id, account=people.account)
+    return score(people.account, people.contact if people.contact.id is not None else None, brief, spec, at.date())
 
 
 def _read(
@@ -285,54 +299,62 @@ def message_of(lead: InboundLead) -> Inbound:
                        received_at=lead.received_at, mail=False)  # fmt: skip
 
 
-def _record(
-    ws: Workspace, lead_id: int, lead: InboundLead, decision: Decision, card: ScoreCard | None, reading: ReplyAnalysis
-) -> None:
+def _before_answer(ws: Workspace, lead_id: int, lead: InboundLead, decision: Decision, people: People) -> None:
+    """What must hold before the lead is answered: an opt-out or a hold blocks the address as a
+    suppression does (stops sequences, queued mail); a lead answered or declined stops the contact's
+    cold sequences (one voice: the desk's answer, not a cold follow-up) and is tied to the campaign
+    (its AEs, its sender) by an enrollment that runs no sequence, unless enrolled. The rest of the
+    record (route, score, reading) is kept when the lead is closed."""
+    contact_id = people.contact.id
+    stops = contact_id is not None and decision.route in ANSWERED_ROUTES
+    if not (decision.suppress or decision.hold or stops):
+        return
     with ws.store.transaction() as session:
-        row = session.get_one(LeadRecord, lead_id)
-        row.route, row.reasons, row.needs_review = decision.route, decision.reasons, decision.needs_review
-        row.intent, row.flags = str(reading.intent), [str(f) for f in reading.flags]
-        if card is not None:
-            row.fit, row.priority, row.persona = card.fit, card.priority, card.persona
-            if row.account_id is not None:
-                keep_score(session, row.campaign_id, row.account_id, row.contact_id, card)
-        if decision.disposition_reason:
-            row.disposition, row.disposition_reason = "not_qualified", decision.disposition_reason
-        if decision.suppress or decision.hold:  # a hold blocks as a suppression does (stops sequences, queued mail)
+        if decision.suppress or decision.hold:
             suppress(session, lead.email, HELD if decision.hold else "unsubscribe", source=f"inbound lead {lead_id}")
-        if row.contact_id and decision.route in (Route.meeting, Route.answer, Route.review, Route.not_qualified):
+        if stops:
             reason = f"inbound lead {lead_id}: {decision.route}"
-            stop_sequences(session, [row.contact_id], reason)  # one voice: the desk's answer, not a cold follow-up
-            # Ties the lead to the campaign's AEs and sender (never runs a sequence), unless enrolled.
-            enrollment = {"campaign_id": row.campaign_id, "contact_id": row.contact_id, "stop_reason": reason,
+            stop_sequences(session, [contact_id], reason)
+            enrollment = {"campaign_id": people.campaign_id, "contact_id": contact_id, "stop_reason": reason,
                           "state": EnrollmentState.stopped, "priority": INBOUND_ENROLLMENT_PRIORITY}  # fmt: skip
             add_missing(session, Enrollment, [enrollment], ("campaign_id", "contact_id"))
-        record_event(
-            session,
-            "inbound_lead_routed",
-            campaign_id=row.campaign_id,
-            account_id=row.account_id,
-            contact_id=row.contact_id,
-            data={"lead": lead_id, "route": decision.route, "reasons": decision.reasons},
-        )
 
 
-def _people(ws: Workspace, lead_id: int, lead: InboundLead) -> tuple[Account, Contact, datetime, int]:
-    """The lead's account and contact, detached (made up, never stored, for a lead without them),
-    when the lead was recorded, and its campaign."""
-    with ws.store.transaction() as session:
-        row = session.get_one(LeadRecord, lead_id)
-        since, campaign_id = row.created_at, row.campaign_id
-        account = session.get(Account, row.account_id) if row.account_id else None
-        contact = session.get(Contact, row.contact_id) if row.contact_id else None
-        for thing in (account, contact):
-            if thing is not None:
-                session.expunge(thing)
+def _keep_reading(session: Session, row: LeadRecord, answered: Answered) -> None:
+    """`close`'s part for a lead that was read: what it said, its score, why it was declined."""
+    decision, card, reading = answered.decision, answered.card, answered.reading
+    if reading is None:
+        return
+    row.intent, row.flags = str(reading.intent), [str(f) for f in reading.flags]
+    if card is not None:
+        row.fit, row.priority, row.persona = card.fit, card.priority, card.persona
+        if row.account_id is not None:
+            keep_score(session, row.campaign_id, row.account_id, row.contact_id, card)
+    if decision.disposition_reason:
+        row.disposition, row.disposition_reason = "not_qualified", decision.disposition_reason
+    record_event(
+        session,
+        "inbound_lead_routed",
+        campaign_id=row.campaign_id,
+        account_id=row.account_id,
+        contact_id=row.contact_id,
+        data={"lead": row.id, "route": decision.route, "reasons": decision.reasons},
+    )
+
+
+def _people(session: Session, row: LeadRecord, lead: InboundLead) -> People:
+    """The lead's `People`, in the transaction that filed it (the account and contact are in the
+    session by then: no second read)."""
+    account = session.get(Account, row.account_id) if row.account_id else None
+    contact = session.get(Contact, row.contact_id) if row.contact_id else None
+    for thing in (account, contact):
+        if thing is not None:
+            session.expunge(thing)
     domain = lead.email.rsplit("@", 1)[1]
     account = account or Account(name=lead.company or domain, domain=domain, technologies=[])
     contact = contact or Contact(email=lead.email, first_name=lead.first_name, last_name=lead.last_name,
                                  title=lead.title, timezone=lead.timezone)  # fmt: skip
-    return account, contact, since, campaign_id
+    return People(account, contact, row.created_at, row.campaign_id)
 
 
 def _variables(lead: InboundLead, spec: CampaignSpec, account: Account, reading: ReplyAnalysis,
@@ -360,10 +382,10 @@ def _auto(policy: InboundSpec, route: Route) -> bool:
 
 def _answer(
     ws: Workspace, lead_id: int, lead: InboundLead, spec: CampaignSpec, policy: InboundSpec, decision: Decision,
-    reading: ReplyAnalysis, lead_clock: Clock, facts: Facts, send: bool,
+    reading: ReplyAnalysis, lead_clock: Clock, facts: Facts, send: bool, people: People,
 ) -> paths.Written:  # fmt: skip
     assert decision.template is not None
-    account, contact, since, campaign_id = _people(ws, lead_id, lead)
+    account, contact, since, campaign_id = people.account, people.contact, people.since, people.campaign_id
     answers = screening.approved_answers(lead, policy)
     head = paths.Letterhead(
         ws=ws, spec=spec, campaign_id=campaign_id, lead_id=lead_id, account=account, contact=contact,
@@ -415,6 +437,7 @@ def close(ws: Workspace, answered: Answered, send: bool = True) -> LeadAnswer:
                 row.speed_to_lead_seconds = round(max(0.0, seconds), 3)  # a form's clock may run a little ahead
         elif error is not None:
             row.error = error
+        _keep_reading(session, row, answered)
         row.state = "routed"
         answer = summary_of(session, row)
         answer.slots = written.slots if written else []

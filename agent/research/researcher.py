@@ -142,11 +142,15 @@ def _model_brief(ws: Workspace, base: Brief, account: Account) -> Brief:
     return brief
 
 
-def research_account(ws: Workspace, account_id: int, *, force: bool = False) -> tuple[Brief, bool]:
-    """The account's brief, and whether it was made now (False: an up-to-date one existed)."""
-    with ws.store.transaction() as session:
-        account = session.get_one(Account, account_id)
-        session.expunge(account)
+def research_account(
+    ws: Workspace, account_id: int, *, force: bool = False, account: Account | None = None
+) -> tuple[Brief, bool]:
+    """The account's brief, and whether it was made now (False: an up-to-date one existed).
+    `account`: the account's row as the caller just read it (detached), else it is read here."""
+    if account is None:
+        with ws.store.transaction() as session:
+            account = session.get_one(Account, account_id)
+            session.expunge(account)
     docs = [doc for tool in source_tools().values() for doc in tool(account, ws.settings)]
     use_model = ws.settings.research_with_model
     if use_model is None:

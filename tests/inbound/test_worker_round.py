@@ -18,7 +18,8 @@ from agent.replies.classify import ReplyReader
 from agent.replies.handling import reader_for
 from agent.replies.ingest import Inbound
 from agent.replies.model import ReplyAnalysis
-from agent.store.tables import Event
+from agent.states import Audience
+from agent.store.tables import Event, OutboxMessage
 from agent.worker import Worker
 from tests.inbound.conftest import CAMPAIGN, Desk
 
@@ -83,23 +84,26 @@ def test_the_worker_pauses_before_each_lead(desk: Desk) -> None:
 
     def pause() -> None:  # where the server's worker waits while requests are in flight
         with desk.ws.store.transaction() as session:
-            # a lead's route is recorded before its answer is queued; the record is closed after the batch
-            routed = session.scalars(select(LeadRecord.id).where(LeadRecord.route.is_not(None))).all()
-        answered_at_pause.append(len(routed))
+            to_leads = OutboxMessage.lead_id.is_not(None), OutboxMessage.audience == Audience.prospect
+            answers = session.scalars(select(OutboxMessage.id).where(*to_leads)).all()
+        answered_at_pause.append(len(answers))
 
     assert Worker(desk.ws, reader=desk.reader, steps=False, pause=pause).round().leads == ids
     assert answered_at_pause[:3] == [0, 1, 2]  # before the first lead, the second, and the next claim
 
 
 def test_every_waiting_lead_is_answered_before_any_is_closed(desk: Desk) -> None:
-    # In a burst the last lead waits for the others' answers only, not for their records and notes.
+    # In a burst the last lead waits for the others' answers only, not for their records (route,
+    # score, reading) and notes.
     ids = [_receive(desk, name, "Can we see a demo next week?") for name in ("Avery", "Blake", "Casey")]
     Worker(desk.ws, reader=desk.reader, steps=False).round()
     with desk.ws.store.transaction() as session:
         kinds = [(e.kind, e.data["lead"]) for e in session.scalars(select(Event).order_by(Event.id))
-                 if e.kind in ("inbound_lead_routed", "inbound_lead_answered")]  # fmt: skip
+                 if e.kind in ("inbound_answer_written", "inbound_lead_routed", "inbound_lead_answered")]  # fmt: skip
         rows = session.scalars(select(LeadRecord).where(LeadRecord.id.in_(ids))).all()
-    assert kinds == [("inbound_lead_routed", i) for i in ids] + [("inbound_lead_answered", i) for i in ids]
+    closed = [(kind, i) for i in ids for kind in ("inbound_lead_routed", "inbound_lead_answered")]
+    assert kinds == [("inbound_answer_written", i) for i in ids] + closed
+    assert [(row.intent, row.fit is not None) for row in rows] == [("interested", True)] * 3  # kept when closed
     assert all(row.state == "routed" and row.answer_id and row.speed_to_lead_seconds is not None for row in rows)
 
 
