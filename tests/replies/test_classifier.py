@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from agent.replies import classifier
@@ -32,6 +33,17 @@ def test_trains_once_then_loads_from_the_cache(tmp_path, small_training, monkeyp
     second = load_classifier(tmp_path / "models", small_training)
     text = "Please send me the deck and a case study, this looks useful."
     assert first.classify_one(text).ranked == second.classify_one(text).ranked
+
+
+def test_the_weights_give_the_regressions_own_probabilities(tmp_path, small_training):
+    # One reply is scored from plain arrays, not through scikit-learn's sparse matrices: the same numbers.
+    model = load_classifier(tmp_path / "models", small_training)
+    texts = [r["text"] for r in training_rows(small_training)]
+    texts += ["Bitte rufen Sie mich nächste Woche an.", "", "zzzz qqqq", "Take me off your list!!!"]
+    expected = model.model.regression.predict_proba(model.model.features(texts, model.embeddings))
+    vectors = model.embeddings.embed(texts)
+    got = [model.weights.probabilities(text, vector) for text, vector in zip(texts, vectors, strict=True)]
+    assert np.abs(np.array(got) - expected).max() < 1e-9
 
 
 def test_a_changed_training_file_is_a_new_model(tmp_path, small_training):
