@@ -10,7 +10,7 @@ import hashlib
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from agent.campaign import TriggerKind
@@ -182,9 +182,10 @@ def research_account(
     brief.made_by = made_by
     with ws.store.transaction() as session:
         key = {"account_id": account_id, "sources_hash": sources_hash, "made_by": made_by}
-        add_missing(session, BriefRow, [{**key, "content": {}}], tuple(key))  # another worker may be writing it
-        row = session.scalars(select(BriefRow).filter_by(**key)).one()
-        row.content = brief.model_dump(mode="json")
+        content = brief.model_dump(mode="json")
+        if not add_missing(session, BriefRow, [{**key, "content": content}], tuple(key)):
+            # another worker wrote it a moment ago, from the same sources: this one stands as well
+            session.execute(update(BriefRow).filter_by(**key).values(content=content))
         record_event(
             session,
             "researched",
