@@ -50,7 +50,11 @@ def _merge(row_obj: Any, fields: dict[str, Any]) -> bool:
     return changed
 
 
-def _store_row(session: Session, row: Row, summary: ImportSummary, accounts: dict[str, Account]) -> None:
+def _store_row(
+    session: Session, row: Row, summary: ImportSummary, accounts: dict[str, Account]
+) -> tuple[Account, Contact | None]:
+    """Merge one row; its account, and its contact (None: no address, or a suppressed one). `accounts`:
+    the ones this batch has stored (or the caller read), by domain."""
     account = accounts.get(row.domain or "")
     if account is None:
         account, created = find_or_add(session, Account, "domain", {"domain": row.domain, "name": row.domain,
@@ -63,10 +67,10 @@ def _store_row(session: Session, row: Row, summary: ImportSummary, accounts: dic
     else:
         _merge(account, row.account_fields)  # counted once, when this file first named the company
     if not row.email:
-        return
+        return account, None
     if is_suppressed(session, row.email):
         summary.suppressed_skipped.append(row.email)
-        return
+        return account, None
     flags = flags_of(row.email)
     if flags.role:
         summary.role_addresses.append(row.email)
@@ -79,6 +83,7 @@ def _store_row(session: Session, row: Row, summary: ImportSummary, accounts: dic
     elif _merge(contact, row.contact_fields) or contact.account_id != account.id:
         contact.account = account
         summary.contacts_updated += 1
+    return account, contact
 
 
 def import_files(store: Store, paths: Sequence[Path], *, ignore_unknown: bool = False) -> list[ImportSummary]:

@@ -58,8 +58,8 @@ def _row_fields(lead: InboundLead) -> dict[str, object]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def _blanks_only(session: Session, row: Row) -> Row:
-    """The row with every field the CRM already knows taken out."""
+def _blanks_only(session: Session, row: Row) -> tuple[Row, Account | None]:
+    """The row with every field the CRM already knows taken out, and the row's account if the CRM has it."""
     keep = row.model_dump(exclude_none=True)
     account = session.scalar(select(Account).where(Account.domain == row.domain))
     if account is not None:
@@ -75,7 +75,8 @@ def _blanks_only(session: Session, row: Row) -> Row:
                 keep.pop(name, None)
         if contact.account_id != (account.id if account else None):
             keep["domain"] = contact.account.domain  # the CRM's company for this person stands
-    return Row.model_validate(keep)
+            account = contact.account
+    return Row.model_validate(keep), account
 
 
 def _upsert(session: Session, lead: InboundLead) -> tuple[int | None, int | None, str | None]:
@@ -83,14 +84,12 @@ def _upsert(session: Session, lead: InboundLead) -> tuple[int | None, int | None
         row = Row.model_validate(_row_fields(lead))
     except ValidationError as exc:
         return None, None, "no account or contact: " + exc.errors()[0]["msg"].removeprefix("Value error, ")
-    row = _blanks_only(session, row)
+    row, known = _blanks_only(session, row)
     summary = ImportSummary(file=f"inbound lead from {lead.email}")
-    _store_row(session, row, summary, {})
+    account, contact = _store_row(session, row, summary, {known.domain: known} if known else {})
     session.flush()
-    account_id = session.scalar(select(Account.id).where(Account.domain == row.domain))
-    contact_id = session.scalar(select(Contact.id).where(Contact.email == lead.email))
     note = "address suppressed: no contact created" if summary.suppressed_skipped else None
-    return account_id, contact_id, note
+    return account.id, contact.id if contact else None, note
 
 
 def receive(
