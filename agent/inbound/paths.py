@@ -183,8 +183,7 @@ def offer_meeting(head: Letterhead, lead_text: str, received_at: datetime, note:
     )
     if outcome.message is None:
         raise TemplateFailed(f"the meetings capability queued no message ({outcome.kind}: {outcome.reason})")
-    offer = _last_offer(head) if outcome.event is None else None
-    ae_email = outcome.event.ae_email if outcome.event else offer.ae_email if offer else None
+    ae_email = outcome.event.ae_email if outcome.event else outcome.ae_email
     tz = head.contact.timezone or spec.sending.default_timezone
     scene = Scene(_executive(head, ae_email), tz, list(outcome.slots), outcome.event.start if outcome.event else None)
     # The lead named a time and was offered others: say so, and why, rather than ignore it.
@@ -277,8 +276,18 @@ def _reply_row(head: Letterhead, campaign_id: int, text: str, source: str, recei
 
 
 def _queue_answer(
-    session: Session, head: Letterhead, via: AnswerVia, subject: str, body: str, made_by: str, reply_id: int | None
+    session: Session,
+    head: Letterhead,
+    via: AnswerVia,
+    subject: str,
+    body: str,
+    made_by: str,
+    reply_id: int | None,
+    checks: Sequence[CheckResult] = (),
 ) -> OutboxMessage:
+    """Queue the answer. One whose `checks` (made before) pass goes in approved, with them, when the
+    policy lets it go without a person; any other waits for `_approve`, as one an interrupted worker left."""
+    auto = bool(checks) and head.auto and passed(list(checks))
     return outbox.queue(
         session,
         outbox.Envelope(
@@ -292,8 +301,10 @@ def _queue_answer(
             reply_id=reply_id,
             lead_id=head.lead_id,
         ),
-        outbox.Content(subject, body, headers={"X-SDR-Inbound-Lead": str(head.lead_id)}, made_by=made_by),
-    )
+        outbox.Content(subject, body, headers={"X-SDR-Inbound-Lead": str(head.lead_id)}, made_by=made_by,
+                       checks=[c.model_dump() for c in checks] if auto else []),
+        approved_by=POLICY_REVIEWER if auto else None,
+    )  # fmt: skip
 
 
 def answer_by_response(
@@ -322,7 +333,7 @@ def decline_by_letter(head: Letterhead, name: TemplateName) -> Written:
 def _written(head: Letterhead, via: AnswerVia, subject: str, body: str, made_by: str, reply_id: int | None) -> Written:
     checks = head.check(subject, body)
     with head.ws.store.transaction() as session:  # queued and released at once
-        row = _queue_answer(session, head, via, subject, body, made_by, reply_id)
-        due = _approve(session, head, row, checks)
+        row = _queue_answer(session, head, via, subject, body, made_by, reply_id, checks)
+        due = [row.id] if row.state == OutboxState.approved else _approve(session, head, row, checks)
     _send(head, due)
     return Written(row.id, checks)

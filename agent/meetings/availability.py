@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from agent.campaign.meetings import WEEKDAYS, AccountExecutive
@@ -45,7 +46,7 @@ class Rules:
             days_off=ae.holidays,
         )
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)
 
@@ -113,7 +114,10 @@ def free_slots(
             continue
         opens = datetime.combine(day, rules.day_start, tzinfo=rules.zone)
         closes = datetime.combine(day, rules.day_end, tzinfo=rules.zone)
-        starts = [s for s in grid_starts(opens, closes, now, rules.meeting) if why_not(s, rules, busy, now) is None]
+        # A start on this day is held only by blocks that touch the day (its cap counts those that start on it).
+        low, high = rules.day_window(day)
+        today = [b for b in busy if b.start < high and b.end > low]
+        starts = [s for s in grid_starts(opens, closes, now, rules.meeting) if why_not(s, rules, today, now) is None]
         if not_before is not None:
             starts = [s for s in starts if s >= not_before]
         polite = [s for s in starts if time(8) <= s.astimezone(prospect).time() <= time(17, 30)] or starts

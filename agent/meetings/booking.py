@@ -81,6 +81,7 @@ class MeetingOutcome(BaseModel):
     message: MessageView | None = None
     reason: str = ""
     made_by: str = "rules"
+    ae_email: str | None = None  # whose times were offered (a booking's AE is its event's)
 
 
 @dataclass
@@ -412,7 +413,7 @@ class Booker:
                 data={"slots": [s.isoformat() for s in slots], "ae": self.ae.email, "kind": kind, "reason": reason},
             )  # fmt: skip
             return MeetingOutcome(kind=kind, slots=slots, reason=reason or lead_in.strip(),
-                                     message=_message_view(message))  # fmt: skip
+                                  message=_message_view(message), ae_email=self.ae.email)  # fmt: skip
 
     def already_booked(self) -> MeetingOutcome:
         with self.ws.store.transaction() as session:

@@ -77,7 +77,8 @@ DEATHS = [  # (path, step of `agent.inbound.paths`, where in it the worker dies)
     ("meeting", "_approve", _dies_before),  # written, not yet checked or approved: undone with them
     ("meeting", "_send", _dies_before),  # released, not yet sent
     ("response", "_reply_row", _dies_after),  # the lead's words kept, no answer queued
-    ("response", "_approve", _dies_before),  # queued, not yet checked or approved: undone with them
+    ("response", "_queue_answer", _dies_after),  # queued and released (checked before), not committed: undone
+    ("response", "_send", _dies_before),  # released, not yet sent
     ("letter", "_approve", _dies_before),
     ("letter", "_send", _dies_before),
 ]
