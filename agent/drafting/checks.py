@@ -18,7 +18,7 @@ from agent.campaign import Channel
 from agent.drafting import craft
 from agent.drafting.context import DraftContext
 from agent.research.facts import sentences
-from agent.research.support import unsupported
+from agent.research.support import Support
 
 LIMITS = {  # channel -> (min words, max words, max characters)
     Channel.email: (25, 180, 1400),
@@ -151,10 +151,10 @@ def check_claims(draft: StepDraft, ctx: DraftContext, _text: str) -> CheckResult
         # A call task is a note for our own rep: what other customers said on past calls may be
         # quoted there, never to a prospect.
         evidence += [f"{s.metadata.get('account', '')}: {s.text}" for s in ctx.snippets]
-    allowed = ctx.allowed_terms()
+    support = Support(evidence, ctx.allowed_terms())
     problems = []
     for sentence in sentences(draft.body.replace("\n", " \n")):
-        missing = unsupported(sentence, evidence, allowed)
+        missing = support.missing(sentence)
         if missing:
             problems.append(f"{sentence[:80]!r} states {', '.join(missing)} with no cited source")
         elif _CLAIM_CUE.search(sentence):

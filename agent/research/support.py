@@ -179,10 +179,21 @@ def names(text: str) -> list[str]:
 
 def unsupported(sentence: str, evidence: list[str], allowed: Sequence[str] = ()) -> list[str]:
     """The numbers and names in `sentence` that neither the evidence nor `allowed` contains."""
-    corpus = _norm(" ".join([*evidence, *allowed]))
-    corpus_numbers = set(numbers(" ".join([*evidence, *allowed])))
-    missing = [n for n in numbers(sentence) if n not in corpus_numbers]
-    for name in names(sentence):
-        if not all(word.lower() in corpus for word in name.split()):
-            missing.append(name)
-    return missing
+    return Support(evidence, allowed).missing(sentence)
+
+
+class Support:
+    """What a text's sentences may state: the evidence and the allowed terms, read once for all of
+    them (a message's checks ask it for every sentence)."""
+
+    def __init__(self, evidence: list[str], allowed: Sequence[str] = ()) -> None:
+        self.corpus = _norm(" ".join([*evidence, *allowed]))
+        self.numbers = set(numbers(" ".join([*evidence, *allowed])))
+
+    def missing(self, sentence: str) -> list[str]:
+        """`unsupported` for one sentence."""
+        missing = [n for n in numbers(sentence) if n not in self.numbers]
+        for name in names(sentence):
+            if not all(word.lower() in self.corpus for word in name.split()):
+                missing.append(name)
+        return missing
