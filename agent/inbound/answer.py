@@ -206,10 +206,10 @@ def answer_first(
     with ws.store.transaction() as session:
         row = session.get_one(LeadRecord, lead_id)
         lead = InboundLead.model_validate(row.lead, strict=False)
-        file_lead(session, row, lead)
+        filed = file_lead(session, row, lead)
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
         duplicate_of = row.duplicate_of
-        people = _people(session, row, lead)
+        people = _people(session, row, lead, filed)
         suppressed = is_suppressed(session, lead.email)
         first = session.get(LeadRecord, duplicate_of) if duplicate_of else None
         first_message = first.lead.get("message", "") if first else ""
@@ -342,11 +342,10 @@ def _keep_reading(session: Session, row: LeadRecord, answered: Answered) -> None
     )
 
 
-def _people(session: Session, row: LeadRecord, lead: InboundLead) -> People:
-    """The lead's `People`, in the transaction that filed it (the account and contact are in the
-    session by then: no second read)."""
-    account = session.get(Account, row.account_id) if row.account_id else None
-    contact = session.get(Contact, row.contact_id) if row.contact_id else None
+def _people(session: Session, row: LeadRecord, lead: InboundLead, filed: Received) -> People:
+    """The lead's `People`, in the transaction that filed it: the rows filed now, else read."""
+    account = filed.account or (session.get(Account, row.account_id) if row.account_id else None)
+    contact = filed.contact or (session.get(Contact, row.contact_id) if row.contact_id else None)
     for thing in (account, contact):
         if thing is not None:
             session.expunge(thing)

@@ -38,6 +38,10 @@ class Received:
     account_id: int | None
     contact_id: int | None
     note: str | None = None  # why there is no account or contact
+    # The rows as filed just now, in the caller's session (its identity map holds them only while
+    # something does): the worker reads the lead's people from them without a second look.
+    account: Account | None = None
+    contact: Contact | None = None
 
 
 def _row_fields(lead: InboundLead) -> dict[str, object]:
@@ -79,7 +83,7 @@ def _blanks_only(session: Session, row: Row) -> tuple[Row, Account | None]:
     return Row.model_validate(keep), account
 
 
-def _upsert(session: Session, lead: InboundLead) -> tuple[int | None, int | None, str | None]:
+def _upsert(session: Session, lead: InboundLead) -> tuple[Account | None, Contact | None, str | None]:
     try:
         row = Row.model_validate(_row_fields(lead))
     except ValidationError as exc:
@@ -89,7 +93,7 @@ def _upsert(session: Session, lead: InboundLead) -> tuple[int | None, int | None
     account, contact = _store_row(session, row, summary, {known.domain: known} if known else {})
     session.flush()
     note = "address suppressed: no contact created" if summary.suppressed_skipped else None
-    return account.id, contact.id if contact else None, note
+    return account, contact, note
 
 
 def receive(
@@ -143,8 +147,9 @@ def file_lead(session: Session, record: LeadRecord, lead: InboundLead) -> Receiv
         first = session.get_one(LeadRecord, record.duplicate_of)
         record.account_id, record.contact_id = first.account_id, first.contact_id
         return Received(record.id, record.duplicate_of, first.account_id, first.contact_id)
-    account_id, contact_id, note = _upsert(session, lead)
+    account, contact, note = _upsert(session, lead)
+    account_id, contact_id = (account.id if account else None), (contact.id if contact else None)
     record.account_id, record.contact_id = account_id, contact_id
     record_event(session, "inbound_lead_filed", campaign_id=record.campaign_id, account_id=account_id,
                  contact_id=contact_id, data={"lead": record.id, "note": note})  # fmt: skip
-    return Received(record.id, None, account_id, contact_id, note)
+    return Received(record.id, None, account_id, contact_id, note, account, contact)

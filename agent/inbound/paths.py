@@ -129,10 +129,10 @@ def _approve(
         outbox.decide(session, row, OutboxState.approved, "auto_approve", POLICY_REVIEWER)
     elif row.state == OutboxState.pending_review and not passed(checks):
         outbox.decide(session, row, OutboxState.flagged, "flag", POLICY_REVIEWER, "failed its checks")
-    ids = [row.id]
-    if meeting_id is not None:
-        invitation = OutboxMessage.meeting_id == meeting_id, OutboxMessage.audience == Audience.ae
-        ids += session.scalars(select(OutboxMessage.id).where(*invitation)).all()
+    if meeting_id is None:  # the answer alone, as this transaction holds it
+        return [row.id] if row.state == OutboxState.approved else []
+    invitation = OutboxMessage.meeting_id == meeting_id, OutboxMessage.audience == Audience.ae
+    ids = [row.id, *session.scalars(select(OutboxMessage.id).where(*invitation))]
     due = select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.approved)
     return list(session.scalars(due).all())
 
