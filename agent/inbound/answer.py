@@ -210,7 +210,7 @@ def answer_first(
         spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
         duplicate_of = row.duplicate_of
         people = _people(session, row, lead, filed)
-        suppressed = is_suppressed(session, lead.email)
+        suppressed = filed.suppressed if filed.suppressed is not None else is_suppressed(session, lead.email)
         first = session.get(LeadRecord, duplicate_of) if duplicate_of else None
         first_message = first.lead.get("message", "") if first else ""
     if duplicate_of is not None:

@@ -42,6 +42,7 @@ class Received:
     # something does): the worker reads the lead's people from them without a second look.
     account: Account | None = None
     contact: Contact | None = None
+    suppressed: bool | None = None  # whether the filing found the address suppressed (None: not looked)
 
 
 def _row_fields(lead: InboundLead) -> dict[str, object]:
@@ -83,17 +84,20 @@ def _blanks_only(session: Session, row: Row) -> tuple[Row, Account | None]:
     return Row.model_validate(keep), account
 
 
-def _upsert(session: Session, lead: InboundLead) -> tuple[Account | None, Contact | None, str | None]:
+def _upsert(session: Session, lead: InboundLead) -> tuple[Account | None, Contact | None, str | None, bool | None]:
+    """The lead's account and contact as merged, why there is none, and whether the address was
+    found suppressed (None: not looked at)."""
     try:
         row = Row.model_validate(_row_fields(lead))
     except ValidationError as exc:
-        return None, None, "no account or contact: " + exc.errors()[0]["msg"].removeprefix("Value error, ")
+        return None, None, "no account or contact: " + exc.errors()[0]["msg"].removeprefix("Value error, "), None
     row, known = _blanks_only(session, row)
     summary = ImportSummary(file=f"inbound lead from {lead.email}")
     account, contact = _store_row(session, row, summary, {known.domain: known} if known else {})
     session.flush()
-    note = "address suppressed: no contact created" if summary.suppressed_skipped else None
-    return account, contact, note
+    suppressed = bool(summary.suppressed_skipped)
+    note = "address suppressed: no contact created" if suppressed else None
+    return account, contact, note, suppressed if suppressed or contact is not None else None
 
 
 def receive(
@@ -147,9 +151,9 @@ def file_lead(session: Session, record: LeadRecord, lead: InboundLead) -> Receiv
         first = session.get_one(LeadRecord, record.duplicate_of)
         record.account_id, record.contact_id = first.account_id, first.contact_id
         return Received(record.id, record.duplicate_of, first.account_id, first.contact_id)
-    account, contact, note = _upsert(session, lead)
+    account, contact, note, suppressed = _upsert(session, lead)
     account_id, contact_id = (account.id if account else None), (contact.id if contact else None)
     record.account_id, record.contact_id = account_id, contact_id
     record_event(session, "inbound_lead_filed", campaign_id=record.campaign_id, account_id=account_id,
                  contact_id=contact_id, data={"lead": record.id, "note": note})  # fmt: skip
-    return Received(record.id, None, account_id, contact_id, note, account, contact)
+    return Received(record.id, None, account_id, contact_id, note, account, contact, suppressed)
