@@ -203,7 +203,7 @@ def answer_first(
     approved in the outbox for the caller's next send (a worker answers every waiting lead first,
     then sends them all in one go)."""
     lead_clock = lead_clock or RunningClock(clock.now())
-    with ws.store.transaction() as session:
+    with ws.store.transaction(durable=False) as session:
         row = session.get_one(LeadRecord, lead_id)
         lead = InboundLead.model_validate(row.lead, strict=False)
         filed = file_lead(session, row, lead)
@@ -309,7 +309,7 @@ def _before_answer(ws: Workspace, lead_id: int, lead: InboundLead, decision: Dec
     stops = contact_id is not None and decision.route in ANSWERED_ROUTES
     if not (decision.suppress or decision.hold or stops):
         return
-    with ws.store.transaction() as session:
+    with ws.store.transaction(durable=decision.suppress or decision.hold) as session:  # an opt-out is kept at once
         if decision.suppress or decision.hold:
             suppress(session, lead.email, HELD if decision.hold else "unsubscribe", source=f"inbound lead {lead_id}")
         if stops:

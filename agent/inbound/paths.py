@@ -114,7 +114,7 @@ def _resume(head: Letterhead, earlier: OutboxMessage) -> Written:
 def _release(head: Letterhead, answer_id: int, checks: list[CheckResult], meeting_id: int | None = None) -> None:
     """Approve the answer when the desk's policy and its checks allow, and send it (with the AE's
     invitation of a meeting booked with it) at once, unless the caller sends next: the lead is waiting."""
-    with head.ws.store.transaction() as session:
+    with head.ws.store.transaction(durable=False) as session:
         due = _approve(session, head, outbox.get(session, answer_id), checks, meeting_id)
     _send(head, due)
 
@@ -204,7 +204,7 @@ def _write_letter(
     """Word the meetings capability's letter with the route's template (once: a letter worded before
     keeps its words), check it and release it."""
     head.variables.update(scene.variables())
-    with head.ws.store.transaction() as session:  # worded, checked and released at once
+    with head.ws.store.transaction(durable=False) as session:  # worded, checked and released at once
         row = outbox.get(session, letter_id)
         if row.state == OutboxState.pending_review and name is not None and not row.made_by.startswith("template:"):
             subject, body = render(head.spec, name, head.variables)
@@ -258,7 +258,7 @@ def _executive(head: Letterhead, email: str | None) -> AccountExecutive:
 def _reply_row(head: Letterhead, campaign_id: int, text: str, source: str, received_at: datetime, reading: Any) -> int:
     domain = head.spec.sender.email.rsplit("@", 1)[1]
     their_id = f"<sdr.inbound.lead.{head.lead_id}@{domain}>"  # a form has no Message-ID: one per lead
-    with head.ws.store.transaction() as session:
+    with head.ws.store.transaction(durable=False) as session:
         existing = session.scalar(select(Reply.id).where(Reply.message_id == their_id))
         if existing is not None:
             return existing
@@ -332,7 +332,7 @@ def decline_by_letter(head: Letterhead, name: TemplateName) -> Written:
 
 def _written(head: Letterhead, via: AnswerVia, subject: str, body: str, made_by: str, reply_id: int | None) -> Written:
     checks = head.check(subject, body)
-    with head.ws.store.transaction() as session:  # queued and released at once
+    with head.ws.store.transaction(durable=False) as session:  # queued and released at once
         row = _queue_answer(session, head, via, subject, body, made_by, reply_id, checks)
         due = [row.id] if row.state == OutboxState.approved else _approve(session, head, row, checks)
     _send(head, due)

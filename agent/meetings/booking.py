@@ -400,7 +400,7 @@ class Booker:
             subject, body = letters.clarify(people, [], slots, reason)
         else:
             subject, body = letters.offer(people, slots, lead_in)
-        with self.ws.store.transaction() as session:
+        with self.ws.store.transaction(durable=False) as session:
             self._close_offers(session)
             session.add(MeetingOffer(contact_id=self.lead.contact_id, ae_email=self.ae.email,
                                      slots=[s.isoformat() for s in slots]))  # fmt: skip

@@ -156,7 +156,7 @@ def research_account(
     if use_model is None:
         use_model = ws.llm.handle.capable_writer
     made_by = f"rules+{ws.llm.name}" if use_model else "rules"
-    with ws.store.transaction() as session:
+    with ws.store.transaction(durable=False) as session:
         sources = _store_sources(session, account_id, docs)
         sources_hash = _hash("\n".join(sorted(s.content_hash for s in sources)))
         if not force:
@@ -180,7 +180,7 @@ def research_account(
             brief.flags.append(f"model brief failed, rules brief kept: {exc}")
             outcome = "model_failed"
     brief.made_by = made_by
-    with ws.store.transaction() as session:
+    with ws.store.transaction(durable=False) as session:
         key = {"account_id": account_id, "sources_hash": sources_hash, "made_by": made_by}
         content = brief.model_dump(mode="json")
         if not add_missing(session, BriefRow, [{**key, "content": content}], tuple(key)):
