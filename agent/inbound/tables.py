@@ -65,7 +65,8 @@ class LeadRecord(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("inbound_leads.id"))
-    state: Mapped[str] = mapped_column(String(16), default="received")  # received -> answering -> routed
+    # received -> answering -> routed; indexed: a worker's claim reads the waiting ones, oldest first
+    state: Mapped[str] = mapped_column(String(16), default="received", index=True)
     claimed_at: Mapped[datetime | None]  # when a worker started answering it
     claimed_by: Mapped[str | None] = mapped_column(String(255))  # which worker (agent.claims)
     route: Mapped[str | None] = mapped_column(String(32), index=True)

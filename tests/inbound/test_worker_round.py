@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from agent.e5 import E5
-from agent.inbound.answer import claim_lead, message_of, receive_lead
+from agent.inbound.answer import claim_lead, claim_leads, message_of, receive_lead
 from agent.inbound.tables import LeadRecord
 from agent.replies.classify import ReplyReader
 from agent.replies.handling import reader_for
@@ -131,3 +131,17 @@ def test_the_next_leads_messages_are_read_ahead_on_the_spare_core_once_each(
     with desk.ws.store.transaction() as session:
         intents = session.scalars(select(LeadRecord.intent).where(LeadRecord.id.in_(ids[:-1])).order_by(LeadRecord.id))
         assert list(intents) == [str(reader.read(message_of(desk.lead(message=m))).intent) for m in messages]
+
+
+def test_a_claim_finds_the_waiting_leads_by_their_own_index(desk: Desk) -> None:
+    # Without it the look walked every lead ever answered first: 13.9 ms a claim with 100,000 (bench/claims.py).
+    _receive(desk, "Avery", "Can we see a demo?")
+    statements: list[tuple[str, Any]] = []
+    event.listen(
+        desk.ws.store.engine, "before_cursor_execute", lambda _c, _k, sql, params, *_: statements.append((sql, params))
+    )
+    assert claim_leads(desk.ws)
+    [(sql, params)] = [(q, p) for q, p in statements if q.startswith("UPDATE inbound_leads")]
+    with desk.ws.store.transaction() as session:
+        plan = " ".join(str(row) for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "ix_inbound_leads_state" in plan, plan
