@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,11 +70,12 @@ _GENERIC = frozenset(
 )
 
 
-def _tokens(text: str) -> set[str]:
+@lru_cache(maxsize=4096)  # the ICP's words and the titles, industries and products of a burst of leads
+def _tokens(text: str) -> frozenset[str]:
     text = " " + re.sub(r"[^a-z0-9]+", " ", text.lower()).strip() + " "
     for long, short in _ABBREVIATIONS.items():
         text = text.replace(f" {long} ", f" {short} ")
-    return set(text.split()) - _FILLER
+    return frozenset(text.split()) - _FILLER
 
 
 def _contains(haystack: str, needle: str) -> bool:
