@@ -17,7 +17,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.campaign import CampaignSpec, load_campaign, locate, spec_json
+from agent.campaign import CampaignSpec, load_campaign, locate, spec_json, stored_spec
 from agent.clock import utcnow
 from agent.drafting.drafter import draft_enrollment
 from agent.drafting.templates import TemplateProblem, validate_templates
@@ -81,7 +81,7 @@ def campaign_named(session: Session, name: str) -> tuple[int, CampaignSpec]:
     if row is None:
         known = session.scalars(select(Campaign.name)).all()
         raise NotFound(f"no campaign {name!r} (known: {', '.join(known) or 'none yet; run sdr run FILE'})")
-    return row.id, CampaignSpec.model_validate(row.spec)
+    return row.id, stored_spec(row.spec, row.spec_hash)
 
 
 def _pool_map(

@@ -14,6 +14,7 @@ from agent.campaign.file import (
     load_campaign,
     locate,
     spec_json,
+    stored_spec,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "load_campaign",
     "locate",
     "spec_json",
+    "stored_spec",
 ]

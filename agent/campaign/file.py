@@ -313,6 +313,23 @@ def load_campaign(path: Path) -> CampaignSpec:
     return parse_campaign(text, str(path))
 
 
+_STORED: dict[str, CampaignSpec] = {}  # by digest
+STORED_KEPT = 16
+
+
+def stored_spec(data: dict[str, Any], digest: str) -> CampaignSpec:
+    """A campaign's spec as the store keeps it (its JSON and digest), validated once per digest: a
+    worker reads it for every lead, the server for every lead it acknowledges (0.17 ms a
+    validation). Specs are frozen, so one serves every caller; a changed campaign has a new digest."""
+    spec = _STORED.get(digest)
+    if spec is None:
+        spec = CampaignSpec.model_validate(data)
+        if len(_STORED) >= STORED_KEPT:
+            _STORED.pop(next(iter(_STORED)))  # the oldest kept
+        _STORED[digest] = spec
+    return spec
+
+
 def spec_json(spec: CampaignSpec) -> dict[str, Any]:
     return json.loads(spec.model_dump_json())
 

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Update, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from agent import clock
-from agent.campaign import CampaignSpec
+from agent.campaign import CampaignSpec, stored_spec
 from agent.campaign.inbound import InboundSpec
 from agent.claims import claimant, claimant_gone
 from agent.clock import Clock, RunningClock, as_utc, utcnow
@@ -207,7 +207,8 @@ def answer_first(
         row = session.get_one(LeadRecord, lead_id)
         lead = InboundLead.model_validate(row.lead, strict=False)
         filed = file_lead(session, row, lead)
-        spec = CampaignSpec.model_validate(session.get_one(Campaign, row.campaign_id).spec)
+        campaign = session.get_one(Campaign, row.campaign_id)
+        spec = stored_spec(campaign.spec, campaign.spec_hash)
         duplicate_of = row.duplicate_of
         people = _people(session, row, lead, filed)
         suppressed = filed.suppressed if filed.suppressed is not None else is_suppressed(session, lead.email)

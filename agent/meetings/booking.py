@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent import clock, outbox
-from agent.campaign import CampaignSpec
+from agent.campaign import CampaignSpec, stored_spec
 from agent.campaign.meetings import AccountExecutive, MeetingsSpec
 from agent.clock import as_utc, utcnow
 from agent.errors import ConfigError, NotFound
@@ -130,7 +130,7 @@ def load_lead(session: Session, contact_id: int) -> Lead:
         select(Enrollment).where(Enrollment.contact_id == contact_id).order_by(Enrollment.id.desc())
     ).all()
     for enrollment in enrollments:
-        spec = CampaignSpec.model_validate(enrollment.campaign.spec)
+        spec = stored_spec(enrollment.campaign.spec, enrollment.campaign.spec_hash)
         if spec.meetings is not None:
             return Lead(
                 contact.id, contact.email, contact.first_name or contact.full_name, contact.full_name, contact.title,

@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agent import outbox
-from agent.campaign import CampaignSpec
+from agent.campaign import CampaignSpec, stored_spec
 from agent.claims import claimant, claimant_gone
 from agent.clock import as_utc, utcnow, zone
 from agent.drafting.checks import Claim, StepDraft, passed, run_checks
@@ -71,7 +71,8 @@ def _spec(session: Session, campaign_id: int | None, specs: dict[int, CampaignSp
     if campaign_id is None:
         return None
     if campaign_id not in specs:
-        specs[campaign_id] = CampaignSpec.model_validate(session.get_one(Campaign, campaign_id).spec)
+        campaign = session.get_one(Campaign, campaign_id)
+        specs[campaign_id] = stored_spec(campaign.spec, campaign.spec_hash)
     return specs[campaign_id]
 
 
