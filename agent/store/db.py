@@ -33,8 +33,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_flush_on_commit(dbapi_connection: Any, record: Any) -> None:
-    """Back in the pool, a connection a relaxed transaction used flushes its commits again."""
-    if record.info.pop(_RELAXED, False):
+    """Back in the pool, a connection a relaxed transaction used flushes its commits again (one that
+    was invalidated comes back without its DBAPI connection: a new one opens with the defaults)."""
+    if record.info.pop(_RELAXED, False) and dbapi_connection is not None:
         dbapi_connection.execute("PRAGMA synchronous=FULL")
 
 

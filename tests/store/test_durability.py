@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import PendingRollbackError
 
 from agent.store.db import open_store, record_event
 from agent.store.tables import Event
@@ -26,3 +28,13 @@ def test_only_a_transaction_that_says_so_commits_without_its_own_flush(tmp_path:
         assert session.execute(text("PRAGMA synchronous")).scalar() == FULL
         record_event(session, "durable")
         assert session.scalar(select(func.count()).select_from(Event)) == 2
+
+
+def test_a_relaxed_transaction_whose_connection_broke_raises_its_own_error(tmp_path: Path) -> None:
+    # A connection invalidated mid-transaction comes back to the pool without its DBAPI connection:
+    # resetting its flushing must not hide the transaction's error behind one of its own.
+    store = open_store(f"sqlite:///{tmp_path / 'sdr.db'}")
+    with pytest.raises(PendingRollbackError), store.transaction(durable=False) as session:
+        session.connection().invalidate()
+    with store.transaction() as session:
+        assert session.execute(text("PRAGMA synchronous")).scalar() == FULL
