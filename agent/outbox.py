@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from agent.campaign import CampaignSpec
 from agent.campaign.mailboxes import mailbox_for
+from agent.clock import utcnow
 from agent.errors import NotFound, UserError
 from agent.states import AWAITING_PERSON, UNSENT, Audience, Origin, OutboxState
 from agent.store.db import record_event
@@ -65,19 +67,23 @@ class Conflict(UserError):
 
 def move(session: Session, row: OutboxMessage, to: OutboxState, **values: Any) -> None:
     """Compare-and-set: the message moves only if it is still in the state this session read, so of
-    two writers at once (two reviewers, two senders) exactly one wins; the other gets `Conflict`."""
+    two writers at once (two reviewers, two senders) exactly one wins; the other gets `Conflict`.
+    The row holds what was written (not read back: the update says it all)."""
     seen = OutboxState(row.state)
     if to not in MOVES[seen]:
         raise AssertionError(f"outbox message {row.id}: {seen} -> {to} is not a move of the lifecycle")
+    values = {"state": to, "updated_at": utcnow(), **values}
     done = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row.id, OutboxMessage.state == seen)
-        .values(state=to, **values)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(row)
     if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(row)
         raise Conflict(f"message {row.id} is {row.state} now (someone else decided it meanwhile): nothing changed")
+    for key, value in values.items():
+        set_committed_value(row, key, value)
 
 
 @dataclass(frozen=True)

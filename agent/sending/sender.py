@@ -228,6 +228,14 @@ def plan(
 ) -> list[int]:
     """Outbox ids that may go out now: answers and meeting emails first (someone is waiting for
     them), then sequence steps, highest priority first; the rest counted by reason."""
+    answers, cold = _due(ws, now, summary, campaign, only, steps)
+    return answers + cold
+
+
+def _due(
+    ws: Workspace, now: datetime, summary: SendSummary, campaign: str | None, only: list[int] | None, steps: bool
+) -> tuple[list[int], list[int]]:
+    """What `plan` says, as (answers and other messages someone waits for, sequence steps)."""
     with ws.store.transaction() as session:
         query = select(OutboxMessage.id).where(
             OutboxMessage.state == OutboxState.approved, OutboxMessage.origin != Origin.sequence_step
@@ -236,8 +244,9 @@ def plan(
             query = query.where(OutboxMessage.campaign_id.in_(select(Campaign.id).where(Campaign.name == campaign)))
         answers = list(session.scalars(query.order_by(OutboxMessage.id)))
         cold = _plan_steps(session, now, summary, campaign) if steps and only is None else []
-    due = answers + cold
-    return [i for i in due if i in only] if only is not None else due
+    if only is not None:
+        answers = [i for i in answers if i in only]
+    return answers, cold
 
 
 def _check_step(ws: Workspace, row_id: int, now: datetime) -> str | None:
@@ -309,24 +318,34 @@ def _why_not(session: Session, row: OutboxMessage, spec: CampaignSpec | None, no
     return None
 
 
-def claim(ws: Workspace, row_id: int, now: datetime) -> Outgoing | str:
+def claim(
+    ws: Workspace, row_id: int, now: datetime, *, step: bool | None = None, specs: dict[int, CampaignSpec] | None = None
+) -> Outgoing | str:
     """Step 1 of the protocol: the message as it will go out, claimed by this sender; or why not.
     A message someone moved meanwhile (another sender claimed, flagged or blocked it; a person
-    decided it) is theirs: this sender leaves it, and keeps nothing of its attempt."""
+    decided it) is theirs: this sender leaves it, and keeps nothing of its attempt. `step`: whether
+    it is a sequence step, when the caller knows (else read first); `specs`: the campaigns' specs
+    this round has read."""
     try:
-        return _claim(ws, row_id, now)
+        if step is None:
+            with ws.store.transaction() as session:
+                step = session.get_one(OutboxMessage, row_id).origin == Origin.sequence_step
+        if step and (why := _check_step(ws, row_id, now) or _check_recipient(ws, row_id)):
+            return why
+        return _claim(ws, row_id, now, {} if specs is None else specs)
     except outbox.Conflict:
         return "claimed or decided by someone else meanwhile"
 
 
-def _claim(ws: Workspace, row_id: int, now: datetime) -> Outgoing | str:
+def _claim(ws: Workspace, row_id: int, now: datetime, specs: dict[int, CampaignSpec]) -> Outgoing | str:
     with ws.store.transaction() as session:
-        origin = session.get_one(OutboxMessage, row_id).origin
-    if origin == Origin.sequence_step and (why := _check_step(ws, row_id, now) or _check_recipient(ws, row_id)):
-        return why
-    with ws.store.transaction() as session:
-        row = session.get_one(OutboxMessage, row_id)
-        spec = _spec(session, row.campaign_id, {})
+        pick = select(OutboxMessage).where(OutboxMessage.id == row_id)
+        if session.get_bind().dialect.name == "postgresql":  # another sender is claiming it: it is theirs
+            pick = pick.with_for_update(skip_locked=True)
+        row = session.scalars(pick).one_or_none()
+        if row is None:
+            return "claimed or decided by someone else meanwhile"
+        spec = _spec(session, row.campaign_id, specs)
         if why := _why_not(session, row, spec, now):
             return why
         if row.enrollment is not None:
@@ -381,8 +400,10 @@ def send_due(
     _ = ws.transports  # a transport that is not set up right stops the round before it starts
     recover(ws, summary, now)
     check_health(ws, now)
-    for row_id in plan(ws, now, summary, campaign, only, steps)[:limit]:
-        claimed = claim(ws, row_id, now)
+    answers, cold = _due(ws, now, summary, campaign, only, steps)
+    specs: dict[int, CampaignSpec] = {}
+    for row_id in (answers + cold)[:limit]:
+        claimed = claim(ws, row_id, now, step=row_id not in answers, specs=specs)
         if isinstance(claimed, str):
             summary.wait(claimed)
             continue

@@ -19,10 +19,11 @@ from agent.errors import InputError
 from agent.pipeline import run_campaign
 from agent.review import bulk_approve
 from agent.sending.schedule import next_business_morning
-from agent.sending.sender import send_due
+from agent.sending.sender import SendSummary, claim, plan, send_due
 from agent.store.tables import Account, Contact, Enrollment, OutboxMessage, OutboxState
 from agent.workspace import Workspace
 from tests.conftest import EXAMPLES, make_workspace
+from tools.mail import Outgoing
 
 TODAY = date(2026, 11, 24)  # a Tuesday
 CAMPAIGN = EXAMPLES / "campaign.yaml"
@@ -102,3 +103,24 @@ def test_senders_racing_on_postgresql_send_each_message_once(tmp_path: Path, pos
         for path in ws.settings.outbox_dir.glob("*.eml")
     ]
     assert len(sent) > 10 and sorted(written) == sorted(sent)  # every message once, in the store and the outbox
+
+
+def test_a_sender_passes_over_a_message_another_sender_is_claiming(tmp_path: Path, postgres_url: str):
+    """Senders on one server database go through the same due messages: one that another sender holds
+    in its claim is passed over at once (not waited on, then lost to it), and sent by its holder."""
+    ws = make_workspace(tmp_path, database_url=postgres_url)
+    for name in ("accounts.csv", "contacts.csv"):
+        import_file(ws.store, EXAMPLES / name)
+    run_campaign(ws, CAMPAIGN, today=TODAY)
+    bulk_approve(ws, campaign="q4-dock-ops", reviewer="test")
+    now = _morning()
+    row_id = plan(ws, now, SendSummary())[0]
+    done: list[Outgoing | str] = []
+    with ws.store.engine.connect() as holder, holder.begin():  # another sender, mid-claim
+        holder.execute(select(OutboxMessage.id).where(OutboxMessage.id == row_id).with_for_update())
+        other = threading.Thread(target=lambda: done.append(claim(ws, row_id, now)), daemon=True)
+        other.start()
+        other.join(timeout=10)
+        assert done == ["claimed or decided by someone else meanwhile"]
+    with ws.store.transaction() as session:
+        assert session.get_one(OutboxMessage, row_id).state == OutboxState.approved  # still its holder's to send
