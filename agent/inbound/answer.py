@@ -30,7 +30,7 @@ from agent.errors import InputError
 from agent.inbound import paths, screening
 from agent.inbound.intake import Received, file_lead, receive
 from agent.inbound.lead import InboundLead
-from agent.inbound.notify import notify
+from agent.inbound.notify import queue_notes
 from agent.inbound.outcome import LeadAnswer, note, summary_of
 from agent.inbound.routing import Decision, Facts, decide
 from agent.inbound.tables import LeadRecord, Route
@@ -44,6 +44,7 @@ from agent.replies.model import Flag, Intent, ReplyAnalysis
 from agent.research.brief import Brief
 from agent.research.researcher import research_account
 from agent.scoring import ScoreCard, keep_score, score
+from agent.sending.sender import send_due
 from agent.states import OutboxState
 from agent.store.db import add_missing, record_event
 from agent.store.tables import Account, Campaign, Contact, Enrollment, EnrollmentState, OutboxMessage
@@ -449,8 +450,10 @@ def close(ws: Workspace, answered: Answered, send: bool = True) -> LeadAnswer:
             data={"lead": lead_id, "route": row.route, "answer": answer.answer,
                   "speed_to_lead_seconds": row.speed_to_lead_seconds, "error": error},
         )  # fmt: skip
-    spec = answered.spec
-    policy = spec.inbound or InboundSpec()
-    if policy.notify.to and decision.route in policy.notify.routes:
-        notify(ws, lead_id, spec, policy.notify.to, *note(answer), answered.lead_clock.now(), send=send)
+        policy = answered.spec.inbound or InboundSpec()
+        notes: list[int] = []
+        if policy.notify.to and decision.route in policy.notify.routes:
+            notes = queue_notes(session, row, answered.spec, policy.notify.to, *note(answer), answered.lead_clock.now())
+    if notes and send:
+        send_due(ws, now=as_utc(answered.lead_clock.now()), only=notes)
     return answer
