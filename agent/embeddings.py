@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from importlib.metadata import PackageNotFoundError, distribution
@@ -167,6 +167,7 @@ class MultilingualE5:
         self._lock = threading.Lock()
         self._model: E5 | None = None
         self._ahead: OrderedDict[str, Future[np.ndarray]] = OrderedDict()  # text -> its vector, being read
+        self._wanted: Counter[str] = Counter()  # text -> how many `embed`s it was read ahead for
         self._ahead_lock = threading.Lock()
         self._reader: ThreadPoolExecutor | None = None
 
@@ -185,7 +186,7 @@ class MultilingualE5:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         with self._ahead_lock:
-            ahead = [self._ahead.pop(text, None) for text in texts]
+            ahead = [self._take(text) for text in texts]
         if any(ahead):
             return np.vstack(
                 [future.result() if future else self._query(text) for future, text in zip(ahead, texts, strict=True)]
@@ -197,19 +198,31 @@ class MultilingualE5:
             return np.vstack(list(pool.map(model.query, texts)))
 
     def ahead(self, texts: list[str]) -> None:
-        """Start reading `texts` on a thread of their own, for an `embed` to come: a worker with leads
+        """Start reading `texts` on a thread of their own, for the `embed`s to come: a worker with leads
         waiting reads the next ones' messages on the spare core while it writes this one's answer
-        (ONNX Runtime lets go of the GIL). The vectors are the ones `embed` would make; the last
+        (ONNX Runtime lets go of the GIL). The vectors are the ones `embed` would make. A text given
+        n times is read once and serves n `embed`s (leads that say the same, or say nothing); the last
         `AHEAD` texts asked for are kept until taken, the older ones dropped."""
         with self._ahead_lock:
             if self._reader is None:
                 self._reader = ThreadPoolExecutor(1, thread_name_prefix="e5-ahead")
             for text in texts:
+                self._wanted[text] += 1
                 if text not in self._ahead:
                     self._ahead[text] = self._reader.submit(self._query, text)
             while len(self._ahead) > AHEAD:
-                _, dropped = self._ahead.popitem(last=False)
+                text, dropped = self._ahead.popitem(last=False)
+                del self._wanted[text]
                 dropped.cancel()
+
+    def _take(self, text: str) -> Future[np.ndarray] | None:
+        """The reading of `text` started ahead, if any; kept for the other `embed`s it was asked for."""
+        future = self._ahead.get(text)
+        if future is not None:
+            self._wanted[text] -= 1
+            if self._wanted[text] <= 0:
+                del self._ahead[text], self._wanted[text]
+        return future
 
     def _query(self, text: str) -> np.ndarray:
         return self.model().query(text)[None]

@@ -107,6 +107,28 @@ def test_a_text_read_ahead_is_read_once_on_its_own_thread_and_is_what_embed_give
     assert reads[-1] == (threading.current_thread().name, sample[0])
 
 
+def test_a_text_read_ahead_for_several_serves_each_of_them_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Leads in a burst often say the same (or nothing: "(demo request, no message)"): read once for all.
+    embeddings = multilingual_embeddings()
+    model = embeddings.model()
+    reads: list[tuple[str, str]] = []
+
+    def query(text: str) -> np.ndarray:
+        reads.append((threading.current_thread().name, text))
+        return E5.query(model, text)
+
+    monkeypatch.setattr(model, "query", query)
+    same, other = "We would like a demo of dock scheduling.", "What does it cost?"
+    embeddings.ahead([same, other, same, same])
+    vectors = [embeddings.embed([text])[0] for text in (same, same, other, same)]
+    assert sorted(t for _, t in reads) == sorted([same, other])  # one reading each, on the reading thread
+    assert all(name.startswith("e5-ahead") for name, _ in reads)
+    assert all(np.array_equal(v, vectors[0]) for v in (vectors[1], vectors[3]))
+    assert not embeddings._ahead  # each taken as often as it was asked for
+    embeddings.embed([same])  # asked for once more than read ahead: read again, here
+    assert reads[-1] == (threading.current_thread().name, same)
+
+
 def test_texts_read_ahead_and_never_asked_for_are_dropped_past_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     embeddings = multilingual_embeddings()
     monkeypatch.setattr(embeddings_module, "AHEAD", 3)
