@@ -4,8 +4,10 @@ client at 5, 20 and 50 at once (keep-alive), then drained by worker processes.
 Prints, per concurrency: acknowledgement latency p50/p95/p99, answers other than 202, dropped
 connections; and, once the workers are done: leads lost (never answered), answered twice, stuck
 (claimed and never finished), and the time from the first POST until every lead was answered and
-every answer sent. With `--database-url` or `--postgres` and `--workers 1 2 4`, that rate for
-each number of worker processes (started, and warmed up on a few leads, before the first POST).
+every answer sent; and the CPU a lead cost the workers (every thread; the server's own worker is
+counted with its server) and the whole machine (the server, PostgreSQL, this client). With
+`--database-url` or `--postgres` and `--workers 1 2 4`, those for each number of worker processes
+(started, and warmed up on a few leads, before the first POST).
 
     .venv/bin/python bench/load.py                                  # SQLite, the server's own worker
     .venv/bin/python bench/load.py --database-url postgresql+psycopg://... --workers 1 2 4
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import aiohttp
 import httpx
+import psutil
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,6 +207,21 @@ def audit(ws: Workspace, tag: str) -> dict[str, int]:
         }
 
 
+def cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> float:
+    """CPU time (user + system) the processes have used so far, every thread of each."""
+    total = 0.0
+    for process in processes:
+        times = psutil.Process(process.pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (every process, every core) since it started."""
+    times = psutil.cpu_times()
+    return times.user + times.nice + times.system + getattr(times, "irq", 0.0) + getattr(times, "softirq", 0.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
@@ -231,16 +249,20 @@ def main() -> None:
                 tag = f"w{workers}c{concurrency}"
                 bodies = [("/leads", lead(tag, n)) for n in range(args.leads)]
                 bodies += [("/messages", reply(tag, n)) for n in range(args.leads // 4)]
+                busy, working = machine_busy(), cpu_seconds(pool or [server])
                 started = time.perf_counter()
                 latencies, outcomes = asyncio.run(fire(f"http://127.0.0.1:{port}", bodies, concurrency))
                 drained(ws)
                 took = time.perf_counter() - started
+                busy, working = machine_busy() - busy, cpu_seconds(pool or [server]) - working
                 figures = audit(ws, tag)
                 print(
                     f"workers={workers or 'in-server'} concurrency={concurrency}: {len(bodies)} requests, ack p50 "
                     f"{percentile(latencies, 0.5) * 1000:.0f} ms p95 {percentile(latencies, 0.95) * 1000:.0f} ms "
                     f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms; {dict(outcomes)}; all handled in {took:.1f} s "
-                    f"({figures['leads'] / took:.1f} leads/s); {figures}",
+                    f"({figures['leads'] / took:.1f} leads/s); {figures}; CPU a lead: "
+                    f"{'workers' if pool else 'server'} {working * 1000 / figures['leads']:.0f} ms, the whole machine "
+                    f"{busy * 1000 / figures['leads']:.0f} ms ({busy / took * 100:.0f}% of a core busy)",
                     flush=True,
                 )
             for worker in pool:
