@@ -112,8 +112,13 @@ def serve(env: dict[str, str], port: int, worker: bool) -> subprocess.Popen[byte
     raise SystemExit("the server did not start")
 
 
-def lead(tag: str, n: int) -> bytes:
+def lead(tag: str, n: int, varied: bool = False) -> bytes:
+    """A signed form's body; `varied`: each lead's message its own (else all say the same, as a
+    form's default text does: a message read once serves them all)."""
     domain = DOMAINS[n % len(DOMAINS)]
+    message = "We would like a demo of dock scheduling."
+    if varied:
+        message = f"We would like a demo of dock scheduling for our {n % 40 + 2} doors at site {n}."
     fields = {
         "name": f"Lead {tag} {n}",
         "email": f"lead.{tag}.{n}@{domain}",
@@ -121,7 +126,7 @@ def lead(tag: str, n: int) -> bytes:
         "title": "VP of Operations",
         "source": "demo request",
         "received_at": clock.now().isoformat(),
-        "message": "We would like a demo of dock scheduling.",
+        "message": message,
     }
     return json.dumps(fields).encode()
 
@@ -229,6 +234,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[5, 20, 50])
     parser.add_argument("--leads", type=int, default=100, help="per concurrency level")
     parser.add_argument("--workers", type=int, nargs="+", default=[0], help="0: the server's own worker")
+    parser.add_argument("--varied", action="store_true", help="each lead's message its own, not all the same")
     parser.add_argument("--worker-nice", type=int, default=0, help="run the worker processes at this niceness")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sdr-bench-load-") as folder, ExitStack() as stack:
@@ -247,7 +253,7 @@ def main() -> None:
             drained(ws)  # every worker has started and loaded its models
             for concurrency in args.concurrency:
                 tag = f"w{workers}c{concurrency}"
-                bodies = [("/leads", lead(tag, n)) for n in range(args.leads)]
+                bodies = [("/leads", lead(tag, n, args.varied)) for n in range(args.leads)]
                 bodies += [("/messages", reply(tag, n)) for n in range(args.leads // 4)]
                 busy, working = machine_busy(), cpu_seconds(pool or [server])
                 started = time.perf_counter()
