@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from agent.errors import ConfigError
@@ -29,6 +29,15 @@ SESSION_KEY = "erasure_key"
 _WEAK = frozenset({"change-me", "changeme", "secret", "password"})
 _FINGERPRINT_SOURCE = "erasure key "
 _CHECKED = "erasure_key_checked"
+ANY_ERASED = select(select(Suppression.id).where(ERASED).exists())
+# An erased entry made with another key, or none: three seeks, where `source != :expected` reads them all.
+ERASED_OTHERWISE = select(
+    or_(
+        select(Suppression.id).where(ERASED, Suppression.source.is_(None)).exists(),
+        select(Suppression.id).where(ERASED, Suppression.source < bindparam("expected")).exists(),
+        select(Suppression.id).where(ERASED, Suppression.source > bindparam("expected")).exists(),
+    )
+)
 
 
 def placeholder_address(contact_id: int) -> str:
@@ -57,20 +66,23 @@ def fingerprint_source(key: bytes) -> str:
 
 
 def session_key(session: Session) -> bytes | None:
-    """The key in use for this session, after making sure it can recognise every erased entry."""
+    """The key in use for this session, after making sure it can recognise every erased entry: none
+    was made with another key, or without one (`ANY_ERASED`, `ERASED_OTHERWISE`: seeks in the erased
+    entries' own index, however many people were erased)."""
     key: bytes | None = session.info.get(SESSION_KEY)
     expected = fingerprint_source(key) if key else None
     if _CHECKED not in session.info or session.info[_CHECKED] != expected:
-        sources = set(session.scalars(select(Suppression.source).where(ERASED)))  # by their own index
-        if sources and key is None:
-            raise ConfigError(
-                "erased people are on the do-not-contact list, but SDR_ERASURE_SECRET is not set: "
-                "set it to the secret they were erased with"
-            )
-        if sources - {expected}:
-            raise ConfigError(
-                "SDR_ERASURE_SECRET is not the secret people were erased with, so they could not be "
-                "recognised: set the original secret"
-            )
+        if key is None:
+            if session.scalar(ANY_ERASED):
+                raise ConfigError(
+                    "erased people are on the do-not-contact list, but SDR_ERASURE_SECRET is not set: "
+                    "set it to the secret they were erased with"
+                )
+        else:
+            if session.scalar(ERASED_OTHERWISE, {"expected": expected}):
+                raise ConfigError(
+                    "SDR_ERASURE_SECRET is not the secret people were erased with, so they could not be "
+                    "recognised: set the original secret"
+                )
         session.info[_CHECKED] = expected
     return key

@@ -156,9 +156,10 @@ def test_erased_people_are_recognised_only_with_the_secret_they_were_erased_with
         assert is_suppressed(session, "x@elsewhere.example")
 
 
-def test_the_look_for_erased_entries_reads_their_own_index_not_the_whole_list(tmp_path: Path) -> None:
-    # Every transaction that checks a suppression first reads which keys made the erased entries: with
-    # the whole list read for it, 100,000 suppressions cost 8 ms a transaction (0.3 ms with the index).
+def test_the_look_for_erased_entries_seeks_in_their_own_index_however_many_there_are(tmp_path: Path) -> None:
+    # Every transaction that checks a suppression first makes sure no erased entry was made with another
+    # key: with the whole list read for it, 100,000 suppressions cost 8 ms a transaction; with every
+    # erased entry read, 10,000 erased people cost 7.6 ms (0.3 ms seeking, bench/suppressions.py).
     ws = make_workspace(tmp_path, erasure_secret=SECRET)
     forget(ws, DANA)
     statements: list[tuple[str, Any]] = []
@@ -167,9 +168,11 @@ def test_the_look_for_erased_entries_reads_their_own_index_not_the_whole_list(tm
     )
     with ws.store.transaction() as session:
         assert is_suppressed(session, DANA)
-        [(sql, params)] = [(q, p) for q, p in statements if q.startswith("SELECT suppressions.source")]
-        plan = " ".join(str(row) for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
-    assert "ix_suppressions_erased" in plan, plan
+        [(sql, params)] = [(q, p) for q, p in statements if "EXISTS" in q and "suppressions.source" in q]
+        plan = [str(row[-1]) for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+    seeks = [step for step in plan if "suppressions" in step]
+    index = "SEARCH suppressions USING INDEX ix_suppressions_erased"
+    assert seeks and all(step.startswith(index) for step in seeks), plan
 
 
 def test_retention_purges_old_replies_and_bodies_and_keeps_what_waits(tmp_path: Path) -> None:
