@@ -51,7 +51,7 @@ class Meeting(Base):
     calendar: Mapped[str] = mapped_column(String(1024))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
-    status: Mapped[MeetingStatus] = mapped_column(String(16), default=MeetingStatus.booking)
+    status: Mapped[MeetingStatus] = mapped_column(String(16), default=MeetingStatus.booking, index=True)
     sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE: +1 on every move or cancel
     routing: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {rule, reason}
     handoff_note: Mapped[str | None] = mapped_column(Text)

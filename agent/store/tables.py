@@ -171,7 +171,7 @@ class Enrollment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
-    state: Mapped[EnrollmentState] = mapped_column(String(32), default=EnrollmentState.active)
+    state: Mapped[EnrollmentState] = mapped_column(String(32), default=EnrollmentState.active, index=True)
     stop_reason: Mapped[str | None] = mapped_column(String(255))
     paused_until: Mapped[datetime | None]
     priority: Mapped[float] = mapped_column(default=0.0)
