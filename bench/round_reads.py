@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from load import prepare  # bench/ is the script's folder
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from agent.clock import utcnow
 from agent.meetings.booking import recover_bookings
@@ -30,6 +30,7 @@ from agent.meetings.tables import Meeting
 from agent.sending.sender import SendSummary, check_health, plan
 from agent.store.tables import Account, Campaign, Contact, Enrollment
 from agent.workspace import Workspace
+from tests.query_plans import query_plans
 
 RUNS = 200
 
@@ -65,20 +66,8 @@ def _timed(look: Callable[[], object]) -> tuple[float, float]:
 
 
 def _plans(ws: Workspace, look: Callable[[], object]) -> str:
-    """The SQLite plan of each statement `look` runs, its steps that read a table."""
-    statements: list[tuple[str, object]] = []
-
-    def keep(_conn: object, _cursor: object, sql: str, params: object, *_: object) -> None:
-        statements.append((sql, params))
-
-    event.listen(ws.store.engine, "before_cursor_execute", keep)
-    look()
-    event.remove(ws.store.engine, "before_cursor_execute", keep)
-    steps = []
-    with ws.store.engine.connect() as connection:
-        for sql, params in statements:
-            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()  # type: ignore[arg-type]
-            steps += [row[-1] for row in plan if " meetings" in row[-1] or " enrollments" in row[-1]]
+    """The steps of the SQLite plans of `look`'s statements that read the meetings or the sequences."""
+    steps = [step for step in query_plans(ws.store.engine, look) if " meetings" in step or " enrollments" in step]
     return "; ".join(dict.fromkeys(steps))
 
 

@@ -245,7 +245,8 @@ def _due(
         answers = list(session.scalars(query.order_by(OutboxMessage.id)))
         cold = _plan_steps(session, now, summary, campaign) if steps and only is None else []
     if only is not None:
-        answers = [i for i in answers if i in only]
+        wanted = set(only)
+        answers = [i for i in answers if i in wanted]
     return answers, cold
 
 
@@ -401,9 +402,9 @@ def send_due(
     recover(ws, summary, now)
     check_health(ws, now)
     answers, cold = _due(ws, now, summary, campaign, only, steps)
-    specs: dict[int, CampaignSpec] = {}
+    steps_due, specs = set(cold), dict[int, CampaignSpec]()
     for row_id in (answers + cold)[:limit]:
-        claimed = claim(ws, row_id, now, step=row_id not in answers, specs=specs)
+        claimed = claim(ws, row_id, now, step=row_id in steps_due, specs=specs)
         if isinstance(claimed, str):
             summary.wait(claimed)
             continue
