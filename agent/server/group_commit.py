@@ -2,8 +2,9 @@
 
 SQLite lets one writer in at a time and each commit waits for the disk: 50 webhooks at once, one
 transaction each, queued behind each other's commits (commits were 38% of a lead's acknowledgement).
-Here requests queue in arrival order, and all those waiting when the store is free are written
-together, with one commit. If that transaction fails (a replayed request, a lead from the future),
+On PostgreSQL each transaction costs the server its round trips and a flush of the log. Here
+requests queue in arrival order, and all those waiting when the store is free are written together,
+with one commit. If that transaction fails (a replayed request, a lead from the future),
 it is rolled back whole and each request is written again on its own: every request gets the answer
 it would have had alone, and nothing is kept twice or lost.
 """
