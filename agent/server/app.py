@@ -167,7 +167,7 @@ def create_app(
     # those that wait together are written together (no worker, 50 at once: ack p99 177-327 ms one
     # transaction each, 99-105 ms together). On PostgreSQL too: a transaction each cost the server a
     # commit's round trips and flush per request (bench/load.py --postgres, 50 at once: ack p99
-    # 445-601 ms, 171-179 ms together).
+    # 445-601 ms, 171-210 ms together).
     group = GroupCommit(ws.store)
 
     async def stored(work: Callable[[Session], T]) -> T:

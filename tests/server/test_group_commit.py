@@ -31,7 +31,7 @@ from tests.inbound.conftest import CAMPAIGN, Desk, build_desk
 @pytest.fixture(params=["sqlite", "postgresql"])
 def desk(request: pytest.FixtureRequest, tmp_path: Path) -> Desk:
     """The inbound desk on the embedded store, and on a live PostgreSQL (where the server groups its
-    writes too: 50 webhooks at once, ack p99 445-601 ms one transaction each, 171-179 ms together)."""
+    writes too: 50 webhooks at once, ack p99 445-601 ms one transaction each, 171-210 ms together)."""
     if request.param == "sqlite":
         return build_desk(tmp_path)
     return build_desk(tmp_path, database_url=request.getfixturevalue("postgres_url"))
